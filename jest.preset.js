@@ -1,0 +1,42 @@
+// Shared Jest setup: every workspace has two projects that run separately.
+//   unit         src/**/*.test.ts      fast, no infrastructure
+//   integration  test/**/*.int.test.ts real PostgreSQL, Redis, NATS, mediasoup
+// Workspace packages resolve to their TypeScript sources, so tests never need a build
+// of their dependencies (services under test are still spawned from their own dist/).
+const path = require('node:path');
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+module.exports = function preset(rootDir) {
+  const common = {
+    rootDir,
+    testEnvironment: 'node',
+    transform: { '^.+\\.ts$': swc },
+    moduleNameMapper: {
+      '^@cascade/(contracts|server-kit|testing)$': path.join(__dirname, 'packages/$1/src'),
+    },
+  };
+  return {
+    // Integration suites start processes and talk to real infrastructure; unit tests are
+    // milliseconds, so the generous bound only matters where it should.
+    testTimeout: 60_000,
+    projects: [
+      { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts'] },
+      {
+        ...common,
+        displayName: 'integration',
+        testMatch: ['<rootDir>/test/**/*.int.test.ts'],
+      },
+    ],
+  };
+};

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+import { NodeId, RoomId, TenantId } from './ids';
+import { parseOrThrow } from './validation';
+
+/**
+ * Every NATS subject Cascade uses, built by one function each, under a deployment-wide prefix
+ * (`NATS_SUBJECT_PREFIX`, default `cascade`) so that several deployments, or several test runs,
+ * share one NATS without hearing each other. Services never write a subject by hand.
+ *
+ * Tokens that come from data (node, tenant and room ids) are validated: a dot or a wildcard in
+ * an id would otherwise change which subscribers a message reaches.
+ */
+export const SubjectPrefix = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(
+    /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/,
+    'must be dot-separated tokens of letters, digits, "_" and "-"',
+  );
+
+export const DEFAULT_SUBJECT_PREFIX = 'cascade';
+
+/** Queue groups: each message on a subscribed subject is handled by one member of the group. */
+export const QUEUE_GROUPS = {
+  gateway: 'gateway',
+  orchestrator: 'sfu-orchestrator',
+  rooms: 'rooms',
+  identity: 'identity',
+} as const;
+
+export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
+  const p = parseOrThrow(SubjectPrefix, prefix, 'NATS subject prefix');
+  const node = (id: string) => parseOrThrow(NodeId, id, 'node id');
+  const tenant = (id: string) => parseOrThrow(TenantId, id, 'tenant id');
+  const room = (id: string) => parseOrThrow(RoomId, id, 'room id');
+
+  return {
+    prefix: p,
+    /** Heartbeat published by one SFU node. */
+    sfuHeartbeat: (nodeId: string) => `${p}.sfu.heartbeat.${node(nodeId)}`,
+    /** Every SFU node's heartbeat (the orchestrator's registry subscribes here). */
+    sfuHeartbeatAll: () => `${p}.sfu.heartbeat.*`,
+    /** Request/reply control API of one SFU node (media operations, cascade pipes, dumps). */
+    sfuNodeControl: (nodeId: string) => `${p}.sfu.node.${node(nodeId)}.control`,
+    /** Admin requests of one SFU node (drain, undrain). */
+    sfuNodeAdmin: (nodeId: string) => `${p}.sfu.node.${node(nodeId)}.admin`,
+    /** Media events of one SFU node about one room. */
+    sfuRoomEvents: (nodeId: string, tenantId: string, roomId: string) =>
+      `${p}.sfu.events.${node(nodeId)}.${tenant(tenantId)}.${room(roomId)}`,
+    /** Media events of every SFU node about every room. */
+    sfuRoomEventsAll: () => `${p}.sfu.events.*.*.*`,
+    /** Node-level events (worker died, draining progress) of one SFU node. */
+    sfuNodeEvents: (nodeId: string) => `${p}.sfu.node-events.${node(nodeId)}`,
+    /** Every SFU node's node-level events. */
+    sfuNodeEventsAll: () => `${p}.sfu.node-events.*`,
+    /** Requests to the orchestrator (join placement, leave, consume planning, admin). */
+    orchestratorRequests: () => `${p}.orchestrator.requests`,
+    /** Requests to the rooms service to authorize a join. */
+    roomsAuthorizeJoin: () => `${p}.rooms.authorize-join`,
+    /** Events addressed to everyone in one room, delivered by the gateways. */
+    roomEvents: (tenantId: string, roomId: string) =>
+      `${p}.room-events.${tenant(tenantId)}.${room(roomId)}`,
+    /** Events addressed to every room (gateways subscribe here with their queue group). */
+    roomEventsAll: () => `${p}.room-events.*.*`,
+    /** Liveness probe of a service over NATS: any instance of the service answers. */
+    servicePing: (service: string) => `${p}.ping.${parseOrThrow(NodeId, service, 'service name')}`,
+  } as const;
+}
+
+export type Subjects = ReturnType<typeof createSubjects>;

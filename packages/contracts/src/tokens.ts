@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+import { RoomId, TenantId, UserId } from './ids';
+
+/** What a join token lets its holder do in one room. */
+export const RoomGrants = z
+  .object({
+    room: RoomId,
+    join: z.boolean(),
+    publish: z.boolean(),
+    subscribe: z.boolean(),
+    admin: z.boolean(),
+  })
+  .strict();
+export type RoomGrants = z.infer<typeof RoomGrants>;
+
+/** Longest lifetime a join token may have: they are short-lived by design. */
+export const JOIN_TOKEN_MAX_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * Claims of a join token (a JWT minted by identity for a user, or by a tenant's backend through
+ * an API key). `sub` is the user, `tenant` scopes everything the token can reach.
+ */
+export const JoinTokenClaims = z
+  .object({
+    iss: z.string().min(1),
+    aud: z.string().min(1),
+    sub: UserId,
+    tenant: TenantId,
+    name: z.string().trim().min(1).max(100).optional(),
+    grants: RoomGrants,
+    iat: z.number().int().nonnegative(),
+    exp: z.number().int().positive(),
+    jti: z.string().min(1).max(128).optional(),
+  })
+  .refine((claims) => claims.exp > claims.iat, {
+    message: 'exp must be after iat',
+    path: ['exp'],
+  })
+  .refine((claims) => claims.exp - claims.iat <= JOIN_TOKEN_MAX_TTL_SECONDS, {
+    message: `a join token may live at most ${JOIN_TOKEN_MAX_TTL_SECONDS} seconds`,
+    path: ['exp'],
+  });
+export type JoinTokenClaims = z.infer<typeof JoinTokenClaims>;

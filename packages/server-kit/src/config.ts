@@ -1,0 +1,101 @@
+import { DEFAULT_SUBJECT_PREFIX, SubjectPrefix, formatPath } from '@cascade/contracts';
+import { z } from 'zod';
+
+/**
+ * Configuration comes from environment variables only, validated once at boot against a zod
+ * schema made of the fragments below. A missing or invalid variable stops the process with a
+ * message that names it.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly service: string,
+    readonly problems: ReadonlyArray<{ variable: string; problem: string }>,
+  ) {
+    super(
+      `invalid configuration for ${service}: ` +
+        problems.map((p) => `${p.variable} ${p.problem}`).join('; '),
+    );
+  }
+}
+
+export function loadConfig<S extends z.ZodType>(
+  service: string,
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
+  // Empty strings count as unset, as operators expect from `FOO=` in an env file.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = issue.path.length > 0 ? String(issue.path[0]) : '(environment)';
+    if (cleaned[variable] === undefined) return { variable, problem: 'is required but not set' };
+    const where = issue.path.length > 1 ? ` (at ${formatPath(issue.path.slice(1))})` : '';
+    return { variable, problem: `is invalid${where}: ${issue.message}` };
+  });
+  throw new ConfigError(service, problems);
+}
+
+const urlWithProtocols = (protocols: readonly string[], example: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL such as ${example} (${protocols.join(', ')})` },
+  );
+
+export const port = () => z.coerce.number().int().min(1).max(65_535);
+
+export const envBoolean = () =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every service: environment, logging, HTTP listener, shutdown budget. */
+export function baseEnv(defaultHttpPort: number) {
+  return {
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+    HTTP_PORT: port().default(defaultHttpPort),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  };
+}
+
+/** Services on NATS. `NATS_URL` may list several servers separated by commas. */
+export const natsEnv = {
+  NATS_URL: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()))
+    .pipe(z.array(urlWithProtocols(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222')).min(1)),
+  NATS_SUBJECT_PREFIX: SubjectPrefix.default(DEFAULT_SUBJECT_PREFIX),
+};
+
+/** Services on Redis. Every key the service writes starts with `REDIS_KEY_PREFIX`. */
+export const redisEnv = {
+  REDIS_URL: urlWithProtocols(['redis', 'rediss'], 'redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_:.-]+$/, 'must contain only letters, digits and _ : . -')
+    .default('cascade:'),
+};
+
+/** Services on PostgreSQL. */
+export const postgresEnv = {
+  DATABASE_URL: urlWithProtocols(['postgres', 'postgresql'], 'postgresql://user@127.0.0.1:5432/db'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+};
+
+export type BaseConfig = z.output<z.ZodObject<ReturnType<typeof baseEnv>>>;
+export type NatsConfig = z.output<z.ZodObject<typeof natsEnv>>;
+export type RedisConfig = z.output<z.ZodObject<typeof redisEnv>>;
+export type PostgresConfig = z.output<z.ZodObject<typeof postgresEnv>>;

@@ -1,0 +1,47 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import { CascadeError, type ErrorCode, type ErrorEnvelope } from '@cascade/contracts';
+import type { Response } from 'express';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'INVALID_ARGUMENT',
+  429: 'RATE_LIMITED',
+};
+
+/**
+ * Every HTTP error leaves as the contracts' error envelope with the status its code maps to.
+ * Unknown errors become `INTERNAL` and are logged with their stack; their message stays inside.
+ */
+@Catch()
+export class ErrorEnvelopeFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const res = host.switchToHttp().getResponse<Response>();
+    const [status, envelope] = this.toEnvelope(exception);
+    if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack : exception);
+    res.status(status).json(envelope);
+  }
+
+  private toEnvelope(exception: unknown): [number, ErrorEnvelope] {
+    if (exception instanceof CascadeError) return [exception.httpStatus, exception.toEnvelope()];
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT');
+      return [status, { code, message: status >= 500 ? 'internal error' : exception.message }];
+    }
+    return [HttpStatus.INTERNAL_SERVER_ERROR, CascadeError.toEnvelope(exception)];
+  }
+}

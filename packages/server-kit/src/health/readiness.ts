@@ -1,0 +1,58 @@
+import { withTimeout } from '../time';
+
+/** One dependency whose reachability decides whether the service is ready. */
+export interface ReadinessCheck {
+  readonly name: string;
+  /** Resolves when the dependency answers; rejects (or hangs past the timeout) when it does not. */
+  check(): Promise<void>;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, CheckResult>;
+}
+
+/**
+ * The set of readiness checks of one service. Modules register what they depend on; `/readyz`
+ * runs them all in parallel, each bounded by a timeout so a hung dependency cannot hang the probe.
+ */
+export class ReadinessRegistry {
+  readonly #checks = new Map<string, ReadinessCheck>();
+
+  constructor(private readonly timeoutMs = 1_500) {}
+
+  register(check: ReadinessCheck): void {
+    if (this.#checks.has(check.name)) throw new Error(`readiness check ${check.name} registered twice`);
+    this.#checks.set(check.name, check);
+  }
+
+  get names(): string[] {
+    return [...this.#checks.keys()];
+  }
+
+  async run(): Promise<ReadinessReport> {
+    const entries = await Promise.all(
+      [...this.#checks.values()].map(async (c): Promise<[string, CheckResult]> => {
+        const started = performance.now();
+        try {
+          await withTimeout(c.check(), this.timeoutMs, c.name);
+          return [c.name, { ok: true, latencyMs: Math.round(performance.now() - started) }];
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          return [
+            c.name,
+            { ok: false, latencyMs: Math.round(performance.now() - started), error: message },
+          ];
+        }
+      }),
+    );
+    const checks = Object.fromEntries(entries);
+    return { ready: entries.every(([, r]) => r.ok), checks };
+  }
+}

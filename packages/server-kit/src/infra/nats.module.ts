@@ -1,0 +1,86 @@
+import {
+  type DynamicModule,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ClientNats, type NatsOptions, Transport } from '@nestjs/microservices';
+import type { NatsConnection } from 'nats';
+
+import type { NatsConfig } from '../config';
+import { ReadinessRegistry } from '../health/readiness';
+import { NATS_CLIENT, type ServiceInfo } from '../tokens';
+
+/**
+ * Connection options shared by the kit's NATS client and the service's NATS microservice:
+ * keep trying forever (a NATS restart must not kill the service), and name the connection
+ * after the service instance so that `nats server report connections` tells who is who.
+ */
+export function natsConnectionOptions(config: NatsConfig, info: ServiceInfo, role: string) {
+  return {
+    servers: config.NATS_URL,
+    name: `${info.name}-${info.instanceId}-${role}`,
+    waitOnFirstConnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1_000,
+  };
+}
+
+/** Options for `app.connectMicroservice()`: the service's NATS server, in its queue group. */
+export function natsMicroserviceOptions(config: NatsConfig, info: ServiceInfo): NatsOptions {
+  return {
+    transport: Transport.NATS,
+    options: { ...natsConnectionOptions(config, info, 'server'), queue: info.name },
+  };
+}
+
+class NatsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('nats');
+
+  constructor(
+    @Inject(NATS_CLIENT) private readonly client: ClientNats,
+    readiness: ReadinessRegistry,
+  ) {
+    readiness.register({
+      name: 'nats',
+      check: async () => {
+        // Throws until the first connection exists; flush() waits for a PONG from the server.
+        const connection = this.client.unwrap<NatsConnection>();
+        if (connection.isClosed()) throw new Error('NATS connection closed');
+        await connection.flush();
+      },
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    // Not awaited: the service starts and reports not-ready until NATS answers.
+    this.client.connect().then(
+      () => this.logger.log('connected to NATS'),
+      (error: unknown) => this.logger.error(`NATS connection failed: ${String(error)}`),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+@Module({})
+export class NatsModule {
+  static forRoot(config: NatsConfig, info: ServiceInfo): DynamicModule {
+    return {
+      module: NatsModule,
+      global: true,
+      providers: [
+        {
+          provide: NATS_CLIENT,
+          useFactory: () => new ClientNats(natsConnectionOptions(config, info, 'client')),
+        },
+        NatsLifecycle,
+      ],
+      exports: [NATS_CLIENT],
+    };
+  }
+}

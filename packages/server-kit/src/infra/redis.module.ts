@@ -1,0 +1,73 @@
+import {
+  type DynamicModule,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { Redis } from 'ioredis';
+
+import type { RedisConfig } from '../config';
+import { ReadinessRegistry } from '../health/readiness';
+import { REDIS, type ServiceInfo } from '../tokens';
+
+/**
+ * A Redis connection that never queues commands while disconnected (callers get an error at
+ * once instead of a hang) and reconnects with a capped back-off.
+ */
+export function createRedis(config: RedisConfig, info: ServiceInfo): Redis {
+  return new Redis(config.REDIS_URL, {
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    connectionName: `${info.name}-${info.instanceId}`,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+}
+
+class RedisLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('redis');
+  private lastError = '';
+
+  constructor(@Inject(REDIS) private readonly redis: Redis, readiness: ReadinessRegistry) {
+    readiness.register({
+      name: 'redis',
+      check: async () => {
+        if (this.redis.status !== 'ready') throw new Error(`Redis connection ${this.redis.status}`);
+        await this.redis.ping();
+      },
+    });
+    redis.on('error', (error: Error) => {
+      // Reconnection repeats the same error every attempt: log each distinct one once.
+      if (error.message !== this.lastError) this.logger.warn(`Redis: ${error.message}`);
+      this.lastError = error.message;
+    });
+    redis.on('ready', () => {
+      this.lastError = '';
+      this.logger.log('connected to Redis');
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.redis.connect().catch(() => undefined); // errors arrive on 'error'; retries continue
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
+  }
+}
+
+@Module({})
+export class RedisModule {
+  static forRoot(config: RedisConfig, info: ServiceInfo): DynamicModule {
+    return {
+      module: RedisModule,
+      global: true,
+      providers: [{ provide: REDIS, useFactory: () => createRedis(config, info) }, RedisLifecycle],
+      exports: [REDIS],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+import { describeServiceBoot } from '@cascade/testing';
+
+describeServiceBoot({ service: 'gateway', uses: ['nats', 'redis'] });

@@ -1,0 +1,3 @@
+import { describeServiceBoot } from '@cascade/testing';
+
+describeServiceBoot({ service: 'identity', uses: ['nats', 'postgres'] });

@@ -1,0 +1,11 @@
+import { packageVersion, runService } from '@cascade/server-kit';
+
+import { OrchestratorConfigSchema } from './config';
+
+void runService({
+  name: 'sfu-orchestrator',
+  version: packageVersion(__dirname),
+  configSchema: OrchestratorConfigSchema,
+  uses: { nats: true, redis: true },
+  modules: () => [],
+});

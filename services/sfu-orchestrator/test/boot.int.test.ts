@@ -1,0 +1,3 @@
+import { describeServiceBoot } from '@cascade/testing';
+
+describeServiceBoot({ service: 'sfu-orchestrator', uses: ['nats', 'redis'] });
