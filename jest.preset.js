@@ -30,6 +30,7 @@ module.exports = function preset(rootDir) {
     // Integration suites start processes and talk to real infrastructure; unit tests are
     // milliseconds, so the generous bound only matters where it should.
     testTimeout: 60_000,
+    reporters: ['default', path.join(__dirname, 'scripts/jest-results-reporter.js')],
     projects: [
       { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts'] },
       {

@@ -34,8 +34,9 @@ describe('join token claims', () => {
   it('refuses a tenant id that could escape a NATS subject or Redis key', () => {
     const result = parseResult(JoinTokenClaims, { ...valid, tenant: 'acme.>' });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.details?.['issues']).toEqual([
-      { path: 'tenant', message: expect.stringContaining('letters, digits') },
-    ]);
+    if (!result.ok)
+      expect(result.error.details?.['issues']).toEqual([
+        { path: 'tenant', message: expect.stringContaining('letters, digits') },
+      ]);
   });
 });

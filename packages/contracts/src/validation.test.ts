@@ -19,7 +19,11 @@ describe('parseOrThrow', () => {
   it('throws INVALID_ARGUMENT naming every failing field by its path', () => {
     let thrown: unknown;
     try {
-      parseOrThrow(Join, { room: '', devices: [{ kind: 'audio' }, { kind: 'smell' }] }, 'join request');
+      parseOrThrow(
+        Join,
+        { room: '', devices: [{ kind: 'audio' }, { kind: 'smell' }] },
+        'join request',
+      );
     } catch (error) {
       thrown = error;
     }

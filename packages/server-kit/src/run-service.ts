@@ -33,7 +33,9 @@ export interface RunningService<C> {
 }
 
 function instanceId(): string {
-  return (process.env['HOSTNAME'] ?? hostname()).replace(/[^A-Za-z0-9_-]/g, '-') + `-${process.pid}`;
+  return (
+    (process.env['HOSTNAME'] ?? hostname()).replace(/[^A-Za-z0-9_-]/g, '-') + `-${process.pid}`
+  );
 }
 
 /**
@@ -45,8 +47,15 @@ function instanceId(): string {
 export async function runService<S extends z.ZodType<BaseConfig>>(
   definition: ServiceDefinition<S>,
 ): Promise<RunningService<z.output<S>>> {
-  const info: ServiceInfo = { name: definition.name, version: definition.version, instanceId: instanceId() };
-  const early = createStandaloneLogger({ service: info.name, version: info.version, instanceId: info.instanceId, level: 'info' }, 2);
+  const info: ServiceInfo = {
+    name: definition.name,
+    version: definition.version,
+    instanceId: instanceId(),
+  };
+  const early = createStandaloneLogger(
+    { service: info.name, version: info.version, instanceId: info.instanceId, level: 'info' },
+    2,
+  );
 
   let config: z.output<S>;
   try {
@@ -63,7 +72,12 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
   let app: INestApplication;
   try {
     app = await NestFactory.create(
-      ServiceKitModule.forRoot({ info, config, uses: definition.uses, imports: definition.modules(config) }),
+      ServiceKitModule.forRoot({
+        info,
+        config,
+        uses: definition.uses,
+        imports: definition.modules(config),
+      }),
       { bufferLogs: true, abortOnError: false },
     );
   } catch (error) {
@@ -80,7 +94,10 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
 
   await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   const logger = app.get(Logger);
-  logger.log(`${info.name} listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`, 'bootstrap');
+  logger.log(
+    `${info.name} listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`,
+    'bootstrap',
+  );
   const stop = installSignalHandlers(app, early, config.SHUTDOWN_TIMEOUT_MS);
   // Resolves once NATS is connected; until then /readyz says which dependency is missing.
   await app.startAllMicroservices();
@@ -98,7 +115,11 @@ function installProcessGuards(logger: PinoLogger): void {
   });
 }
 
-function installSignalHandlers(app: INestApplication, logger: PinoLogger, timeoutMs: number): () => Promise<void> {
+function installSignalHandlers(
+  app: INestApplication,
+  logger: PinoLogger,
+  timeoutMs: number,
+): () => Promise<void> {
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= app.close());
   const onSignal = (signal: NodeJS.Signals) => {

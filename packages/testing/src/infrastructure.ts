@@ -40,7 +40,11 @@ interface Endpoint {
 }
 
 const DEFAULTS = {
-  postgres: { env: 'DATABASE_URL', url: 'postgresql://postgres@127.0.0.1:5432/postgres', port: 5432 },
+  postgres: {
+    env: 'DATABASE_URL',
+    url: 'postgresql://postgres:postgres@127.0.0.1:5432/postgres',
+    port: 5432,
+  },
   redis: { env: 'REDIS_URL', url: 'redis://127.0.0.1:6379', port: 6379 },
   nats: { env: 'NATS_URL', url: 'nats://127.0.0.1:4222', port: 4222 },
 } as const;
@@ -84,7 +88,10 @@ async function startContainer(kind: Kind): Promise<Endpoint> {
     }
     case 'redis': {
       const c = await new GenericContainer('redis:7-alpine').withExposedPorts(6379).start();
-      return { url: `redis://${c.getHost()}:${c.getMappedPort(6379)}`, stop: async () => void (await c.stop()) };
+      return {
+        url: `redis://${c.getHost()}:${c.getMappedPort(6379)}`,
+        stop: async () => void (await c.stop()),
+      };
     }
     case 'nats': {
       const c = await new GenericContainer('nats:2-alpine')
@@ -92,20 +99,29 @@ async function startContainer(kind: Kind): Promise<Endpoint> {
         .withExposedPorts(4222)
         .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
         .start();
-      return { url: `nats://${c.getHost()}:${c.getMappedPort(4222)}`, stop: async () => void (await c.stop()) };
+      return {
+        url: `nats://${c.getHost()}:${c.getMappedPort(4222)}`,
+        stop: async () => void (await c.stop()),
+      };
     }
   }
 }
 
-async function resolveEndpoints(needs: InfrastructureNeeds): Promise<Partial<Record<Kind, Endpoint>>> {
+async function resolveEndpoints(
+  needs: InfrastructureNeeds,
+): Promise<Partial<Record<Kind, Endpoint>>> {
   const kinds = (Object.keys(DEFAULTS) as Kind[]).filter((k) => needs[k]);
-  const found = Object.fromEntries(await Promise.all(kinds.map(async (k) => [k, await locate(k)] as const)));
+  const found = Object.fromEntries(
+    await Promise.all(kinds.map(async (k) => [k, await locate(k)] as const)),
+  );
   const missing = kinds.filter((k) => found[k] === undefined);
   if (missing.length > 0) {
     if (!(await dockerReachable())) {
       throw new InfrastructureUnavailableError(
         `integration tests need ${missing.join(', ')} and none is reachable: ` +
-          missing.map((k) => `${k} on 127.0.0.1:${DEFAULTS[k].port} (or set ${DEFAULTS[k].env})`).join(', ') +
+          missing
+            .map((k) => `${k} on 127.0.0.1:${DEFAULTS[k].port} (or set ${DEFAULTS[k].env})`)
+            .join(', ') +
           '. Start them (`bash scripts/infra.sh up` starts local PostgreSQL, Redis and NATS, ' +
           'installing them if needed) or start a Docker engine for testcontainers.',
       );
@@ -127,7 +143,8 @@ export async function provisionInfrastructure(needs: InfrastructureNeeds): Promi
     },
   };
   try {
-    for (const endpoint of Object.values(endpoints)) if (endpoint.stop) cleanups.push(endpoint.stop);
+    for (const endpoint of Object.values(endpoints))
+      if (endpoint.stop) cleanups.push(endpoint.stop);
 
     if (endpoints.postgres) {
       const admin = endpoints.postgres.url;
@@ -198,7 +215,10 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
  *   const infra = useInfrastructure({ postgres: true, nats: true });
  *   it('...', () => { infra().env ... });
  */
-export function useInfrastructure(needs: InfrastructureNeeds, timeoutMs = 120_000): () => Infrastructure {
+export function useInfrastructure(
+  needs: InfrastructureNeeds,
+  timeoutMs = 120_000,
+): () => Infrastructure {
   let infra: Infrastructure | undefined;
   beforeAll(async () => {
     infra = await provisionInfrastructure(needs);
@@ -207,7 +227,8 @@ export function useInfrastructure(needs: InfrastructureNeeds, timeoutMs = 120_00
     await infra?.teardown();
   }, timeoutMs);
   return () => {
-    if (!infra) throw new Error('infrastructure is not provisioned yet (use it inside a test or hook)');
+    if (!infra)
+      throw new Error('infrastructure is not provisioned yet (use it inside a test or hook)');
     return infra;
   };
 }

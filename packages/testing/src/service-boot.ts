@@ -37,7 +37,8 @@ export function describeServiceBoot(spec: ServiceBootSpec): void {
 
   const envThroughProxies = (i: Infrastructure, proxies: Map<Dependency, TcpProxy>) => {
     const env = { ...i.env, ...spec.env };
-    for (const [dep, proxy] of proxies) env[URL_VARIABLE[dep]] = proxy.rewrite(env[URL_VARIABLE[dep]]!);
+    for (const [dep, proxy] of proxies)
+      env[URL_VARIABLE[dep]] = proxy.rewrite(env[URL_VARIABLE[dep]]!);
     return env;
   };
 
@@ -66,8 +67,12 @@ export function describeServiceBoot(spec: ServiceBootSpec): void {
     });
 
     it('is ready once every dependency answers, and says which ones it checked', async () => {
-      const body = (await proc.waitForReadiness(200)) as { checks: Record<string, { ok: boolean }> };
-      expect(Object.keys(body.checks).sort()).toEqual([...uses, ...(spec.extraChecks ?? [])].sort());
+      const body = (await proc.waitForReadiness(200)) as {
+        checks: Record<string, { ok: boolean }>;
+      };
+      expect(Object.keys(body.checks).sort()).toEqual(
+        [...uses, ...(spec.extraChecks ?? [])].sort(),
+      );
       for (const check of Object.values(body.checks)) expect(check.ok).toBe(true);
     });
 
@@ -76,9 +81,12 @@ export function describeServiceBoot(spec: ServiceBootSpec): void {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       const text = await res.text();
-      expect(text).toMatch(new RegExp(`^process_cpu_seconds_total\\{service="${service}"\\} `, 'm'));
+      expect(text).toMatch(
+        new RegExp(`^process_cpu_seconds_total\\{service="${service}"\\} `, 'm'),
+      );
       expect(text).toContain('# TYPE http_request_duration_seconds histogram');
-      for (const dep of uses) expect(text).toContain(`dependency_up{dependency="${dep}",service="${service}"} 1`);
+      for (const dep of uses)
+        expect(text).toContain(`dependency_up{dependency="${dep}",service="${service}"} 1`);
     });
 
     it('logs requests as pino JSON with the service and the caller’s request id', async () => {
@@ -127,13 +135,21 @@ export function describeServiceBoot(spec: ServiceBootSpec): void {
     });
 
     it.each(variables)('refuses to start with an invalid %s and names it', async (variable) => {
-      const proc = await ServiceProcess.spawn(service, { ...infra().env, ...spec.env, [variable]: 'not a url' });
+      const proc = await ServiceProcess.spawn(service, {
+        ...infra().env,
+        ...spec.env,
+        [variable]: 'not a url',
+      });
       expect((await proc.exited).code).toBe(1);
       expect(proc.output).toContain(`${variable} is invalid`);
     });
 
     it('refuses an invalid LOG_LEVEL and names it', async () => {
-      const proc = await ServiceProcess.spawn(service, { ...infra().env, ...spec.env, LOG_LEVEL: 'loud' });
+      const proc = await ServiceProcess.spawn(service, {
+        ...infra().env,
+        ...spec.env,
+        LOG_LEVEL: 'loud',
+      });
       expect((await proc.exited).code).toBe(1);
       expect(proc.output).toContain('LOG_LEVEL is invalid');
     });

@@ -45,14 +45,23 @@ export class ServiceProcess {
   /** Spawns the service with exactly `env` (plus PATH/HOME) and an ephemeral HTTP port. */
   static async spawn(service: ServiceName, env: Record<string, string>): Promise<ServiceProcess> {
     const main = join(REPO_ROOT, 'services', service, 'dist', 'main.js');
-    if (!existsSync(main)) throw new Error(`${main} does not exist: build the service first (npm run build)`);
+    if (!existsSync(main))
+      throw new Error(`${main} does not exist: build the service first (npm run build)`);
     const httpPort = env['HTTP_PORT'] ? Number(env['HTTP_PORT']) : await freePort();
     const inherited = Object.fromEntries(
-      ['PATH', 'HOME', 'MEDIASOUP_WORKER_BIN'].flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])),
+      ['PATH', 'HOME', 'MEDIASOUP_WORKER_BIN'].flatMap((k) =>
+        process.env[k] ? [[k, process.env[k]]] : [],
+      ),
     );
     const child = spawn(process.execPath, [main], {
       cwd: join(REPO_ROOT, 'services', service),
-      env: { ...inherited, HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env, HTTP_PORT: String(httpPort) },
+      env: {
+        ...inherited,
+        HTTP_HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        ...env,
+        HTTP_PORT: String(httpPort),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new ServiceProcess(service, child, httpPort);
@@ -88,10 +97,16 @@ export class ServiceProcess {
   /** Resolves once `/healthz` answers 200; fails early, with the output, if the process exits. */
   async waitUntilAlive(timeoutMs = 30_000): Promise<void> {
     const exited = this.#exited.then((s) => {
-      throw new Error(`${this.service} exited (${JSON.stringify(s)}) before it was alive:\n${this.output}`);
+      throw new Error(
+        `${this.service} exited (${JSON.stringify(s)}) before it was alive:\n${this.output}`,
+      );
     });
     await Promise.race([
-      waitFor(`${this.service} /healthz`, async () => ((await this.fetch('/healthz')).ok ? true : undefined), { timeoutMs }),
+      waitFor(
+        `${this.service} /healthz`,
+        async () => ((await this.fetch('/healthz')).ok ? true : undefined),
+        { timeoutMs },
+      ),
       exited,
     ]);
   }

@@ -13,7 +13,10 @@ const executableFile = z.string().refine(
       return false;
     }
   },
-  { message: 'must be the path of an executable mediasoup-worker binary (see tools/mediasoup-worker)' },
+  {
+    message:
+      'must be the path of an executable mediasoup-worker binary (see tools/mediasoup-worker)',
+  },
 );
 
 export const SfuNodeConfigSchema = z.object({

@@ -28,7 +28,8 @@ export class ReadinessRegistry {
   constructor(private readonly timeoutMs = 1_500) {}
 
   register(check: ReadinessCheck): void {
-    if (this.#checks.has(check.name)) throw new Error(`readiness check ${check.name} registered twice`);
+    if (this.#checks.has(check.name))
+      throw new Error(`readiness check ${check.name} registered twice`);
     this.#checks.set(check.name, check);
   }
 

@@ -1,4 +1,5 @@
 import {
+  Injectable,
   type DynamicModule,
   Inject,
   Logger,
@@ -36,6 +37,7 @@ export function natsMicroserviceOptions(config: NatsConfig, info: ServiceInfo): 
   };
 }
 
+@Injectable()
 class NatsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('nats');
 

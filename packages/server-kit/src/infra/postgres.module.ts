@@ -1,4 +1,5 @@
 import {
+  Injectable,
   type DynamicModule,
   Inject,
   Logger,
@@ -21,10 +22,14 @@ export function createPgPool(config: PostgresConfig, info: ServiceInfo): Pool {
   });
 }
 
+@Injectable()
 class PostgresLifecycle implements OnApplicationShutdown {
   private readonly logger = new Logger('postgres');
 
-  constructor(@Inject(PG_POOL) private readonly pool: Pool, readiness: ReadinessRegistry) {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    readiness: ReadinessRegistry,
+  ) {
     // An idle client losing its connection is emitted here; unhandled, it would crash the process.
     pool.on('error', (error) => this.logger.warn(`PostgreSQL idle client: ${error.message}`));
     readiness.register({
@@ -46,7 +51,10 @@ export class PostgresModule {
     return {
       module: PostgresModule,
       global: true,
-      providers: [{ provide: PG_POOL, useFactory: () => createPgPool(config, info) }, PostgresLifecycle],
+      providers: [
+        { provide: PG_POOL, useFactory: () => createPgPool(config, info) },
+        PostgresLifecycle,
+      ],
       exports: [PG_POOL],
     };
   }

@@ -1,4 +1,5 @@
 import {
+  Injectable,
   type DynamicModule,
   Inject,
   Logger,
@@ -27,11 +28,15 @@ export function createRedis(config: RedisConfig, info: ServiceInfo): Redis {
   });
 }
 
+@Injectable()
 class RedisLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('redis');
   private lastError = '';
 
-  constructor(@Inject(REDIS) private readonly redis: Redis, readiness: ReadinessRegistry) {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    readiness: ReadinessRegistry,
+  ) {
     readiness.register({
       name: 'redis',
       check: async () => {

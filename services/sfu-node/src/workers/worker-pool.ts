@@ -35,7 +35,10 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   async start(): Promise<void> {
     for (let index = 0; index < this.settings.count; index++) {
-      const worker = await this.createWorker({ logLevel: this.settings.logLevel, appData: { index } });
+      const worker = await this.createWorker({
+        logLevel: this.settings.logLevel,
+        appData: { index },
+      });
       worker.on('died', (error) => this.emit('workerDied', index, error));
       this.#workers.push(worker);
     }

@@ -1,5 +1,5 @@
 import {
-  Inject,
+  Injectable,
   Logger,
   Module,
   type OnApplicationShutdown,
@@ -13,6 +13,7 @@ import type { SfuNodeConfig } from '../config';
 import { WorkerPool } from './worker-pool';
 
 /** Starts the node's mediasoup workers before the node serves, and closes them on shutdown. */
+@Injectable()
 class WorkerPoolLifecycle implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('workers');
 
@@ -27,7 +28,7 @@ class WorkerPoolLifecycle implements OnModuleInit, OnApplicationShutdown {
         if (!pool.healthy) throw new Error('a mediasoup worker is not running');
       },
     });
-    const alive = new Gauge({
+    new Gauge({
       name: 'mediasoup_workers_alive',
       help: 'mediasoup worker processes running on this node',
       registers: [metrics.registry],
@@ -35,7 +36,6 @@ class WorkerPoolLifecycle implements OnModuleInit, OnApplicationShutdown {
         this.set(pool.workers.filter((w) => !w.died && !w.closed).length);
       },
     });
-    void alive;
     pool.on('workerDied', (index, error) =>
       this.logger.error(`mediasoup worker ${index} died: ${error.message}`),
     );

@@ -1,0 +1,28 @@
+// Prints the totals that scripts/jest-results-reporter.js recorded in every workspace, then
+// "N passed, N failed, N skipped". Exits 1 when a test failed or none ran at all.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = process.argv[2] ?? process.cwd();
+const runs = [];
+for (const group of ['packages', 'services']) {
+  for (const workspace of readdirSync(join(root, group))) {
+    const dir = join(root, group, workspace, '.test-results');
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      runs.push(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    }
+  }
+}
+const total = { passed: 0, failed: 0, skipped: 0 };
+console.log('');
+for (const run of runs.sort((a, b) =>
+  `${a.workspace}/${a.project}`.localeCompare(`${b.workspace}/${b.project}`),
+)) {
+  console.log(
+    `  ${`${run.workspace} (${run.project})`.padEnd(40)} ${run.passed} passed, ${run.failed} failed`,
+  );
+  for (const k of Object.keys(total)) total[k] += run[k];
+}
+console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(total.failed > 0 || total.passed === 0 ? 1 : 0);
