@@ -8,8 +8,14 @@ import { WorkerPool } from './worker-pool';
 class FakeWorker extends EventEmitter {
   died = false;
   closed = false;
+  subprocessClosed = false;
+  pid = 0;
   close() {
     this.closed = true;
+    setImmediate(() => {
+      this.subprocessClosed = true;
+      this.emit('subprocessclose');
+    });
   }
   die() {
     this.died = true;
@@ -49,13 +55,13 @@ describe('WorkerPool', () => {
     expect(pool.healthy).toBe(false);
   });
 
-  it('closes every worker once and emits closed once', async () => {
+  it('closes every worker once, waits for their processes, and emits closed once', async () => {
     const { pool, created } = poolOf(2);
     await pool.start();
     const closed = jest.fn();
     pool.on('closed', closed);
-    pool.close();
-    pool.close();
+    await Promise.all([pool.close(), pool.close()]);
+    expect(created.every((w) => w.subprocessClosed)).toBe(true);
     expect(created.every((w) => w.closed)).toBe(true);
     expect(closed).toHaveBeenCalledTimes(1);
     expect(pool.closed).toBe(true);

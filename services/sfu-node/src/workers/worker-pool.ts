@@ -53,10 +53,33 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     );
   }
 
-  close(): void {
+  /**
+   * Closes every worker and resolves once their processes have exited, so that a node which
+   * exits leaves no worker behind. A process that ignores the close for `killAfterMs` is killed.
+   */
+  async close(killAfterMs = 3_000): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const worker of this.#workers) worker.close();
+    await Promise.all(this.#workers.map((worker) => closeAndWait(worker, killAfterMs)));
     this.emit('closed');
   }
+}
+
+function closeAndWait(worker: ms.Worker, killAfterMs: number): Promise<void> {
+  if (worker.subprocessClosed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      try {
+        process.kill(worker.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      resolve();
+    }, killAfterMs);
+    worker.once('subprocessclose', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.close();
+  });
 }

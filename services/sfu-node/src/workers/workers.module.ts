@@ -48,8 +48,8 @@ class WorkerPoolLifecycle implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  onApplicationShutdown(): void {
-    this.pool.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.close();
   }
 }
 

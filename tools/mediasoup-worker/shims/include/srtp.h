@@ -1,0 +1,170 @@
+/*
+ * Cascade shim: libsrtp 3.x API on top of Debian's libsrtp2 (2.5).
+ *
+ * mediasoup >= 3.16 includes <srtp.h> and uses the libsrtp 3 API:
+ *   - srtp_protect / srtp_protect_rtcp(ctx, in, in_len, out, &out_len, mki_index)
+ *   - srtp_unprotect / srtp_unprotect_rtcp(ctx, in, in_len, out, &out_len)
+ *     (size_t lengths, separate input and output buffers; *out_len is the
+ *     output buffer capacity on input and the result length on output)
+ *   - srtp_stream_remove(session, ssrc)   (2.x: srtp_remove_stream)
+ *   - srtp_err_status_buffer_small (28) and srtp_err_status_cryptex_err (29)
+ *
+ * libsrtp2 works in place on a single buffer with int lengths, so each
+ * overload copies the input into the output buffer (if they differ) and then
+ * calls the 2.x function on the output buffer. The overloads have different
+ * arity from the C functions, so C++ overload resolution picks them.
+ *
+ * Used only by ensure-worker.sh's local build (put on the include path with
+ * -Dcpp_args=-I...). Not needed with mediasoup's bundled libsrtp3.
+ */
+#ifndef CASCADE_MEDIASOUP_SRTP3_SHIM_H
+#define CASCADE_MEDIASOUP_SRTP3_SHIM_H
+
+#include <srtp2/srtp.h>
+
+#ifdef __cplusplus
+
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#ifndef SRTP_MAX_TRAILER_LEN
+#error "cascade srtp.h shim: <srtp2/srtp.h> did not define SRTP_MAX_TRAILER_LEN"
+#endif
+
+/* Error codes added in libsrtp 3 (values as in libsrtp 3's srtp.h). */
+static constexpr srtp_err_status_t srtp_err_status_buffer_small = static_cast<srtp_err_status_t>(28);
+static constexpr srtp_err_status_t srtp_err_status_cryptex_err  = static_cast<srtp_err_status_t>(29);
+
+namespace cascade_srtp3_shim
+{
+	/* Copy |in| into |out| (if they differ) and check sizes for an in-place
+	 * 2.x call that may grow the packet by |growth| bytes. */
+	static inline srtp_err_status_t Prepare(
+	  const uint8_t* in, size_t inLen, uint8_t* out, const size_t* outLen, size_t growth, int* intLen)
+	{
+		if (in == nullptr || out == nullptr || outLen == nullptr)
+		{
+			return srtp_err_status_bad_param;
+		}
+
+		if (inLen > static_cast<size_t>(INT_MAX) - growth)
+		{
+			return srtp_err_status_bad_param;
+		}
+
+		if (*outLen < inLen + growth)
+		{
+			return srtp_err_status_buffer_small;
+		}
+
+		if (out != in)
+		{
+			std::memmove(out, in, inLen);
+		}
+
+		*intLen = static_cast<int>(inLen);
+
+		return srtp_err_status_ok;
+	}
+} // namespace cascade_srtp3_shim
+
+static inline srtp_err_status_t srtp_protect(
+  srtp_t ctx, const uint8_t* rtp, size_t rtp_len, uint8_t* srtp, size_t* srtp_len, size_t mki_index)
+{
+	int len{ 0 };
+	srtp_err_status_t err = cascade_srtp3_shim::Prepare(
+	  rtp, rtp_len, srtp, srtp_len, static_cast<size_t>(SRTP_MAX_TRAILER_LEN), &len);
+
+	if (err != srtp_err_status_ok)
+	{
+		return err;
+	}
+
+	/* use_mki = 0: mediasoup never configures MKIs (mki_index is always 0). */
+	err = srtp_protect_mki(ctx, srtp, &len, 0u, static_cast<unsigned int>(mki_index));
+
+	if (err == srtp_err_status_ok)
+	{
+		*srtp_len = static_cast<size_t>(len);
+	}
+
+	return err;
+}
+
+static inline srtp_err_status_t srtp_unprotect(
+  srtp_t ctx, const uint8_t* srtp, size_t srtp_len, uint8_t* rtp, size_t* rtp_len)
+{
+	int len{ 0 };
+	srtp_err_status_t err = cascade_srtp3_shim::Prepare(srtp, srtp_len, rtp, rtp_len, 0u, &len);
+
+	if (err != srtp_err_status_ok)
+	{
+		return err;
+	}
+
+	err = srtp_unprotect(ctx, rtp, &len);
+
+	if (err == srtp_err_status_ok)
+	{
+		*rtp_len = static_cast<size_t>(len);
+	}
+
+	return err;
+}
+
+static inline srtp_err_status_t srtp_protect_rtcp(
+  srtp_t ctx, const uint8_t* rtcp, size_t rtcp_len, uint8_t* srtcp, size_t* srtcp_len, size_t mki_index)
+{
+	int len{ 0 };
+	/* SRTCP adds the trailer plus the 4-byte E-flag/SRTCP index. */
+	srtp_err_status_t err = cascade_srtp3_shim::Prepare(
+	  rtcp, rtcp_len, srtcp, srtcp_len, static_cast<size_t>(SRTP_MAX_TRAILER_LEN) + 4u, &len);
+
+	if (err != srtp_err_status_ok)
+	{
+		return err;
+	}
+
+	err = srtp_protect_rtcp_mki(ctx, srtcp, &len, 0u, static_cast<unsigned int>(mki_index));
+
+	if (err == srtp_err_status_ok)
+	{
+		*srtcp_len = static_cast<size_t>(len);
+	}
+
+	return err;
+}
+
+static inline srtp_err_status_t srtp_unprotect_rtcp(
+  srtp_t ctx, const uint8_t* srtcp, size_t srtcp_len, uint8_t* rtcp, size_t* rtcp_len)
+{
+	int len{ 0 };
+	srtp_err_status_t err = cascade_srtp3_shim::Prepare(srtcp, srtcp_len, rtcp, rtcp_len, 0u, &len);
+
+	if (err != srtp_err_status_ok)
+	{
+		return err;
+	}
+
+	err = srtp_unprotect_rtcp(ctx, rtcp, &len);
+
+	if (err == srtp_err_status_ok)
+	{
+		*rtcp_len = static_cast<size_t>(len);
+	}
+
+	return err;
+}
+
+/* libsrtp 3 renamed srtp_remove_stream() to srtp_stream_remove(). Both take
+ * the SSRC in network byte order. */
+static inline srtp_err_status_t srtp_stream_remove(srtp_t session, uint32_t ssrc)
+{
+	return srtp_remove_stream(session, static_cast<unsigned int>(ssrc));
+}
+
+#endif /* __cplusplus */
+
+#endif /* CASCADE_MEDIASOUP_SRTP3_SHIM_H */
