@@ -1,0 +1,123 @@
+# syntax=docker/dockerfile:1
+#
+# One image recipe for every Cascade service. Build one image per service:
+#
+#   docker build --build-arg SERVICE=gateway -t cascade/gateway:dev .
+#
+# SERVICE is the directory name under services/ (gateway, identity, rooms, sfu-orchestrator,
+# sfu-node). The container runs services/$SERVICE/dist/main.js as the unprivileged `node` user
+# (uid 1000). Configuration comes only from environment variables (see deploy/README.md).
+
+ARG NODE_IMAGE=node:20-bookworm
+ARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim
+
+# ---------------------------------------------------------------------------------------------
+# Build toolchain: full Debian bookworm image (compilers, python3) so that native add-ons and,
+# if the prebuilt download fails, the mediasoup worker can be built. Same Debian release as the
+# runtime image, so shared-library package names match.
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS toolchain
+# The repository pins npm 11 (package.json "packageManager"); npm 11 is also what honours the
+# root package.json "allowScripts" (mediasoup's install script is not run by `npm ci`).
+RUN npm install --global npm@11.19.1 && npm --version
+ENV TURBO_TELEMETRY_DISABLED=1 \
+    CI=true
+WORKDIR /app
+
+# ---------------------------------------------------------------------------------------------
+# Only the package manifests, so that `npm ci` below is cached until a package.json or the
+# lockfile changes (BuildKit compares the copied content, not this stage's cache key).
+# ---------------------------------------------------------------------------------------------
+FROM toolchain AS manifests
+COPY . /src
+RUN mkdir /manifests \
+ && cd /src \
+ && find . -name package.json -not -path '*/node_modules/*' -print0 \
+    | tar --null -cf - -T - package-lock.json \
+    | tar -xf - -C /manifests
+
+# ---------------------------------------------------------------------------------------------
+# Build: install, compile the selected service and its workspace dependencies, prune.
+# ---------------------------------------------------------------------------------------------
+FROM toolchain AS build
+COPY --from=manifests /manifests/ ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+
+ARG SERVICE
+RUN test -n "${SERVICE}" || { echo 'build with --build-arg SERVICE=<gateway|identity|rooms|sfu-orchestrator|sfu-node>' >&2; exit 1; }
+
+# mediasoup worker binary (sfu-node only). ensure-worker.sh tries mediasoup's own postinstall
+# (prebuilt download from GitHub) first and builds from source against Debian libraries if that
+# fails; it prints the binary's path on stdout. The cache mount keeps a source build across
+# image builds. Placed before `COPY . .` so that source edits do not invalidate it.
+# A prebuilt worker only needs glibc; a source-built one links Debian's libuv, libssl, libsrtp2,
+# libusrsctp, abseil, liburing: the runtime packages owning those libraries are listed in
+# /out/mediasoup/runtime-packages.txt and installed into the runtime image.
+COPY tools/mediasoup-worker/ tools/mediasoup-worker/
+RUN --mount=type=cache,target=/root/.cache/cascade \
+    set -eu; mkdir -p /out/mediasoup; \
+    if [ "${SERVICE}" = sfu-node ]; then \
+      bin="$(bash tools/mediasoup-worker/ensure-worker.sh)"; \
+      install -m 0755 "$bin" /out/mediasoup/mediasoup-worker; \
+      ldd /out/mediasoup/mediasoup-worker \
+        | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' \
+        | while read -r lib; do dpkg -S "*/$(basename "$lib")" 2>/dev/null || true; done \
+        | grep -v '^diversion' | sed 's|: /.*||' | tr ',' '\n' | sed 's/^ *//; s/:.*//' \
+        | grep -v -e '^$' -e '-dev$' | sort -u > /out/mediasoup/runtime-packages.txt; \
+      echo "mediasoup-worker runtime packages: $(tr '\n' ' ' < /out/mediasoup/runtime-packages.txt)"; \
+    fi
+
+COPY . .
+RUN test -f "services/${SERVICE}/package.json" || { echo "unknown SERVICE '${SERVICE}' (no services/${SERVICE})" >&2; exit 1; }
+RUN npx turbo run build --filter="@cascade/${SERVICE}..."
+RUN npm prune --omit=dev --no-audit --no-fund
+
+# Assemble exactly what the runtime needs: production node_modules, the built workspace packages
+# (dist + package.json) and the selected service. Other services' sources are left behind; their
+# workspace links in node_modules dangle harmlessly.
+RUN set -eu; mkdir -p /out/app/packages /out/app/services; \
+    cp -a package.json node_modules /out/app/; \
+    for dir in packages/* "services/${SERVICE}"; do \
+      if [ -d "$dir/dist" ]; then \
+        mkdir -p "/out/app/$dir"; cp -a "$dir/package.json" "$dir/dist" "/out/app/$dir/"; \
+      fi; \
+    done; \
+    test -f "/out/app/services/${SERVICE}/dist/main.js"
+
+# ---------------------------------------------------------------------------------------------
+# Runtime: slim Debian, no compilers, non-root.
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_RUNTIME_IMAGE} AS runtime
+ARG SERVICE
+
+COPY --from=build /out/mediasoup/ /opt/mediasoup/
+# Then the same check as mediasoup's own: run without MEDIASOUP_VERSION, the worker exits with 41.
+RUN set -eu; \
+    if [ -s /opt/mediasoup/runtime-packages.txt ]; then \
+      apt-get update; \
+      xargs apt-get install -y --no-install-recommends < /opt/mediasoup/runtime-packages.txt; \
+      rm -rf /var/lib/apt/lists/*; \
+    fi; \
+    if [ -e /opt/mediasoup/mediasoup-worker ]; then \
+      rc=0; env -i /opt/mediasoup/mediasoup-worker >/dev/null 2>&1 || rc=$?; \
+      [ "$rc" -eq 41 ] || { echo "mediasoup-worker does not run in the runtime image (exit $rc)" >&2; exit 1; }; \
+    fi
+
+COPY --from=build /out/app/ /app/
+
+# MEDIASOUP_WORKER_BIN is read by mediasoup itself (and validated by the sfu-node config). Only
+# the sfu-node image contains the binary; the other services never read the variable.
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--enable-source-maps \
+    CASCADE_SERVICE=${SERVICE} \
+    MEDIASOUP_WORKER_BIN=/opt/mediasoup/mediasoup-worker
+
+WORKDIR /app/services/${SERVICE}
+# The `node` user of the official image (uid/gid 1000); the Kubernetes manifests run as 1000 too.
+# Application files stay root-owned and read-only for it.
+USER node
+
+# Node is PID 1: the services install SIGTERM/SIGINT handlers (graceful shutdown, sfu-node
+# draining) and Node reaps its own child processes (mediasoup workers), so no init is needed.
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/main.js"]
