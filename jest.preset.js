@@ -23,7 +23,7 @@ module.exports = function preset(rootDir) {
     testEnvironment: 'node',
     transform: { '^.+\\.ts$': swc },
     moduleNameMapper: {
-      '^@cascade/(contracts|server-kit|testing)$': path.join(__dirname, 'packages/$1/src'),
+      '^@cascade/(contracts|server-kit|testing|sfu-client)$': path.join(__dirname, 'packages/$1/src'),
     },
   };
   return {

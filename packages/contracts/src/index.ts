@@ -6,3 +6,4 @@ export * from './reply';
 export * from './subjects';
 export * from './tokens';
 export * from './validation';
+export * from './sfu';

@@ -1,0 +1,3 @@
+export * from './control';
+export * from './events';
+export * from './media-types';

@@ -1,0 +1,92 @@
+import {
+  CascadeError,
+  SFU_CONTROL_MAX_BYTES,
+  SfuAdminResult,
+  SfuControlResults,
+  type SfuAdminRequest,
+  type SfuControlOp,
+  type SfuControlRequest,
+  type SfuControlResult,
+  type Subjects,
+  parseOrThrow,
+  replySchema,
+  unwrapReply,
+} from '@cascade/contracts';
+import { ErrorCode, JSONCodec, type NatsConnection, NatsError } from 'nats';
+
+const codec = JSONCodec<unknown>();
+
+export type SfuControlPayload<O extends SfuControlOp> = Omit<
+  Extract<SfuControlRequest, { op: O }>,
+  'op'
+>;
+
+export interface SfuNodeClientOptions {
+  /** How long to wait for a node's reply before failing with `NODE_UNAVAILABLE`. */
+  timeoutMs?: number;
+}
+
+/**
+ * Talks to one SFU node over NATS: every request is validated by the node, every reply is
+ * validated here against the contracts, and an error reply is thrown as a `CascadeError`. A node
+ * that does not answer is `NODE_UNAVAILABLE`.
+ */
+export class SfuNodeClient {
+  readonly #timeoutMs: number;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly subjects: Subjects,
+    readonly nodeId: string,
+    options: SfuNodeClientOptions = {},
+  ) {
+    this.#timeoutMs = options.timeoutMs ?? 5_000;
+  }
+
+  async request<O extends SfuControlOp>(
+    op: O,
+    payload: SfuControlPayload<O>,
+  ): Promise<SfuControlResult<O>> {
+    const data = await this.#request(this.subjects.sfuNodeControl(this.nodeId), { op, ...payload });
+    const reply = parseOrThrow(replySchema(SfuControlResults[op]), data, `reply to ${op}`);
+    return unwrapReply(reply) as SfuControlResult<O>;
+  }
+
+  /** Sends anything to the control subject and returns the raw reply (for protocol tests). */
+  async raw(body: Uint8Array | unknown): Promise<unknown> {
+    return this.#request(this.subjects.sfuNodeControl(this.nodeId), body);
+  }
+
+  async admin(request: SfuAdminRequest): Promise<SfuAdminResult> {
+    const data = await this.#request(this.subjects.sfuNodeAdmin(this.nodeId), request);
+    return unwrapReply(parseOrThrow(replySchema(SfuAdminResult), data, `reply to ${request.op}`));
+  }
+
+  async #request(subject: string, body: unknown): Promise<unknown> {
+    const bytes = body instanceof Uint8Array ? body : codec.encode(body);
+    if (bytes.length > SFU_CONTROL_MAX_BYTES && !(body instanceof Uint8Array)) {
+      throw new CascadeError(
+        'INVALID_ARGUMENT',
+        `request is ${bytes.length} bytes; the limit is ${SFU_CONTROL_MAX_BYTES}`,
+      );
+    }
+    try {
+      const msg = await this.nc.request(subject, bytes, { timeout: this.#timeoutMs });
+      return codec.decode(msg.data);
+    } catch (error) {
+      if (
+        error instanceof NatsError &&
+        (error.code === ErrorCode.NoResponders || error.code === ErrorCode.Timeout)
+      ) {
+        throw new CascadeError(
+          'NODE_UNAVAILABLE',
+          `SFU node ${this.nodeId} did not answer (${error.code})`,
+          {
+            nodeId: this.nodeId,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+}
