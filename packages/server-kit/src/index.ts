@@ -1,6 +1,7 @@
 export * from './config';
 export * from './errors.filter';
 export * from './health/readiness';
+export * from './infra/nats-bus';
 export * from './infra/nats.module';
 export * from './infra/postgres.module';
 export * from './infra/redis.module';

@@ -22,6 +22,11 @@ export interface ServiceDefinition<S extends z.ZodType<BaseConfig>> {
   uses: ServiceDependencies;
   /** The service's own modules, built from its validated configuration. */
   modules: (config: z.output<S>) => Array<Type | DynamicModule>;
+  /**
+   * How long a SIGTERM may take before the process exits 1 anyway. Default:
+   * `SHUTDOWN_TIMEOUT_MS`; a service that drains (sfu-node) adds its grace period.
+   */
+  shutdownTimeoutMs?: (config: z.output<S>) => number;
 }
 
 export interface RunningService<C> {
@@ -98,7 +103,11 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
     `${info.name} listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`,
     'bootstrap',
   );
-  const stop = installSignalHandlers(app, early, config.SHUTDOWN_TIMEOUT_MS);
+  const stop = installSignalHandlers(
+    app,
+    early,
+    definition.shutdownTimeoutMs?.(config) ?? config.SHUTDOWN_TIMEOUT_MS,
+  );
   // Resolves once NATS is connected; until then /readyz says which dependency is missing.
   await app.startAllMicroservices();
   logger.log(`${info.name} started`, 'bootstrap');

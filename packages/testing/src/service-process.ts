@@ -48,6 +48,11 @@ export class ServiceProcess {
     if (!existsSync(main))
       throw new Error(`${main} does not exist: build the service first (npm run build)`);
     const httpPort = env['HTTP_PORT'] ? Number(env['HTTP_PORT']) : await freePort();
+    // Media nodes listen on fixed WebRtcServer ports: give each test node its own.
+    const media =
+      service === 'sfu-node' && !env['SFU_WEBRTC_PORT_BASE']
+        ? { SFU_WEBRTC_PORT_BASE: String(await freePort()) }
+        : {};
     const inherited = Object.fromEntries(
       ['PATH', 'HOME', 'MEDIASOUP_WORKER_BIN'].flatMap((k) =>
         process.env[k] ? [[k, process.env[k]]] : [],
@@ -59,6 +64,7 @@ export class ServiceProcess {
         ...inherited,
         HTTP_HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
+        ...media,
         ...env,
         HTTP_PORT: String(httpPort),
       },

@@ -13,6 +13,7 @@ import type { NatsConnection } from 'nats';
 import type { NatsConfig } from '../config';
 import { ReadinessRegistry } from '../health/readiness';
 import { NATS_CLIENT, type ServiceInfo } from '../tokens';
+import { NatsBus } from './nats-bus';
 
 /**
  * Connection options shared by the kit's NATS client and the service's NATS microservice:
@@ -43,6 +44,7 @@ class NatsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     @Inject(NATS_CLIENT) private readonly client: ClientNats,
+    private readonly bus: NatsBus,
     readiness: ReadinessRegistry,
   ) {
     readiness.register({
@@ -65,6 +67,7 @@ class NatsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.bus.drain();
     await this.client.close();
   }
 }
@@ -80,9 +83,10 @@ export class NatsModule {
           provide: NATS_CLIENT,
           useFactory: () => new ClientNats(natsConnectionOptions(config, info, 'client')),
         },
+        { provide: NatsBus, inject: [NATS_CLIENT], useFactory: (client: ClientNats) => new NatsBus(client) },
         NatsLifecycle,
       ],
-      exports: [NATS_CLIENT],
+      exports: [NATS_CLIENT, NatsBus],
     };
   }
 }

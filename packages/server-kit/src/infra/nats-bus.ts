@@ -1,0 +1,73 @@
+import { Logger } from '@nestjs/common';
+import type { ClientNats } from '@nestjs/microservices';
+import { JSONCodec, type Msg, type NatsConnection, type Subscription } from 'nats';
+
+const json = JSONCodec<unknown>();
+
+export type MessageHandler = (msg: Msg) => Promise<void> | void;
+
+/**
+ * The service's NATS connection for subjects built at run time (node ids, tenant and room ids,
+ * the deployment's prefix), which Nest's static `@MessagePattern` decorators cannot express.
+ * It shares the kit's client connection. Subscriptions made before NATS is reachable start when
+ * it is; publishing before then is dropped (and counted) rather than queued without bound.
+ */
+export class NatsBus {
+  readonly #logger = new Logger('nats-bus');
+  readonly #subscriptions: Subscription[] = [];
+  #connection: NatsConnection | undefined;
+  #connecting: Promise<NatsConnection> | undefined;
+  #dropped = 0;
+
+  constructor(private readonly client: ClientNats) {}
+
+  /** Resolves with the connection once NATS is reachable. */
+  connected(): Promise<NatsConnection> {
+    this.#connecting ??= this.client.connect().then((nc: NatsConnection) => (this.#connection = nc));
+    return this.#connecting;
+  }
+
+  get droppedPublishes(): number {
+    return this.#dropped;
+  }
+
+  publish(subject: string, value: unknown): void {
+    if (!this.#connection || this.#connection.isClosed()) {
+      this.#dropped++;
+      return;
+    }
+    this.#connection.publish(subject, json.encode(value));
+  }
+
+  /**
+   * Runs `handler` for every message on `subject` (in `queue`, when given). A handler that
+   * throws is logged; it never ends the subscription.
+   */
+  subscribe(subject: string, handler: MessageHandler, options: { queue?: string } = {}): void {
+    void this.connected().then((nc) => {
+      const sub = nc.subscribe(subject, options.queue ? { queue: options.queue } : {});
+      this.#subscriptions.push(sub);
+      void (async () => {
+        for await (const msg of sub) {
+          Promise.resolve()
+            .then(() => handler(msg))
+            .catch((error: unknown) => this.#logger.error(`handler for ${subject} failed: ${String(error)}`));
+        }
+      })();
+    });
+  }
+
+  /** Replies to a request message with a JSON value (no-op for a message without a reply subject). */
+  static respond(msg: Msg, value: unknown): void {
+    if (msg.reply) msg.respond(json.encode(value));
+  }
+
+  static decode(msg: Msg): unknown {
+    return json.decode(msg.data);
+  }
+
+  /** Ends every subscription, letting messages already received finish. */
+  async drain(): Promise<void> {
+    await Promise.all(this.#subscriptions.splice(0).map((s) => s.drain().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * Fan-out benchmark of the sfu-node: one ~1 Mbps SRTP VP8 stream from ffmpeg fanned out to N SRTP
+ * PlainTransport consumers, measured bare (b), through the sfu-node API (a) and through a pipe
+ * between two nodes (c), side by side for each N.
+ *
+ *   cd services/sfu-node && node test/support/run-ts.js bench/fanout.ts \
+ *     [--sizes 10,50,100,200] [--seconds 10] [--warmup 3] [--variants b,a,c] [--ingest fixed]
+ *
+ * Writes bench-results/sfu-fanout.json and bench-results/sfu-fanout.md at the repository root.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { REPO_ROOT } from '@cascade/testing';
+import * as mediasoup from 'mediasoup';
+
+import { FfmpegSrtpSender, type IngestMode, newVideoStream } from './ffmpeg-srtp';
+import {
+  type MeasuredProcess,
+  sinkDelta,
+  sleep,
+  startCpuWindow,
+  UdpSinks,
+  withTimeout,
+} from './measure';
+import { type Conditions, type Measurement, writeReport } from './report';
+import { openNodeInfra, type NodeInfra } from './sfu-nodes';
+import { sfuNodeApi } from './variant-api';
+import { bareMediasoup } from './variant-bare';
+import { sfuNodePipe } from './variant-pipe';
+import { Disposer, type FanoutSetup, type Variant } from './variant';
+
+interface Options {
+  sizes: number[];
+  seconds: number;
+  warmup: number;
+  variants: Array<Variant['key']>;
+  ingest: IngestMode;
+}
+
+const SINK_SOCKETS = 4;
+const SETUP_TIMEOUT_MS = 120_000;
+/** Past this, no new measurement starts; the results so far are written. */
+const RUN_BUDGET_MS = 12 * 60_000;
+
+const NOISE_NOTE =
+  'The machine is shared and noisy: absolute numbers move from run to run. What matters are the ' +
+  'ratios between variants measured side by side in one run (for each N the variants run ' +
+  'back to back, each with a fresh worker/node and a fresh ffmpeg).';
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: 'string', default: '10,50,100,200' },
+      seconds: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      variants: { type: 'string', default: 'b,a,c' },
+      ingest: { type: 'string', default: 'fixed' },
+    },
+  });
+  const sizes = values.sizes.split(',').map(Number);
+  const variants = values.variants.split(',') as Options['variants'];
+  const options = {
+    sizes,
+    seconds: Number(values.seconds),
+    warmup: Number(values.warmup),
+    variants,
+    ingest: values.ingest as IngestMode,
+  };
+  if (!['fixed', 'comedia'].includes(options.ingest))
+    throw new Error(`--ingest must be fixed or comedia, got ${values.ingest}`);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 500))
+    throw new Error(`--sizes must be integers from 1 to 500, got ${values.sizes}`);
+  if (!(options.seconds >= 1 && options.seconds <= 120)) throw new Error('--seconds must be 1–120');
+  if (!(options.warmup >= 0 && options.warmup <= 30)) throw new Error('--warmup must be 0–30');
+  if (variants.some((v) => !['a', 'b', 'c'].includes(v)))
+    throw new Error(`--variants must be a comma-separated subset of a,b,c, got ${values.variants}`);
+  return options;
+}
+
+/** The variants by key, sharing one lazily provisioned NATS for the sfu-node ones. */
+function variantsOf(nodeInfra: () => Promise<NodeInfra>): Record<Variant['key'], Variant> {
+  return { a: sfuNodeApi(nodeInfra), b: bareMediasoup, c: sfuNodePipe(nodeInfra) };
+}
+
+/** The disposer of the measurement in progress, for a signal or a hard stop to clean up. */
+let current: Disposer | undefined;
+
+async function measure(variant: Variant, consumers: number, o: Options): Promise<Measurement> {
+  const base = { variant: variant.key, label: variant.label, consumers };
+  const disposer = (current = new Disposer());
+  try {
+    const sinks = await UdpSinks.open(SINK_SOCKETS);
+    disposer.defer('close the UDP sinks', () => sinks.close());
+    const stream = await newVideoStream(o.ingest);
+    const setup = await withTimeout(
+      `setting up (${variant.key}) with ${consumers} consumers`,
+      SETUP_TIMEOUT_MS,
+      variant.setup({ consumers, stream, sinks, disposer }),
+    );
+    const ffmpeg = FfmpegSrtpSender.start(setup.ingest, stream, o.warmup + o.seconds + 15);
+    disposer.defer('stop ffmpeg', () => ffmpeg.stop());
+    await sleep(o.warmup * 1000);
+    if (!ffmpeg.running || ffmpeg.pid === undefined)
+      throw new Error(`ffmpeg is not running after the warm-up: ${ffmpeg.output()}`);
+    const extra: MeasuredProcess[] = [
+      { role: 'ffmpeg', pid: ffmpeg.pid },
+      { role: 'bench', pid: process.pid },
+    ];
+    const processes = [...setup.processes, ...extra];
+    const result = await window(setup, processes, sinks, consumers, o.seconds);
+    if (!ffmpeg.running) throw new Error(`ffmpeg stopped while measuring: ${ffmpeg.output()}`);
+    return { ...base, ...result };
+  } catch (error) {
+    return { ...base, error: (error as Error).message };
+  } finally {
+    await disposer.dispose();
+    current = undefined;
+  }
+}
+
+/** The measurement window proper: CPU, memory and packets over `seconds`. */
+async function window(
+  setup: FanoutSetup,
+  processes: MeasuredProcess[],
+  sinks: UdpSinks,
+  consumers: number,
+  seconds: number,
+): Promise<Omit<Measurement, 'variant' | 'label' | 'consumers'>> {
+  const statsBefore = await setup.consumerPacketCount?.();
+  const sinkBefore = sinks.snapshot();
+  const end = startCpuWindow(processes);
+  await sleep(seconds * 1000);
+  const { elapsedSeconds, usage } = end();
+  const sink = sinkDelta(sinkBefore, sinks.snapshot());
+  const statsAfter = await setup.consumerPacketCount?.();
+
+  const worker = usage.find((u) => u.role === 'worker')!;
+  const rtpPps = sink.rtp / elapsedSeconds;
+  return {
+    seconds: elapsedSeconds,
+    processes: usage,
+    sink: {
+      rtpPps,
+      rtcpPps: sink.rtcp / elapsedSeconds,
+      probationPps: sink.probation / elapsedSeconds,
+      activeConsumers: sink.activeSenders,
+    },
+    consumerStatsPps:
+      statsBefore === undefined || statsAfter === undefined
+        ? undefined
+        : (statsAfter - statsBefore) / elapsedSeconds,
+    derived: {
+      workerCpuPct: worker.cpu * 100,
+      workerCpuPerConsumerPct: (worker.cpu * 100) / consumers,
+      ppsPerCore: worker.cpu > 0 ? rtpPps / worker.cpu : 0,
+      workerRssMiB: worker.rssMiB,
+    },
+  };
+}
+
+function conditions(o: Options): Conditions {
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      totalMemoryGiB: totalmem() / 2 ** 30,
+      kernel: release(),
+      loadAverageAtStart: loadavg(),
+    },
+    node: process.version,
+    mediasoup: mediasoup.version,
+    workerBinary: mediasoup.workerBin,
+    ffmpeg: execFileSync('ffmpeg', ['-hide_banner', '-version']).toString().split('\n')[0]!,
+    stream:
+      '1280x720@30 lavfi testsrc, libvpx realtime cpu-used 8, 1 Mbps, GOP 60, SRTP ' +
+      'AES_CM_128_HMAC_SHA1_80',
+    sizes: o.sizes,
+    variants: o.variants,
+    secondsPerMeasurement: o.seconds,
+    warmupSeconds: o.warmup,
+    ingest: o.ingest,
+    method:
+      'CPU = utime+stime from /proc/<pid>/stat over the window, as a fraction of one core; RSS = ' +
+      'VmRSS at the end of the window; outbound pps = RTP packets received by the UDP sinks ' +
+      '(cross-checked against consumer getStats() packetCount in (b)); per consumer = worker CPU / N; ' +
+      'pps per core = outbound pps / worker CPU fraction.',
+    note: NOISE_NOTE,
+  };
+}
+
+async function run(o: Options): Promise<void> {
+  const startedAt = Date.now();
+  let nodeInfra: Promise<NodeInfra> | undefined;
+  const lazyInfra = () => (nodeInfra ??= openNodeInfra());
+  const variants = variantsOf(lazyInfra);
+  const cond = conditions(o);
+  const measurements: Measurement[] = [];
+  try {
+    for (const n of o.sizes) {
+      for (const key of o.variants) {
+        if (Date.now() - startedAt > RUN_BUDGET_MS) {
+          console.error(`bench: over the ${RUN_BUDGET_MS / 60_000} min budget; stopping early`);
+          break;
+        }
+        const m = await measure(variants[key], n, o);
+        measurements.push(m);
+        console.log(summary(m));
+        writeReport(join(REPO_ROOT, 'bench-results'), cond, measurements);
+      }
+    }
+  } finally {
+    if (nodeInfra) await (await nodeInfra.catch(() => undefined))?.close();
+  }
+  const files = writeReport(join(REPO_ROOT, 'bench-results'), cond, measurements);
+  console.log(`bench: wrote ${files.json} and ${files.markdown}`);
+}
+
+function summary(m: Measurement): string {
+  const head = `N=${String(m.consumers).padStart(3)} (${m.variant}) ${m.label.padEnd(18)}`;
+  if (m.error) return `${head} FAILED: ${m.error}`;
+  const d = m.derived!;
+  return (
+    `${head} worker ${d.workerCpuPct.toFixed(1)}% (${d.workerCpuPerConsumerPct.toFixed(3)}%/consumer), ` +
+    `${Math.round(m.sink!.rtpPps)} pps, ${Math.round(d.ppsPerCore)} pps/core, ` +
+    `RSS ${d.workerRssMiB.toFixed(1)} MiB, ${m.sink!.activeConsumers}/${m.consumers} receiving`
+  );
+}
+
+/** On a signal or a hard timeout: clean up the measurement in progress, then leave. */
+function installStops(hardStopMs: number): void {
+  const stop = (why: string, code: number) => {
+    console.error(`bench: ${why}; cleaning up`);
+    void (current?.dispose(2_000) ?? Promise.resolve()).finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => stop('interrupted', 130));
+  process.once('SIGTERM', () => stop('terminated', 143));
+  setTimeout(() => stop(`still running after ${hardStopMs / 60_000} min`, 3), hardStopMs).unref();
+}
+
+installStops(RUN_BUDGET_MS + 3 * 60_000);
+run(parseOptions(process.argv.slice(3)))
+  .then(() => process.exit(0))
+  .catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
