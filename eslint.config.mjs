@@ -34,7 +34,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },
   {
-    files: ['**/test/**/*.ts', '**/*.test.ts', 'packages/testing/**/*.ts'],
+    files: ['**/test/**/*.ts', '**/*.test.ts', 'packages/testing/**/*.ts', '**/bench/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
   prettier,

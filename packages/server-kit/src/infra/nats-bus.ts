@@ -23,7 +23,9 @@ export class NatsBus {
 
   /** Resolves with the connection once NATS is reachable. */
   connected(): Promise<NatsConnection> {
-    this.#connecting ??= this.client.connect().then((nc: NatsConnection) => (this.#connection = nc));
+    this.#connecting ??= this.client
+      .connect()
+      .then((nc: NatsConnection) => (this.#connection = nc));
     return this.#connecting;
   }
 
@@ -51,7 +53,9 @@ export class NatsBus {
         for await (const msg of sub) {
           Promise.resolve()
             .then(() => handler(msg))
-            .catch((error: unknown) => this.#logger.error(`handler for ${subject} failed: ${String(error)}`));
+            .catch((error: unknown) =>
+              this.#logger.error(`handler for ${subject} failed: ${String(error)}`),
+            );
         }
       })();
     });

@@ -83,7 +83,11 @@ export class NatsModule {
           provide: NATS_CLIENT,
           useFactory: () => new ClientNats(natsConnectionOptions(config, info, 'client')),
         },
-        { provide: NatsBus, inject: [NATS_CLIENT], useFactory: (client: ClientNats) => new NatsBus(client) },
+        {
+          provide: NatsBus,
+          inject: [NATS_CLIENT],
+          useFactory: (client: ClientNats) => new NatsBus(client),
+        },
         NatsLifecycle,
       ],
       exports: [NATS_CLIENT, NatsBus],
