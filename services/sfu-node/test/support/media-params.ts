@@ -1,0 +1,43 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** Parameters a real client would send, for driving the API without a WebRTC stack. */
+export const fakeDtlsParameters = () => ({
+  role: 'client' as const,
+  fingerprints: [
+    {
+      algorithm: 'sha-256' as const,
+      value: [...randomBytes(32)]
+        .map((b) => b.toString(16).padStart(2, '0').toUpperCase())
+        .join(':'),
+    },
+  ],
+});
+
+export const vp8RtpParameters = (ssrc = 1111) => ({
+  mid: '0',
+  codecs: [
+    {
+      mimeType: 'video/VP8',
+      payloadType: 101,
+      clockRate: 90_000,
+      rtcpFeedback: [
+        { type: 'nack' },
+        { type: 'nack', parameter: 'pli' },
+        { type: 'ccm', parameter: 'fir' },
+      ],
+    },
+  ],
+  headerExtensions: [],
+  encodings: [{ ssrc }],
+  rtcp: { cname: 'fake', reducedSize: true },
+});
+
+export const opusRtpParameters = (ssrc = 2222) => ({
+  mid: '1',
+  codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48_000, channels: 2 }],
+  headerExtensions: [],
+  encodings: [{ ssrc }],
+  rtcp: { cname: 'fake', reducedSize: true },
+});
+
+export const unknownId = () => randomUUID();
