@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Benchmarks: installs what is missing (like the test command), builds, then runs every
+# workspace's bench script. Results, with the machine and conditions, go to bench-results/.
+#   npm run bench                         all benchmarks
+#   npm run bench -- --sizes 10,50        arguments go to the benchmark scripts
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+npm run bench --workspace @cascade/sfu-node -- "$@"
