@@ -40,6 +40,9 @@ export interface BrowserMethods {
   close(p: void): void;
 }
 
+/** What a published track is, as the product labels it (the `source` of a Cascade producer). */
+export type TrackSource = 'camera' | 'microphone';
+
 /** What a browser asks of the test process: the signalling a Cascade server would answer. */
 export interface SignallingMethods {
   ready(p: void): void;
@@ -48,6 +51,7 @@ export interface SignallingMethods {
     transportId: string;
     kind: client.MediaKind;
     rtpParameters: client.RtpParameters;
+    source: TrackSource;
   }): { id: string };
 }
 
@@ -162,9 +166,10 @@ function wire(transport: client.Transport): client.Transport {
   transport.on('connect', ({ dtlsParameters }, done, fail) => {
     signalling.request('connect', { transportId: transport.id, dtlsParameters }).then(done, fail);
   });
-  transport.on('produce', ({ kind, rtpParameters }, done, fail) => {
+  transport.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
+    const source = appData['source'] as TrackSource;
     signalling
-      .request('produce', { transportId: transport.id, kind, rtpParameters })
+      .request('produce', { transportId: transport.id, kind, rtpParameters, source })
       .then(done, fail);
   });
   cleanups.push(() => transport.close());
@@ -181,8 +186,14 @@ const browser: Handlers<BrowserMethods> = {
     const camera = syntheticCamera(media.video);
     const microphone = syntheticMicrophone(media.audio);
     cleanups.unshift(camera.stop, microphone.stop);
-    const video = await sendTransport.produce({ track: camera.track });
-    const audio = await sendTransport.produce({ track: microphone.track });
+    const video = await sendTransport.produce({
+      track: camera.track,
+      appData: { source: 'camera' },
+    });
+    const audio = await sendTransport.produce({
+      track: microphone.track,
+      appData: { source: 'microphone' },
+    });
     return { producerIds: [video.id, audio.id] };
   },
   async subscribe({ transport, consumers }) {

@@ -2,17 +2,19 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 
 import type { types as ms } from 'mediasoup';
+import type { types as client } from 'mediasoup-client';
 
 import type {
   BrowserMethods,
   ReceivedMedia,
   SignallingMethods,
   SyntheticMedia,
+  TrackSource,
 } from './browser-process';
 import { stopProcess, tailOutput } from './processes';
 import { type Channel, IpcRpc } from './rpc';
 
-export type { ReceivedMedia, SyntheticMedia };
+export type { ReceivedMedia, SyntheticMedia, TrackSource };
 
 // SAME_JSON: mediasoup-client's RtpParameters and RtpCapabilities are mediasoup's on the wire,
 // but the packages' unions of header extension URIs differ by a client-only entry.
@@ -23,21 +25,43 @@ export const DEFAULT_MEDIA: SyntheticMedia = {
 };
 
 /**
+ * The server side of one client transport: what answers its `connect` event and, for a send
+ * transport, its `produce` events (resolving with the server's producer id). In-process
+ * mediasoup objects for {@link BrowserClient.publish} / {@link BrowserClient.subscribe}; an SFU
+ * node's control API for `sfu-participant.ts`.
+ */
+export interface TransportSignalling {
+  connect(dtlsParameters: client.DtlsParameters): Promise<void>;
+  produce?(p: {
+    kind: client.MediaKind;
+    rtpParameters: client.RtpParameters;
+    source: TrackSource;
+  }): Promise<string>;
+}
+
+/** What the client needs to open its side of a server transport. */
+export type ClientTransportOptions = Pick<
+  client.TransportOptions,
+  'id' | 'iceParameters' | 'iceCandidates' | 'dtlsParameters'
+>;
+
+/**
  * A WebRTC client as a browser runs it: a stock mediasoup-client `Device` ('Chrome111' handler)
  * on libwebrtc (@roamhq/wrtc), with a synthetic camera and microphone and sinks that decode what
- * it receives. Its transports' `connect` and `produce` events are answered directly by the
- * server-side mediasoup transports handed to {@link publish} and {@link subscribe}.
+ * it receives. Its transports' `connect` and `produce` events are answered by a
+ * {@link TransportSignalling}: directly by the server-side mediasoup transports handed to
+ * {@link publish} and {@link subscribe}, or by whatever is handed to {@link publishThrough} and
+ * {@link consumeThrough}.
  *
  * The client lives in a Node process of its own (browser-process.ts), as a browser would:
  * @roamhq/wrtc 0.10 crashes Node on a natural exit once a media source has existed, which inside
  * Jest turns a passing run into exit code 139.
  */
 export class BrowserClient {
-  readonly #transports = new Map<string, ms.WebRtcTransport>();
-  readonly #producers = new Map<string, ms.Producer>();
+  readonly #transports = new Map<string, TransportSignalling>();
   readonly #output: () => string;
   #rpc!: IpcRpc<BrowserMethods, SignallingMethods>;
-  #rtpCapabilities: ms.RtpCapabilities | undefined;
+  #rtpCapabilities: client.RtpCapabilities | undefined;
 
   private constructor(
     readonly name: string,
@@ -63,14 +87,12 @@ export class BrowserClient {
       browser.#rpc = new IpcRpc<BrowserMethods, SignallingMethods>(child as Channel, {
         ready: () => (clearTimeout(timer), resolve()),
         connect: ({ transportId, dtlsParameters }) =>
-          browser.#transport(transportId).connect({ dtlsParameters }),
-        produce: async ({ transportId, kind, rtpParameters }) => {
-          const producer = await browser.#transport(transportId).produce({
-            kind,
-            rtpParameters: rtpParameters as ms.RtpParameters, // see SAME_JSON
-          });
-          browser.#producers.set(producer.id, producer);
-          return { id: producer.id };
+          browser.#transport(transportId).connect(dtlsParameters),
+        produce: async ({ transportId, ...track }) => {
+          const server = browser.#transport(transportId);
+          if (!server.produce)
+            throw new Error(`${name} produced on receive transport ${transportId}`);
+          return { id: await server.produce(track) };
         },
       });
     }).catch(async (error: unknown) => {
@@ -84,19 +106,52 @@ export class BrowserClient {
   }
 
   /** Loads the Device with the router's capabilities, as a client does on joining a room. */
-  async load(routerRtpCapabilities: ms.RtpCapabilities): Promise<void> {
-    const capabilities = await this.#rpc.request('load', { routerRtpCapabilities });
-    this.#rtpCapabilities = capabilities as ms.RtpCapabilities; // see SAME_JSON
+  async load(routerRtpCapabilities: ms.RtpCapabilities | client.RtpCapabilities): Promise<void> {
+    this.#rtpCapabilities = await this.#rpc.request('load', {
+      routerRtpCapabilities: routerRtpCapabilities as client.RtpCapabilities, // see SAME_JSON
+    });
+  }
+
+  /** What the loaded Device can receive: the capabilities a server consumes for it with. */
+  get rtpCapabilities(): client.RtpCapabilities {
+    if (!this.#rtpCapabilities) throw new Error(`${this.name} must load() first`);
+    return this.#rtpCapabilities;
   }
 
   /** Opens a send transport to `transport` and produces the camera and the microphone on it. */
   async publish(transport: ms.WebRtcTransport, media = DEFAULT_MEDIA): Promise<ms.Producer[]> {
-    this.#transports.set(transport.id, transport);
-    const { producerIds } = await this.#rpc.request('publish', {
-      transport: clientSide(transport),
+    const producers = new Map<string, ms.Producer>();
+    const producerIds = await this.publishThrough(
+      clientSide(transport),
+      {
+        connect: (dtlsParameters) => transport.connect({ dtlsParameters }),
+        produce: async ({ kind, rtpParameters }) => {
+          const producer = await transport.produce({
+            kind,
+            rtpParameters: rtpParameters as ms.RtpParameters, // see SAME_JSON
+          });
+          producers.set(producer.id, producer);
+          return producer.id;
+        },
+      },
       media,
-    });
-    return producerIds.map((id) => this.#producers.get(id) as ms.Producer);
+    );
+    return producerIds.map((id) => producers.get(id) as ms.Producer);
+  }
+
+  /**
+   * Opens a send transport to the server transport `transport` describes and produces the
+   * camera (video) and the microphone (audio) on it; `server` answers its `connect` and
+   * `produce` events. Resolves with the producer ids `server` returned, camera first.
+   */
+  async publishThrough(
+    transport: ClientTransportOptions,
+    server: TransportSignalling,
+    media = DEFAULT_MEDIA,
+  ): Promise<string[]> {
+    this.#transports.set(transport.id, server);
+    const { producerIds } = await this.#rpc.request('publish', { transport, media });
+    return producerIds;
   }
 
   /**
@@ -105,29 +160,43 @@ export class BrowserClient {
    * reaches a receiver that is ready for it).
    */
   async subscribe(transport: ms.WebRtcTransport, producers: ms.Producer[]): Promise<ms.Consumer[]> {
-    if (!this.#rtpCapabilities) throw new Error(`${this.name} must load() before subscribing`);
-    this.#transports.set(transport.id, transport);
     const consumers: ms.Consumer[] = [];
     for (const producer of producers) {
       consumers.push(
         await transport.consume({
           producerId: producer.id,
-          rtpCapabilities: this.#rtpCapabilities,
+          rtpCapabilities: this.rtpCapabilities as ms.RtpCapabilities, // see SAME_JSON
           paused: true,
         }),
       );
     }
-    await this.#rpc.request('subscribe', {
-      transport: clientSide(transport),
-      consumers: consumers.map(({ id, producerId, kind, rtpParameters }) => ({
+    await this.consumeThrough(
+      clientSide(transport),
+      { connect: (dtlsParameters) => transport.connect({ dtlsParameters }) },
+      consumers.map(({ id, producerId, kind, rtpParameters }) => ({
         id,
         producerId,
         kind,
-        rtpParameters,
+        rtpParameters: rtpParameters as client.RtpParameters, // see SAME_JSON
       })),
-    });
+    );
     for (const consumer of consumers) await consumer.resume();
     return consumers;
+  }
+
+  /**
+   * Receives server-side consumers on the client: opens a receive transport to the server
+   * transport `transport` describes (the first time; the client has one), whose `connect` event
+   * `server` answers, and consumes each of `consumers` there into a decoding sink. Resuming the
+   * server-side consumers is the caller's part.
+   */
+  async consumeThrough(
+    transport: ClientTransportOptions,
+    server: TransportSignalling,
+    consumers: client.ConsumerOptions[],
+  ): Promise<void> {
+    this.#transports.set(transport.id, server);
+    await this.#rpc.request('subscribe', { transport, consumers });
   }
 
   /** What the client's sinks have decoded so far. */
@@ -143,7 +212,7 @@ export class BrowserClient {
     await stopProcess(this.child);
   }
 
-  #transport(id: string): ms.WebRtcTransport {
+  #transport(id: string): TransportSignalling {
     const transport = this.#transports.get(id);
     if (!transport) throw new Error(`${this.name} used an unknown transport ${id}`);
     return transport;
@@ -154,7 +223,7 @@ export class BrowserClient {
   }
 }
 
-function clientSide(transport: ms.WebRtcTransport) {
+function clientSide(transport: ms.WebRtcTransport): ClientTransportOptions {
   const { id, iceParameters, iceCandidates, dtlsParameters } = transport;
   return { id, iceParameters, iceCandidates, dtlsParameters };
 }

@@ -4,6 +4,8 @@ import { stopProcess, tailOutput } from './processes';
 
 /** Where one RTP stream goes and how it is labelled. */
 export interface RtpTarget {
+  /** Where to send; 127.0.0.1 unless told. */
+  ip?: string;
   payloadType: number;
   /** ffmpeg's `-ssrc` is a signed 32-bit option: keep it below 2^31. */
   ssrc: number;
@@ -13,8 +15,8 @@ export interface RtpTarget {
 
 /**
  * ffmpeg sending a synthetic camera (lavfi testsrc, VP8) and microphone (440 Hz sine, stereo
- * Opus) as two plain RTP streams to 127.0.0.1, in real time (`-re`) for at most `seconds`.
- * Each stream sends its RTCP sender reports to its own `rtcpPort`.
+ * Opus) as two plain RTP streams (to 127.0.0.1 unless a target says otherwise), in real time
+ * (`-re`) for at most `seconds`. Each stream sends its RTCP sender reports to its own `rtcpPort`.
  */
 export class FfmpegRtpSender {
   readonly #output: () => string;
@@ -35,7 +37,12 @@ export class FfmpegRtpSender {
     audio: RtpTarget;
     seconds: number;
   }): FfmpegRtpSender {
-    const url = (t: RtpTarget) => `rtp://127.0.0.1:${t.rtpPort}?rtcpport=${t.rtcpPort}`;
+    const url = (t: RtpTarget) =>
+      `rtp://${t.ip ?? '127.0.0.1'}:${t.rtpPort}?rtcpport=${t.rtcpPort}`;
+    // RTP packets of at most 1200 bytes, as WebRTC senders keep them: ffmpeg's default (1472)
+    // leaves no room for the header extensions and SRTP tag an SFU adds on the way to a WebRTC
+    // receiver, and libwebrtc then never completes a frame (it NACKs and PLIs forever).
+    const packets = ['-pkt_size', '1200'];
     // prettier-ignore
     const args = [
       '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning',
@@ -45,10 +52,10 @@ export class FfmpegRtpSender {
       // and ffmpeg ignores the key frame requests (PLI) mediasoup sends it.
       '-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', '15',
       '-t', String(seconds), '-payload_type', String(video.payloadType), '-ssrc', String(video.ssrc),
-      '-f', 'rtp', url(video),
+      ...packets, '-f', 'rtp', url(video),
       '-map', '1:a', '-c:a', 'libopus', '-ac', '2', '-b:a', '64k',
       '-t', String(seconds), '-payload_type', String(audio.payloadType), '-ssrc', String(audio.ssrc),
-      '-f', 'rtp', url(audio),
+      ...packets, '-f', 'rtp', url(audio),
     ];
     return new FfmpegRtpSender(spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   }

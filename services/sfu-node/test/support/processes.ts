@@ -43,3 +43,16 @@ export async function stopProcess(child: ChildProcess, graceMs = 5_000): Promise
   if (!(await exitedWithin(child, graceMs)))
     throw new Error(`process ${child.pid} survived SIGKILL`);
 }
+
+/**
+ * `Promise.all` that waits for every promise to settle before it fails, so that a setup step
+ * that starts processes is not still starting one when the suite's cleanup has already run.
+ */
+export async function allSettledOrThrow<T extends readonly unknown[]>(
+  promises: [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
