@@ -4,19 +4,27 @@
  * between two nodes (c), side by side for each N.
  *
  *   cd services/sfu-node && node test/support/run-ts.js bench/fanout.ts \
- *     [--sizes 10,50,100,200] [--seconds 10] [--warmup 3] [--variants b,a,c] [--ingest fixed]
+ *     [--sizes 10,50,100,200] [--seconds 10] [--warmup 3] [--variants b,a,c]
+ *     [--rounds 2] [--ingest fixed|comedia] [--encode clip|live]
  *
  * Writes bench-results/sfu-fanout.json and bench-results/sfu-fanout.md at the repository root.
  */
 import { execFileSync } from 'node:child_process';
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { REPO_ROOT } from '@cascade/testing';
 import * as mediasoup from 'mediasoup';
 
-import { FfmpegSrtpSender, type IngestMode, newVideoStream } from './ffmpeg-srtp';
+import {
+  encodeClip,
+  FfmpegSrtpSender,
+  type IngestMode,
+  newVideoStream,
+  type VideoSource,
+} from './ffmpeg-srtp';
 import {
   type MeasuredProcess,
   sinkDelta,
@@ -38,17 +46,20 @@ interface Options {
   warmup: number;
   variants: Array<Variant['key']>;
   ingest: IngestMode;
+  encode: 'clip' | 'live';
+  rounds: number;
 }
 
 const SINK_SOCKETS = 4;
 const SETUP_TIMEOUT_MS = 120_000;
 /** Past this, no new measurement starts; the results so far are written. */
-const RUN_BUDGET_MS = 12 * 60_000;
+const RUN_BUDGET_MS = 9 * 60_000;
 
 const NOISE_NOTE =
   'The machine is shared and noisy: absolute numbers move from run to run. What matters are the ' +
-  'ratios between variants measured side by side in one run (for each N the variants run ' +
-  'back to back, each with a fresh worker/node and a fresh ffmpeg).';
+  'ratios between variants measured side by side in one run: for each N the variants run back ' +
+  'to back, each with a fresh worker or node and a fresh ffmpeg, in alternating order over ' +
+  'the rounds (b,a,c then c,a,b), and the tables use the median over the rounds.';
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -59,6 +70,8 @@ function parseOptions(argv: string[]): Options {
       warmup: { type: 'string', default: '3' },
       variants: { type: 'string', default: 'b,a,c' },
       ingest: { type: 'string', default: 'fixed' },
+      encode: { type: 'string', default: 'clip' },
+      rounds: { type: 'string', default: '2' },
     },
   });
   const sizes = values.sizes.split(',').map(Number);
@@ -69,7 +82,13 @@ function parseOptions(argv: string[]): Options {
     warmup: Number(values.warmup),
     variants,
     ingest: values.ingest as IngestMode,
+    encode: values.encode as Options['encode'],
+    rounds: Number(values.rounds),
   };
+  if (!Number.isInteger(options.rounds) || options.rounds < 1 || options.rounds > 10)
+    throw new Error('--rounds must be 1–10');
+  if (!['clip', 'live'].includes(options.encode))
+    throw new Error(`--encode must be clip or live, got ${values.encode}`);
   if (!['fixed', 'comedia'].includes(options.ingest))
     throw new Error(`--ingest must be fixed or comedia, got ${values.ingest}`);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 500))
@@ -86,11 +105,18 @@ function variantsOf(nodeInfra: () => Promise<NodeInfra>): Record<Variant['key'],
   return { a: sfuNodeApi(nodeInfra), b: bareMediasoup, c: sfuNodePipe(nodeInfra) };
 }
 
-/** The disposer of the measurement in progress, for a signal or a hard stop to clean up. */
+/** What the run holds, and what the measurement in progress holds, for a stop to clean up. */
+const runScope = new Disposer();
 let current: Disposer | undefined;
 
-async function measure(variant: Variant, consumers: number, o: Options): Promise<Measurement> {
-  const base = { variant: variant.key, label: variant.label, consumers };
+async function measure(
+  variant: Variant,
+  consumers: number,
+  round: number,
+  source: VideoSource,
+  o: Options,
+): Promise<Measurement> {
+  const base = { variant: variant.key, label: variant.label, consumers, round };
   const disposer = (current = new Disposer());
   try {
     const sinks = await UdpSinks.open(SINK_SOCKETS);
@@ -101,7 +127,7 @@ async function measure(variant: Variant, consumers: number, o: Options): Promise
       SETUP_TIMEOUT_MS,
       variant.setup({ consumers, stream, sinks, disposer }),
     );
-    const ffmpeg = FfmpegSrtpSender.start(setup.ingest, stream, o.warmup + o.seconds + 15);
+    const ffmpeg = FfmpegSrtpSender.start(setup.ingest, stream, source, senderSeconds(o));
     disposer.defer('stop ffmpeg', () => ffmpeg.stop());
     await sleep(o.warmup * 1000);
     if (!ffmpeg.running || ffmpeg.pid === undefined)
@@ -129,12 +155,12 @@ async function window(
   sinks: UdpSinks,
   consumers: number,
   seconds: number,
-): Promise<Omit<Measurement, 'variant' | 'label' | 'consumers'>> {
+): Promise<Omit<Measurement, 'variant' | 'label' | 'consumers' | 'round'>> {
   const statsBefore = await setup.consumerPacketCount?.();
   const sinkBefore = sinks.snapshot();
   const end = startCpuWindow(processes);
   await sleep(seconds * 1000);
-  const { elapsedSeconds, usage } = end();
+  const { elapsedSeconds, usage, machineBusyCores } = end();
   const sink = sinkDelta(sinkBefore, sinks.snapshot());
   const statsAfter = await setup.consumerPacketCount?.();
 
@@ -143,6 +169,7 @@ async function window(
   return {
     seconds: elapsedSeconds,
     processes: usage,
+    machineBusyCores,
     sink: {
       rtpPps,
       rtcpPps: sink.rtcp / elapsedSeconds,
@@ -182,10 +209,14 @@ function conditions(o: Options): Conditions {
     sizes: o.sizes,
     variants: o.variants,
     secondsPerMeasurement: o.seconds,
+    rounds: o.rounds,
     warmupSeconds: o.warmup,
     ingest: o.ingest,
+    encode: o.encode,
     method:
-      'CPU = utime+stime from /proc/<pid>/stat over the window, as a fraction of one core; RSS = ' +
+      'CPU = utime+stime from /proc/<pid>/stat over the window, as a fraction of one core ' +
+      '(10 ms ticks: ±0.1 % of a core over 10 s; the JSON also has the ns-resolution schedstat ' +
+      'sum over threads); RSS = ' +
       'VmRSS at the end of the window; outbound pps = RTP packets received by the UDP sinks ' +
       '(cross-checked against consumer getStats() packetCount in (b)); per consumer = worker CPU / N; ' +
       'pps per core = outbound pps / worker CPU fraction.',
@@ -193,41 +224,64 @@ function conditions(o: Options): Conditions {
   };
 }
 
+/** How long ffmpeg sends: the warm-up and the window, plus slack for the setup around them. */
+const senderSeconds = (o: Options) => o.warmup + o.seconds + 5;
+
+/** The clip for `--encode clip`, in a temporary directory removed by `disposer`. */
+async function prepareSource(o: Options, disposer: Disposer): Promise<VideoSource> {
+  if (o.encode === 'live') return { kind: 'live' };
+  const dir = mkdtempSync(join(tmpdir(), 'sfu-fanout-'));
+  disposer.defer('remove the clip', () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'camera-720p30-vp8-1mbps.ivf');
+  await encodeClip(path, senderSeconds(o));
+  return { kind: 'clip', path };
+}
+
 async function run(o: Options): Promise<void> {
-  const startedAt = Date.now();
+  const deadline = Date.now() + RUN_BUDGET_MS;
   let nodeInfra: Promise<NodeInfra> | undefined;
-  const lazyInfra = () => (nodeInfra ??= openNodeInfra());
-  const variants = variantsOf(lazyInfra);
+  const variants = variantsOf(() => (nodeInfra ??= openNodeInfra()));
   const cond = conditions(o);
   const measurements: Measurement[] = [];
+  const out = join(REPO_ROOT, 'bench-results');
   try {
-    for (const n of o.sizes) {
-      for (const key of o.variants) {
-        if (Date.now() - startedAt > RUN_BUDGET_MS) {
-          console.error(`bench: over the ${RUN_BUDGET_MS / 60_000} min budget; stopping early`);
-          break;
-        }
-        const m = await measure(variants[key], n, o);
-        measurements.push(m);
-        console.log(summary(m));
-        writeReport(join(REPO_ROOT, 'bench-results'), cond, measurements);
+    const source = await prepareSource(o, runScope);
+    for (const { consumers, round, key } of schedule(o)) {
+      if (Date.now() > deadline) {
+        console.error(`bench: over the ${RUN_BUDGET_MS / 60_000} min budget; stopping early`);
+        break;
       }
+      const m = await measure(variants[key], consumers, round, source, o);
+      measurements.push(m);
+      console.log(summary(m));
+      writeReport(out, cond, measurements); // partial results survive a later failure
     }
   } finally {
     if (nodeInfra) await (await nodeInfra.catch(() => undefined))?.close();
+    await runScope.dispose();
   }
-  const files = writeReport(join(REPO_ROOT, 'bench-results'), cond, measurements);
+  const files = writeReport(out, cond, measurements);
   console.log(`bench: wrote ${files.json} and ${files.markdown}`);
 }
 
+/** For each size, every round runs every variant; even rounds in reverse order. */
+function* schedule(o: Options) {
+  for (const consumers of o.sizes)
+    for (let round = 1; round <= o.rounds; round++) {
+      const order = round % 2 === 1 ? o.variants : [...o.variants].reverse();
+      for (const key of order) yield { consumers, round, key };
+    }
+}
+
 function summary(m: Measurement): string {
-  const head = `N=${String(m.consumers).padStart(3)} (${m.variant}) ${m.label.padEnd(18)}`;
+  const head = `N=${String(m.consumers).padStart(3)} #${m.round} (${m.variant}) ${m.label.padEnd(18)}`;
   if (m.error) return `${head} FAILED: ${m.error}`;
   const d = m.derived!;
   return (
     `${head} worker ${d.workerCpuPct.toFixed(1)}% (${d.workerCpuPerConsumerPct.toFixed(3)}%/consumer), ` +
     `${Math.round(m.sink!.rtpPps)} pps, ${Math.round(d.ppsPerCore)} pps/core, ` +
-    `RSS ${d.workerRssMiB.toFixed(1)} MiB, ${m.sink!.activeConsumers}/${m.consumers} receiving`
+    `RSS ${d.workerRssMiB.toFixed(1)} MiB, ${m.sink!.activeConsumers}/${m.consumers} receiving, ` +
+    `machine busy ${m.machineBusyCores!.toFixed(2)} cores`
   );
 }
 
@@ -235,7 +289,9 @@ function summary(m: Measurement): string {
 function installStops(hardStopMs: number): void {
   const stop = (why: string, code: number) => {
     console.error(`bench: ${why}; cleaning up`);
-    void (current?.dispose(2_000) ?? Promise.resolve()).finally(() => process.exit(code));
+    void (current?.dispose(2_000) ?? Promise.resolve())
+      .then(() => runScope.dispose(2_000))
+      .finally(() => process.exit(code));
   };
   process.once('SIGINT', () => stop('interrupted', 130));
   process.once('SIGTERM', () => stop('terminated', 143));

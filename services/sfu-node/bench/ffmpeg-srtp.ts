@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 
 import { stopProcess, tailOutput } from '../test/support/processes';
+import { withTimeout } from './measure';
 
 export const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
 
@@ -43,26 +44,26 @@ export async function newVideoStream(mode: IngestMode): Promise<VideoStream> {
   return { ...stream, from: { ip: '127.0.0.1', port, rtcpPort } };
 }
 
-/** Two consecutive UDP ports that were free a moment ago on 127.0.0.1 (ffmpeg binds both). */
-async function freeUdpPortPair(attempts = 20): Promise<[number, number]> {
-  const bind = (port: number) =>
-    new Promise<Socket>((resolve, reject) => {
+/**
+ * Two consecutive UDP ports on 127.0.0.1 that were free a moment ago, for ffmpeg to bind. They
+ * come from 61000–65535, above both Linux's ephemeral range (to 60999) and every mediasoup port
+ * range here (to 59999 by default), so that a worker started in between cannot take them.
+ */
+async function freeUdpPortPair(attempts = 50): Promise<[number, number]> {
+  const bindable = (port: number) =>
+    new Promise<boolean>((resolve) => {
       const socket = createSocket('udp4');
-      socket.once('error', (error) => {
+      socket.once('error', () => {
         socket.close();
-        reject(error);
+        resolve(false);
       });
-      socket.bind(port, '127.0.0.1', () => resolve(socket));
+      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
     });
   for (let i = 0; i < attempts; i++) {
-    const first = await bind(0);
-    const port = first.address().port;
-    const second = port < 65_535 ? await bind(port + 1).catch(() => undefined) : undefined;
-    first.close();
-    second?.close();
-    if (second) return [port, port + 1];
+    const port = 2 * randomInt(30_500, 32_767); // even, 61000–65532
+    if ((await bindable(port)) && (await bindable(port + 1))) return [port, port + 1];
   }
-  throw new Error('found no two consecutive free UDP ports');
+  throw new Error('found no two consecutive free UDP ports in 61000–65535');
 }
 
 /** The VP8 producer's rtpParameters for `stream` (one encoding, no header extensions). */
@@ -83,10 +84,45 @@ export function producerRtpParameters(stream: VideoStream) {
  */
 export const RTP_PACKET_SIZE = 1200;
 
+/** The benchmark camera: a synthetic 720p30 picture... */
+const CAMERA = ['-f', 'lavfi', '-i', 'testsrc=size=1280x720:rate=30'];
+/** ...encoded to ~1 Mbps VP8 with a key frame every 2 s. */
+// prettier-ignore
+const VP8_1MBPS = ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M', '-g', '60'];
+
 /**
- * ffmpeg encoding a synthetic 720p30 camera to ~1 Mbps VP8 in real time and sending it as SRTP
- * (RTP and RTCP multiplexed on one port) to a comedia PlainTransport. It stops by itself after
- * `seconds`; `stop()` ends it sooner.
+ * Where the sender's frames come from:
+ *  - "clip": a clip encoded once per run with exactly the live settings, sent with `-c copy`.
+ *    Every measurement then gets the same packets, and ffmpeg costs ~1% of a core instead of
+ *    a third to a whole one of the two this machine has.
+ *  - "live": encoded while sending, as a real camera would be.
+ */
+export type VideoSource = { kind: 'live' } | { kind: 'clip'; path: string };
+
+/** Encodes the benchmark camera for `seconds` into an IVF file at `path`. */
+export async function encodeClip(path: string, seconds: number): Promise<void> {
+  // prettier-ignore
+  const args = [
+    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning', '-y',
+    ...CAMERA, '-t', String(seconds), ...VP8_1MBPS, '-f', 'ivf', path,
+  ];
+  const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = tailOutput(child);
+  const status = await withTimeout(
+    'encoding the benchmark clip',
+    30_000 + seconds * 5_000,
+    new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => resolve(code));
+    }),
+  ).finally(() => stopProcess(child, 1_000));
+  if (status !== 0) throw new Error(`ffmpeg could not encode the clip (${status}): ${output()}`);
+}
+
+/**
+ * ffmpeg sending the benchmark camera in real time (`-re`) as SRTP to the ingest transport (RTP
+ * and RTCP to the same port, rtcp-mux). It stops by itself after `seconds`; `stop()` ends it
+ * sooner.
  */
 export class FfmpegSrtpSender {
   readonly output: () => string;
@@ -96,17 +132,24 @@ export class FfmpegSrtpSender {
     child.on('error', () => undefined); // reported through `running` and `output`
   }
 
-  static start(target: { ip: string; port: number }, stream: VideoStream, seconds: number) {
+  static start(
+    target: { ip: string; port: number },
+    stream: VideoStream,
+    source: VideoSource,
+    seconds: number,
+  ): FfmpegSrtpSender {
     const { ip, port } = target;
     const from = stream.from
       ? `&localrtpport=${stream.from.port}&localrtcpport=${stream.from.rtcpPort}`
       : '';
+    const input =
+      source.kind === 'live'
+        ? ['-re', ...CAMERA, '-t', String(seconds), ...VP8_1MBPS]
+        : ['-re', '-i', source.path, '-t', String(seconds), '-c:v', 'copy'];
     // prettier-ignore
     const args = [
       '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning',
-      '-re', '-f', 'lavfi', '-i', 'testsrc=size=1280x720:rate=30',
-      '-t', String(seconds),
-      '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M', '-g', '60',
+      ...input,
       '-payload_type', String(stream.payloadType), '-ssrc', String(stream.ssrc),
       '-f', 'rtp',
       '-srtp_out_suite', stream.srtp.cryptoSuite, '-srtp_out_params', stream.srtp.keyBase64,
