@@ -12,7 +12,7 @@ set -euo pipefail
 # Bump this whenever the build recipe in this script changes (meson options,
 # source patches, ...). It is part of the cache key, together with the content
 # of shims/.
-readonly RECIPE_VERSION=1
+readonly RECIPE_VERSION=2
 
 readonly LOG_PREFIX='[mediasoup-worker]'
 readonly VALIDATE_EXIT_CODE=41 # mediasoup-worker exits 41 when MEDIASOUP_VERSION is unset.
@@ -172,6 +172,8 @@ CACHE_KEY=$MS_VERSION-$NODE_OS-$NODE_ARCH-$SHIM_HASH
 CACHE_DIR=$CACHE_ROOT/$CACHE_KEY
 CACHE_BIN=$CACHE_DIR/mediasoup-worker
 PKG_BIN=$PKG_DIR/worker/out/Release/mediasoup-worker
+# Written beside a binary this script copied into the package: the cache key it came from.
+PKG_MARK=$PKG_DIR/worker/out/Release/.cascade-cache-key
 
 log "mediasoup $MS_VERSION at $PKG_DIR (cache key $CACHE_KEY)"
 
@@ -185,6 +187,7 @@ install_into_package() {
 	dir="$(dirname "$PKG_BIN")"
 	tmp="$dir/.mediasoup-worker.tmp.$$"
 	if mkdir -p "$dir" 2>/dev/null && cp "$CACHE_BIN" "$tmp" 2>/dev/null && chmod 0755 "$tmp" && mv -f "$tmp" "$PKG_BIN"; then
+		printf '%s\n' "$CACHE_KEY" >"$PKG_MARK" 2>/dev/null || true
 		log "installed cached binary as $PKG_BIN"
 	else
 		rm -f "$tmp" 2>/dev/null || true
@@ -201,9 +204,23 @@ use_cache() {
 # ---------------------------------------------------------------------------
 # b. Binary produced by a normal npm install (prebuilt download or build).
 # ---------------------------------------------------------------------------
+# A copy this script put there from an older cache entry (an earlier recipe or shim set) is
+# stale, not an npm install's binary: drop it so the current recipe's binary replaces it.
+is_stale_copy() {
+	local cached
+	[[ -f $PKG_MARK && "$(cat "$PKG_MARK" 2>/dev/null)" != "$CACHE_KEY" ]] && return 0
+	for cached in "$CACHE_ROOT"/*/mediasoup-worker; do
+		[[ -f $cached && $cached != "$CACHE_BIN" ]] && cmp -s "$PKG_BIN" "$cached" && return 0
+	done
+	return 1
+}
+
 if [[ -e $PKG_BIN ]]; then
 	if [[ -f $CACHE_BIN ]] && cmp -s "$PKG_BIN" "$CACHE_BIN"; then
 		: # It is our own copy of the cached binary: handled by step c.
+	elif is_stale_copy; then
+		log "replacing $PKG_BIN: a copy from an older cache entry"
+		rm -f "$PKG_BIN" "$PKG_MARK"
 	elif validate_worker "$PKG_BIN"; then
 		log "using existing $PKG_BIN (from npm install or an earlier run)"
 		emit "$PKG_BIN"
@@ -285,8 +302,16 @@ publish_to_cache() {
 # d. mediasoup's own postinstall (prebuilt download from GitHub, else
 #    pip-install invoke + build). Fails fast without internet.
 # ---------------------------------------------------------------------------
+# Its download needs GitHub: without a route there, it would only spend minutes retrying pip.
+github_reachable() {
+	timeout 8 node -e "fetch('https://github.com',{method:'HEAD',signal:AbortSignal.timeout(6000)}).then(()=>process.exit(0),()=>process.exit(1))" \
+		>/dev/null 2>&1
+}
+
 if [[ ${CASCADE_MEDIASOUP_SKIP_POSTINSTALL:-} == 1 ]]; then
 	log "CASCADE_MEDIASOUP_SKIP_POSTINSTALL=1: skipping mediasoup's postinstall"
+elif ! github_reachable; then
+	log "GitHub is not reachable: skipping mediasoup's postinstall (its prebuilt download)"
 elif [[ -f $PKG_DIR/npm-scripts.mjs ]]; then
 	log "trying mediasoup's own postinstall (timeout ${POSTINSTALL_TIMEOUT}s)..."
 	# Scratch dirs a failed postinstall leaves behind (pip downloads etc.);
@@ -441,6 +466,9 @@ log "applied DtlsTransport.cpp onSslBioOut() BIO_CB_RETURN fix"
 LIBURING_MODE='system liburing + shims/include/liburing.h'
 MESON_ARGS=(
 	--buildtype=release
+	# As mediasoup's own tasks.py: without it, debug assertions stay in and abort the worker
+	# (e.g. PlainTransport.connect() on a comedia transport before its first packet).
+	-Db_ndebug=true
 	--wrap-mode=nodownload
 	"-Dcpp_args=['-I$SHIM_INCLUDE']"
 	-Dms_disable_liburing=false

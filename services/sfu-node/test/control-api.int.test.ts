@@ -164,6 +164,36 @@ describe('sfu-node control API over NATS', () => {
       });
     });
 
+    it('creates an SRTP plain transport for ingest and takes its key before any packet arrives', async () => {
+      const ingest = { ...room, participantId: 'ingest' };
+      const plain = await client.request('transport.createPlain', {
+        ...ingest,
+        comedia: true,
+        rtcpMux: false,
+        enableSrtp: true,
+      });
+      expect(plain).toMatchObject({
+        ip: '127.0.0.1',
+        port: expect.any(Number),
+        rtcpPort: expect.any(Number),
+      });
+      expect(plain.srtpParameters?.cryptoSuite).toEqual(expect.any(String));
+      // A worker built with debug assertions aborted right here (comedia, no tuple yet).
+      await client.request('transport.connectPlain', {
+        ...ingest,
+        transportId: plain.transportId,
+        srtpParameters: {
+          cryptoSuite: 'AES_CM_128_HMAC_SHA1_80',
+          keyBase64: 'YTdjcDBvY2JoMGY5YXd3MDhqNGR4ZDBhb2RzMnB1',
+        },
+      });
+      await client.request('participant.remove', ingest);
+      expect((await node.process.fetch('/readyz')).status).toBe(200);
+      expect(
+        cluster.captured.node.filter((e) => e.type === 'worker.died' && e.nodeId === node.id),
+      ).toEqual([]);
+    });
+
     it('carries chat over data channels between participants', async () => {
       const { transportId: bobData } = await client.request('transport.createWebRtc', {
         ...bob,

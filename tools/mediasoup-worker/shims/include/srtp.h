@@ -74,8 +74,11 @@ static inline srtp_err_status_t srtp_protect(
   srtp_t ctx, const uint8_t* rtp, size_t rtp_len, uint8_t* srtp, size_t* srtp_len, size_t mki_index)
 {
 	int len{ 0 };
+	/* mediasoup never uses MKIs, so the packet grows by the auth tag at most, not by
+	 * SRTP_MAX_TRAILER_LEN (tag + 128-byte MKI): demanding that much room would drop every
+	 * packet over ~1356 bytes that mediasoup encrypts into its 1500-byte buffers. */
 	srtp_err_status_t err = cascade_srtp3_shim::Prepare(
-	  rtp, rtp_len, srtp, srtp_len, static_cast<size_t>(SRTP_MAX_TRAILER_LEN), &len);
+	  rtp, rtp_len, srtp, srtp_len, static_cast<size_t>(SRTP_MAX_TAG_LEN), &len);
 
 	if (err != srtp_err_status_ok)
 	{
@@ -120,7 +123,7 @@ static inline srtp_err_status_t srtp_protect_rtcp(
 	int len{ 0 };
 	/* SRTCP adds the trailer plus the 4-byte E-flag/SRTCP index. */
 	srtp_err_status_t err = cascade_srtp3_shim::Prepare(
-	  rtcp, rtcp_len, srtcp, srtcp_len, static_cast<size_t>(SRTP_MAX_TRAILER_LEN) + 4u, &len);
+	  rtcp, rtcp_len, srtcp, srtcp_len, static_cast<size_t>(SRTP_MAX_TAG_LEN) + 4u, &len);
 
 	if (err != srtp_err_status_ok)
 	{
