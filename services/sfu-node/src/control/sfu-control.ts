@@ -24,6 +24,17 @@ type Handler<O extends SfuControlOp> = (
 
 const empty = {} as Record<string, never>;
 
+type ParticipantRef = { tenantId: string; roomId: string; participantId: string };
+const participantOf = (n: SfuNode, r: ParticipantRef) =>
+  n.room(r.tenantId, r.roomId).participant(r.participantId);
+const consumerOf = (n: SfuNode, r: ParticipantRef & { consumerId: string }) =>
+  participantOf(n, r).consumer(r.consumerId);
+/** Runs an operation that answers nothing but success. */
+const done = async (operation: Promise<unknown> | unknown) => {
+  await operation;
+  return empty;
+};
+
 /** One function per operation: find the room (or open it, for the ops that may), call it. */
 const HANDLERS: { [O in SfuControlOp]: Handler<O> } = {
   'router.capabilities': async (n, r) => ({
@@ -31,135 +42,72 @@ const HANDLERS: { [O in SfuControlOp]: Handler<O> } = {
   }),
   'transport.createWebRtc': (n, r) => n.openRoom(r.tenantId, r.roomId).createWebRtcTransport(r),
   'transport.createPlain': (n, r) => n.openRoom(r.tenantId, r.roomId).createPlainTransport(r),
-  'transport.connect': async (n, r) => {
-    await n
-      .room(r.tenantId, r.roomId)
-      .participant(r.participantId)
-      .webRtcTransport(r.transportId)
-      .connect({ dtlsParameters: r.dtlsParameters });
-    return empty;
-  },
-  'transport.connectPlain': async (n, r) => {
-    const transport = n
-      .room(r.tenantId, r.roomId)
-      .participant(r.participantId)
-      .plainTransport(r.transportId);
-    await transport.connect({
-      ...(r.ip ? { ip: r.ip } : {}),
-      ...(r.port ? { port: r.port } : {}),
-      ...(r.rtcpPort ? { rtcpPort: r.rtcpPort } : {}),
-      ...(r.srtpParameters ? { srtpParameters: r.srtpParameters } : {}),
-    });
-    return empty;
-  },
+  'transport.connect': (n, r) =>
+    done(
+      participantOf(n, r)
+        .webRtcTransport(r.transportId)
+        .connect({ dtlsParameters: r.dtlsParameters }),
+    ),
+  'transport.connectPlain': (n, r) =>
+    done(
+      participantOf(n, r)
+        .plainTransport(r.transportId)
+        .connect({
+          ...(r.ip ? { ip: r.ip } : {}),
+          ...(r.port ? { port: r.port } : {}),
+          ...(r.rtcpPort ? { rtcpPort: r.rtcpPort } : {}),
+          ...(r.srtpParameters ? { srtpParameters: r.srtpParameters } : {}),
+        }),
+    ),
   'transport.restartIce': async (n, r) => ({
-    iceParameters: await n
-      .room(r.tenantId, r.roomId)
-      .participant(r.participantId)
-      .webRtcTransport(r.transportId)
-      .restartIce(),
+    iceParameters: await participantOf(n, r).webRtcTransport(r.transportId).restartIce(),
   }),
-  'transport.setMaxIncomingBitrate': async (n, r) => {
-    await n
-      .room(r.tenantId, r.roomId)
-      .participant(r.participantId)
-      .transport(r.transportId)
-      .setMaxIncomingBitrate(r.bitrate);
-    return empty;
-  },
-  'transport.close': async (n, r) => {
-    n.room(r.tenantId, r.roomId).closeTransport(r.participantId, r.transportId);
-    return empty;
-  },
+  'transport.setMaxIncomingBitrate': (n, r) =>
+    done(participantOf(n, r).transport(r.transportId).setMaxIncomingBitrate(r.bitrate)),
+  'transport.close': (n, r) =>
+    done(n.room(r.tenantId, r.roomId).closeTransport(r.participantId, r.transportId)),
   'producer.create': (n, r) => n.room(r.tenantId, r.roomId).produce(r),
-  'producer.pause': async (n, r) => {
-    await n.room(r.tenantId, r.roomId).setProducerPaused(r.participantId, r.producerId, true);
-    return empty;
-  },
-  'producer.resume': async (n, r) => {
-    await n.room(r.tenantId, r.roomId).setProducerPaused(r.participantId, r.producerId, false);
-    return empty;
-  },
-  'producer.close': async (n, r) => {
-    n.room(r.tenantId, r.roomId).closeProducer(r.participantId, r.producerId);
-    return empty;
-  },
+  'producer.pause': (n, r) =>
+    done(n.room(r.tenantId, r.roomId).setProducerPaused(r.participantId, r.producerId, true)),
+  'producer.resume': (n, r) =>
+    done(n.room(r.tenantId, r.roomId).setProducerPaused(r.participantId, r.producerId, false)),
+  'producer.close': (n, r) =>
+    done(n.room(r.tenantId, r.roomId).closeProducer(r.participantId, r.producerId)),
   'consumer.create': (n, r) => n.room(r.tenantId, r.roomId).consume(r),
-  'consumer.resume': async (n, r) => {
-    await n.room(r.tenantId, r.roomId).participant(r.participantId).consumer(r.consumerId).resume();
-    return empty;
-  },
-  'consumer.pause': async (n, r) => {
-    await n.room(r.tenantId, r.roomId).participant(r.participantId).consumer(r.consumerId).pause();
-    return empty;
-  },
-  'consumer.close': async (n, r) => {
-    n.room(r.tenantId, r.roomId).closeConsumer(r.participantId, r.consumerId);
-    return empty;
-  },
-  'consumer.setPreferredLayers': async (n, r) => {
-    await n
-      .room(r.tenantId, r.roomId)
-      .participant(r.participantId)
-      .consumer(r.consumerId)
-      .setPreferredLayers(r.layers);
-    return empty;
-  },
-  'consumer.setPriority': async (n, r) => {
-    await n
-      .room(r.tenantId, r.roomId)
-      .participant(r.participantId)
-      .consumer(r.consumerId)
-      .setPriority(r.priority);
-    return empty;
-  },
-  'consumer.requestKeyFrame': async (n, r) => {
-    await n
-      .room(r.tenantId, r.roomId)
-      .participant(r.participantId)
-      .consumer(r.consumerId)
-      .requestKeyFrame();
-    return empty;
-  },
+  'consumer.resume': (n, r) => done(consumerOf(n, r).resume()),
+  'consumer.pause': (n, r) => done(consumerOf(n, r).pause()),
+  'consumer.close': (n, r) =>
+    done(n.room(r.tenantId, r.roomId).closeConsumer(r.participantId, r.consumerId)),
+  'consumer.setPreferredLayers': (n, r) => done(consumerOf(n, r).setPreferredLayers(r.layers)),
+  'consumer.setPriority': (n, r) => done(consumerOf(n, r).setPriority(r.priority)),
+  'consumer.requestKeyFrame': (n, r) => done(consumerOf(n, r).requestKeyFrame()),
   'dataProducer.create': (n, r) => n.room(r.tenantId, r.roomId).produceData(r),
-  'dataProducer.close': async (n, r) => {
-    const participant = n.room(r.tenantId, r.roomId).participant(r.participantId);
+  'dataProducer.close': (n, r) => {
+    const participant = participantOf(n, r);
     participant.dataProducer(r.dataProducerId).close();
-    participant.dataProducers.delete(r.dataProducerId);
-    return empty;
+    return done(participant.dataProducers.delete(r.dataProducerId));
   },
   'dataConsumer.create': (n, r) => n.room(r.tenantId, r.roomId).consumeData(r),
-  'dataConsumer.close': async (n, r) => {
-    const participant = n.room(r.tenantId, r.roomId).participant(r.participantId);
+  'dataConsumer.close': (n, r) => {
+    const participant = participantOf(n, r);
     participant.dataConsumer(r.dataConsumerId).close();
-    participant.dataConsumers.delete(r.dataConsumerId);
-    return empty;
+    return done(participant.dataConsumers.delete(r.dataConsumerId));
   },
-  'participant.remove': async (n, r) => {
-    const room = n.room(r.tenantId, r.roomId);
-    room.participant(r.participantId);
-    room.removeParticipant(r.participantId);
-    return empty;
+  'participant.remove': (n, r) => {
+    participantOf(n, r); // NOT_FOUND for someone who is not here
+    return done(n.room(r.tenantId, r.roomId).removeParticipant(r.participantId));
   },
   'room.dump': async (n, r) => n.room(r.tenantId, r.roomId).dump(),
   'node.dump': async (n) => n.dump(),
   'pipe.create': async (n, r) =>
     (await n.openRoom(r.tenantId, r.roomId).openPipe(r.peerNodeId)).localEnd(),
-  'pipe.connect': async (n, r) => {
-    await n.room(r.tenantId, r.roomId).pipe(r.peerNodeId).connect(r);
-    return empty;
-  },
+  'pipe.connect': (n, r) => done(n.room(r.tenantId, r.roomId).pipe(r.peerNodeId).connect(r)),
   'pipe.produceOut': (n, r) =>
     n.room(r.tenantId, r.roomId).pipe(r.peerNodeId).produceOut(r.producerId),
   'pipe.produceIn': (n, r) => n.room(r.tenantId, r.roomId).pipe(r.peerNodeId).produceIn(r),
-  'pipe.closeProducer': async (n, r) => {
-    n.room(r.tenantId, r.roomId).pipe(r.peerNodeId).closeProducer(r.producerId);
-    return empty;
-  },
-  'pipe.close': async (n, r) => {
-    n.room(r.tenantId, r.roomId).closePipe(r.peerNodeId);
-    return empty;
-  },
+  'pipe.closeProducer': (n, r) =>
+    done(n.room(r.tenantId, r.roomId).pipe(r.peerNodeId).closeProducer(r.producerId)),
+  'pipe.close': (n, r) => done(n.room(r.tenantId, r.roomId).closePipe(r.peerNodeId)),
 };
 
 /**
