@@ -7,22 +7,12 @@ import {
   unknownId,
   vp8RtpParameters,
 } from './support/media-params';
+import { failure } from './support/outcomes';
 import { type RunningSfuNode, useSfuCluster } from './support/sfu-nodes';
 
 const room = { tenantId: 'acme', roomId: 'standup' };
 const alice = { ...room, participantId: 'alice' };
 const bob = { ...room, participantId: 'bob' };
-
-/** The typed error a request fails with. */
-async function failure(promise: Promise<unknown>): Promise<CascadeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof CascadeError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('sfu-node control API over NATS', () => {
   const cluster = useSfuCluster();

@@ -1,19 +1,8 @@
-import { CascadeError } from '@cascade/contracts';
-
 import { fakeDtlsParameters, vp8RtpParameters } from './support/media-params';
+import { codeOf } from './support/outcomes';
 import { useSfuCluster } from './support/sfu-nodes';
 
 const room = { tenantId: 'acme', roomId: 'all-hands' };
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof CascadeError) return error.code;
-    throw error;
-  }
-  return 'OK';
-}
 
 describe('draining an sfu-node', () => {
   const cluster = useSfuCluster();

@@ -33,6 +33,8 @@ export const MediaObjectId = z.uuid();
 
 const room = { tenantId: TenantId, roomId: RoomId };
 const participant = { ...room, participantId: ParticipantId };
+/** Worker chosen by the orchestrator for a participant; omitted: the node picks its least loaded. */
+const workerIndex = z.number().int().min(0).max(1_023).optional();
 
 const op = <O extends string, S extends z.ZodRawShape>(name: O, shape: S) =>
   z.object({ op: z.literal(name), ...shape }).strict();
@@ -43,15 +45,14 @@ export const SfuControlRequest = z.discriminatedUnion('op', [
     ...participant,
     direction: z.enum(['send', 'recv']),
     sctp: SctpCapabilities.optional(),
-    /** Worker chosen by the orchestrator; omitted: the node picks its least loaded. */
-    workerIndex: z.number().int().min(0).max(1_023).optional(),
+    workerIndex,
   }),
   op('transport.createPlain', {
     ...participant,
     comedia: z.boolean().default(true),
     rtcpMux: z.boolean().default(true),
     enableSrtp: z.boolean().default(false),
-    workerIndex: z.number().int().min(0).max(1_023).optional(),
+    workerIndex,
   }),
   op('transport.connect', {
     ...participant,

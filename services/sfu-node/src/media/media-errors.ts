@@ -27,3 +27,8 @@ export function toCascadeError(error: unknown): unknown {
 
 export const notFound = (what: string, id: string) =>
   new CascadeError('NOT_FOUND', `no ${what} ${id} here`);
+
+/** For `map.get(id) ?? throwNotFound('producer', id)`. */
+export function throwNotFound(what: string, id: string): never {
+  throw notFound(what, id);
+}

@@ -69,8 +69,15 @@ class SfuNodeLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApp
     );
     node.on('state', (state) => {
       this.logger.log(`node ${node.nodeId} is ${state}`);
-      if (state === 'draining') this.#drainStartedAt ??= Date.now();
-      if (state === 'serving') this.#cancelAdminExit();
+      if (state === 'draining') {
+        this.#drainStartedAt ??= Date.now();
+        // An admin drain ends in an exit, at the latest when the grace period is over.
+        if (!this.#shuttingDown) this.#scheduleAdminExit();
+      }
+      if (state === 'serving') {
+        this.#drainStartedAt = undefined;
+        this.#cancelAdminExit();
+      }
     });
     node.on('drained', () => {
       if (this.#shuttingDown) return;
@@ -85,9 +92,6 @@ class SfuNodeLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApp
       `${this.node.pool.slots.length} mediasoup worker(s) running (${mediasoup.version}, ${mediasoup.workerBin}), ` +
         `WebRtcServer ports ${this.config.SFU_WEBRTC_PORT_BASE}+i on ${this.config.SFU_LISTEN_IP} announced as ${this.config.SFU_ANNOUNCED_ADDRESS}`,
     );
-    this.node.on('state', (state) => {
-      if (state === 'draining' && !this.#shuttingDown) this.#scheduleAdminExit();
-    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {

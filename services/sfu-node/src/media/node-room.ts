@@ -8,7 +8,7 @@ import {
 import type { types as ms } from 'mediasoup';
 
 import { ROOM_MEDIA_CODECS } from './media-codecs';
-import { notFound } from './media-errors';
+import { notFound, throwNotFound } from './media-errors';
 import { PipeLink } from './pipe-link';
 import type { RoomEventBody, RoomEventSink } from './room-events';
 import { type MediaTransport, type ParticipantLimits, RoomParticipant } from './room-participant';
@@ -163,7 +163,7 @@ export class NodeRoom {
   ): void {
     const participant = this.participants.get(id);
     if (!participant) return;
-    for (const producer of participant.producers.values()) this.#producerGone(producer.id, reason);
+    for (const producer of participant.producers.values()) this.producerGone(producer.id, reason);
     participant.close();
     this.participants.delete(id);
     this.#lingerIfEmpty();
@@ -255,7 +255,7 @@ export class NodeRoom {
     const producers = [...participant.producers.values()].filter(
       (p) => p.appData['transportId'] === transportId,
     );
-    for (const producer of producers) this.#producerGone(producer.id, 'transport-closed');
+    for (const producer of producers) this.producerGone(producer.id, 'transport-closed');
     transport.close();
     participant.transports.delete(transportId);
     this.emit({ type: 'transport.closed', participantId: participant.id, transportId, reason });
@@ -286,7 +286,7 @@ export class NodeRoom {
     });
     producer.on('transportclose', () => {
       participant.producers.delete(producer.id);
-      this.#producerGone(producer.id, 'transport-closed');
+      this.producerGone(producer.id, 'transport-closed');
     });
     return { producerId: producer.id };
   }
@@ -330,18 +330,11 @@ export class NodeRoom {
   closeProducer(participantId: string, producerId: string): void {
     const participant = this.participant(participantId);
     participant.producer(producerId);
-    this.#producerGone(producerId, 'closed');
+    this.producerGone(producerId, 'closed');
   }
 
   /** Closes a producer wherever it is and tells the room, once. */
   producerGone(
-    producerId: string,
-    reason: 'closed' | 'transport-closed' | 'participant-removed' | 'worker-died' | 'pipe-closed',
-  ): void {
-    this.#producerGone(producerId, reason);
-  }
-
-  #producerGone(
     producerId: string,
     reason: 'closed' | 'transport-closed' | 'participant-removed' | 'worker-died' | 'pipe-closed',
   ): void {
@@ -594,7 +587,7 @@ export class NodeRoom {
     for (const id of lost) this.removeParticipant(id, 'worker-died');
     for (const link of [...this.pipes.values()]) if (link.workerIndex === workerIndex) link.close();
     for (const [id, entry] of [...this.producers])
-      if (entry.workerIndex === workerIndex) this.#producerGone(id, 'worker-died');
+      if (entry.workerIndex === workerIndex) this.producerGone(id, 'worker-died');
     this.#lingerIfEmpty();
     return lost;
   }
@@ -658,8 +651,4 @@ export class NodeRoom {
 
 export function roomKey(tenantId: string, roomId: string): string {
   return `${tenantId}/${roomId}`;
-}
-
-function throwNotFound(what: string, id: string): never {
-  throw notFound(what, id);
 }

@@ -8,7 +8,7 @@ import {
 } from '@cascade/contracts';
 import type { types as ms } from 'mediasoup';
 
-import { notFound } from './media-errors';
+import { notFound, throwNotFound } from './media-errors';
 import type { NodeRoom, TransportSettings } from './node-room';
 
 interface PipeLinkEvents {
@@ -199,8 +199,4 @@ export class PipeLink extends EventEmitter<PipeLinkEvents> {
       inbound: [...this.inbound],
     };
   }
-}
-
-function throwNotFound(what: string, id: string): never {
-  throw notFound(what, id);
 }

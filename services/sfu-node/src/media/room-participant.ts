@@ -1,7 +1,7 @@
 import { CascadeError } from '@cascade/contracts';
 import type { types as ms } from 'mediasoup';
 
-import { notFound } from './media-errors';
+import { throwNotFound } from './media-errors';
 
 export interface ParticipantLimits {
   transports: number;
@@ -126,8 +126,4 @@ export class RoomParticipant {
       dataConsumers: [...this.dataConsumers.keys()],
     };
   }
-}
-
-function throwNotFound(what: string, id: string): never {
-  throw notFound(what, id);
 }
