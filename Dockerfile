@@ -73,7 +73,7 @@ RUN npx turbo run build --filter="@cascade/${SERVICE}..."
 RUN npm prune --omit=dev --no-audit --no-fund
 
 # Assemble exactly what the runtime needs: production node_modules, the built workspace packages
-# (dist + package.json) and the selected service. Other services' sources are left behind; their
+# (dist + package.json), the selected service and its Prisma migrations (applied at start). Other services' sources are left behind; their
 # workspace links in node_modules dangle harmlessly.
 RUN set -eu; mkdir -p /out/app/packages /out/app/services; \
     cp -a package.json node_modules /out/app/; \
@@ -81,6 +81,7 @@ RUN set -eu; mkdir -p /out/app/packages /out/app/services; \
       if [ -d "$dir/dist" ]; then \
         mkdir -p "/out/app/$dir"; cp -a "$dir/package.json" "$dir/dist" "/out/app/$dir/"; \
       fi; \
+      if [ -d "$dir/prisma" ]; then cp -a "$dir/prisma" "/out/app/$dir/"; fi; \
     done; \
     test -f "/out/app/services/${SERVICE}/dist/main.js"
 

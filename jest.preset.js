@@ -23,13 +23,19 @@ module.exports = function preset(rootDir) {
     testEnvironment: 'node',
     transform: { '^.+\\.ts$': swc },
     moduleNameMapper: {
-      '^@cascade/(contracts|server-kit|testing|sfu-client)$': path.join(__dirname, 'packages/$1/src'),
+      '^@cascade/(contracts|server-kit|testing|sfu-client|client)$': path.join(
+        __dirname,
+        'packages/$1/src',
+      ),
     },
   };
   return {
     // Integration suites start processes and talk to real infrastructure; unit tests are
     // milliseconds, so the generous bound only matters where it should.
     testTimeout: 60_000,
+    // Workspaces' test:integration scripts add --forceExit: a failed integration test can leave a
+    // process or connection open, and the run must still end (ServiceProcess kills its children
+    // when the runner exits) instead of hanging CI.
     reporters: ['default', path.join(__dirname, 'scripts/jest-results-reporter.js')],
     projects: [
       { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts'] },

@@ -5,4 +5,7 @@
 #   npm run bench -- --sizes 10,50        arguments go to the benchmark scripts
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+# The placement simulation takes no arguments (it ignores any); the sfu-node bench gets them.
+npm run bench --workspace @cascade/sfu-orchestrator
 npm run bench --workspace @cascade/sfu-node -- "$@"
+npm run bench --workspace @cascade/gateway

@@ -1,23 +1,69 @@
-// Runs every Cascade service on this machine for development: creates the services' local
-// databases, starts each service from its build with development configuration, prints their
-// pino JSON logs as readable prefixed lines, waits until every one is ready, prints where to
-// connect, and stops them all cleanly on Ctrl-C (SIGINT) or SIGTERM.
+// Runs the whole Cascade stack on this machine for development: creates the services' local
+// databases, starts each service from its build with development configuration (two gateway
+// instances and two sfu-nodes, so that rooms really span instances and nodes), prints their pino
+// JSON logs as readable prefixed lines, waits until every one is ready, prints where to connect,
+// and stops them all cleanly on Ctrl-C (SIGINT) or SIGTERM.
+//
+//   node scripts/dev-stack.mjs                          the stack (what `npm start` runs)
+//   node scripts/dev-stack.mjs join-token NAME [ROOM]   with the stack running: sign NAME in
+//       (development sign-in, tenant "dev"), create a room unless ROOM is given, and print a
+//       join token for it (grants join, publish, subscribe); `--json` prints it as JSON.
+//
+// Processes and ports (HTTP: health, readiness, metrics, and each service's API):
+//
+//   CASCADE_HTTP_PORT_BASE + 0   gateway-1          Socket.IO signaling (path /socket.io)
+//                          + 1   identity           sign-in, tokens, JWKS, API keys (/docs)
+//                          + 2   rooms              rooms, membership, presence, chat (/docs)
+//                          + 3   sfu-orchestrator   placement, pipes, failover
+//                          + 4   sfu-node-1         mediasoup workers
+//                          + 5   gateway-2          Socket.IO signaling, second instance
+//                          + 6   sfu-node-2         mediasoup workers, second node
+//
+//   Media (UDP and TCP, below Linux's ephemeral range so no outgoing connection takes them):
+//   sfu-node-N's worker i has its WebRtcServer on CASCADE_MEDIA_PORT_BASE + 100 × (N − 1) + i
+//   (defaults 20000 and 20100); plain and pipe transports use 40100-44999 (node 1) and
+//   45000-49999 (node 2). Both nodes listen on and announce 127.0.0.1.
 //
 // Environment (all optional): NATS_URL, REDIS_URL, DATABASE_ADMIN_URL (a PostgreSQL URL whose
-// user may create databases), CASCADE_HTTP_PORT_BASE (3000: gateway, +1 identity, +2 rooms,
-// +3 sfu-orchestrator, +4 sfu-node), NATS_SUBJECT_PREFIX, REDIS_KEY_PREFIX, LOG_LEVEL,
-// CASCADE_LOG_FORMAT=json to print the services' JSON lines unchanged.
-import { spawn } from 'node:child_process';
+// user may create databases), CASCADE_HTTP_PORT_BASE (3000), CASCADE_MEDIA_PORT_BASE (20000),
+// CASCADE_DATABASE_PREFIX (cascade_dev), MEDIASOUP_NUM_WORKERS (workers per sfu-node, 1),
+// NATS_SUBJECT_PREFIX, REDIS_KEY_PREFIX, LOG_LEVEL, CASCADE_LOG_FORMAT=json to print the
+// services' JSON lines unchanged. Any other variable a service reads (GATEWAY_RATE_LIMIT_BURST,
+// ORCH_*, ...) passes through to it.
+import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const base = Number(env.CASCADE_HTTP_PORT_BASE ?? 3000);
+const mediaBase = Number(env.CASCADE_MEDIA_PORT_BASE ?? 20_000);
+const workersPerNode = Number(env.MEDIASOUP_NUM_WORKERS ?? 1);
+const identityUrl = `http://127.0.0.1:${base + 1}`;
+const roomsUrl = `http://127.0.0.1:${base + 2}`;
+const gatewayUrls = [base, base + 5].map((port) => `http://127.0.0.1:${port}`);
+const devTenant = 'dev';
+
+if (process.argv[2] === 'join-token') {
+  await joinTokenCommand(process.argv.slice(3));
+  process.exit(0);
+}
+
+for (const [name, value, max] of [
+  ['CASCADE_HTTP_PORT_BASE', base, 65_535 - 6],
+  ['CASCADE_MEDIA_PORT_BASE', mediaBase, 65_535 - 200],
+  ['MEDIASOUP_NUM_WORKERS', workersPerNode, 100],
+]) {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    process.stderr.write(`${name} must be an integer from 1 to ${max} (got "${value}")\n`);
+    process.exit(2);
+  }
+}
+
 const require = createRequire(join(root, 'packages/testing/package.json'));
 const { Client } = require('pg');
 
-const env = process.env;
-const base = Number(env.CASCADE_HTTP_PORT_BASE ?? 3000);
 const adminUrl = env.DATABASE_ADMIN_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
 const shared = {
   NODE_ENV: 'development',
@@ -36,31 +82,72 @@ const databaseUrl = (name) => {
   return url.toString();
 };
 const dbPrefix = env.CASCADE_DATABASE_PREFIX ?? 'cascade_dev';
+// The development signing key, made once and kept in .cascade/ (gitignored).
+const signingKeys =
+  env.IDENTITY_SIGNING_KEYS ??
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'services/identity/scripts/dev-signing-key.mjs'),
+      join(root, '.cascade/identity-dev-key.pem'),
+    ],
+    { encoding: 'utf8' },
+  ).trim();
+const jwksUrl = `${identityUrl}/.well-known/jwks.json`;
+const accessTokens = {
+  ROOMS_AUTH_JWKS_URL: jwksUrl,
+  ROOMS_AUTH_ISSUER: 'cascade-identity',
+  ROOMS_AUTH_AUDIENCE: 'cascade-api',
+};
+const gateway = {
+  ...redis,
+  GATEWAY_AUTH_JWKS_URL: jwksUrl,
+  GATEWAY_AUTH_ISSUER: 'cascade-identity',
+  GATEWAY_AUTH_AUDIENCE: 'cascade-join',
+};
+const sfuNode = (n) => ({
+  SFU_NODE_ID: `sfu-node-${n}`,
+  MEDIASOUP_NUM_WORKERS: String(workersPerNode),
+  SFU_WEBRTC_PORT_BASE: String(mediaBase + 100 * (n - 1)),
+  MEDIASOUP_RTC_MIN_PORT: n === 1 ? '40100' : '45000',
+  MEDIASOUP_RTC_MAX_PORT: n === 1 ? '44999' : '49999',
+  SFU_LISTEN_IP: '127.0.0.1',
+  SFU_ANNOUNCED_ADDRESS: '127.0.0.1',
+  // Ctrl-C means stop now: do not keep rooms open while draining.
+  SFU_DRAIN_GRACE_MS: env.SFU_DRAIN_GRACE_MS ?? '0',
+});
 
+/** `dir` is the service under services/; `name` is this instance (log prefix, messages). */
 const services = [
-  { name: 'gateway', port: base, env: { ...redis } },
+  { name: 'gateway-1', dir: 'gateway', port: base, env: gateway },
   {
     name: 'identity',
+    dir: 'identity',
     port: base + 1,
-    env: { DATABASE_URL: databaseUrl(`${dbPrefix}_identity`) },
+    env: {
+      DATABASE_URL: databaseUrl(`${dbPrefix}_identity`),
+      IDENTITY_SIGNING_KEYS: signingKeys,
+      IDENTITY_ISSUER: 'cascade-identity',
+      IDENTITY_DEV_LOGIN: 'true',
+      IDENTITY_BOOTSTRAP_TENANTS: devTenant,
+    },
     database: `${dbPrefix}_identity`,
   },
   {
     name: 'rooms',
+    dir: 'rooms',
     port: base + 2,
-    env: { DATABASE_URL: databaseUrl(`${dbPrefix}_rooms`) },
+    env: { DATABASE_URL: databaseUrl(`${dbPrefix}_rooms`), ...accessTokens },
     database: `${dbPrefix}_rooms`,
   },
-  { name: 'sfu-orchestrator', port: base + 3, env: { ...redis } },
-  {
-    name: 'sfu-node',
-    port: base + 4,
-    env: { MEDIASOUP_NUM_WORKERS: env.MEDIASOUP_NUM_WORKERS ?? '1' },
-  },
+  { name: 'sfu-orchestrator', dir: 'sfu-orchestrator', port: base + 3, env: { ...redis } },
+  { name: 'sfu-node-1', dir: 'sfu-node', port: base + 4, env: sfuNode(1) },
+  { name: 'gateway-2', dir: 'gateway', port: base + 5, env: gateway },
+  { name: 'sfu-node-2', dir: 'sfu-node', port: base + 6, env: sfuNode(2) },
 ];
 
 const useColor = process.stdout.isTTY && env.NO_COLOR === undefined;
-const COLORS = [36, 35, 32, 33, 34];
+const COLORS = [36, 35, 32, 33, 34, 96, 95];
 const LEVEL_COLORS = { trace: 90, debug: 90, info: 32, warn: 33, error: 31, fatal: 41 };
 const paint = (code, text) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
 const width = Math.max(...services.map((s) => s.name.length));
@@ -123,8 +210,9 @@ const children = new Map();
 let stopping = false;
 
 function start(service, index) {
-  const child = spawn(process.execPath, [join(root, 'services', service.name, 'dist', 'main.js')], {
-    cwd: join(root, 'services', service.name),
+  const cwd = join(root, 'services', service.dir);
+  const child = spawn(process.execPath, [join(cwd, 'dist', 'main.js')], {
+    cwd,
     env: { ...process.env, ...shared, ...service.env, HTTP_PORT: String(service.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -139,6 +227,7 @@ function start(service, index) {
         if (line) process.stdout.write(`${format(service.name, index, line)}\n`);
     });
   }
+  child.on('error', (error) => say(paint(31, `${service.name} failed to start: ${error.message}`)));
   child.on('exit', (code, signal) => {
     children.delete(service.name);
     if (!stopping) {
@@ -148,7 +237,7 @@ function start(service, index) {
           `${service.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`,
         ),
       );
-      void stop(1);
+      stop(1);
     } else if (children.size === 0) {
       say('all services stopped');
       process.exit(process.exitCode ?? 0);
@@ -156,7 +245,7 @@ function start(service, index) {
   });
 }
 
-async function waitUntilReady(timeoutMs = 60_000) {
+async function waitUntilReady(timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(services.map((s) => s.name));
   while (pending.size > 0 && Date.now() < deadline && !stopping) {
@@ -190,6 +279,87 @@ function stop(code = 0) {
   }, 15_000).unref();
 }
 
+// ── join-token: a development join token through identity's and rooms' HTTP APIs ────────────
+
+async function api(method, url, body, accessToken) {
+  let res;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+      },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new Error(`${method} ${url}: ${error.message} (is the stack running? npm start)`);
+  }
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${text}`);
+  return JSON.parse(text);
+}
+
+async function joinTokenCommand(args) {
+  const json = args.includes('--json');
+  const [displayName, roomArg] = args.filter((a) => a !== '--json');
+  if (!displayName) {
+    process.stderr.write(
+      'usage: node scripts/dev-stack.mjs join-token NAME [ROOM_ID] [--json]\n' +
+        '  signs NAME in (development sign-in, tenant "dev"), creates a room unless ROOM_ID is\n' +
+        '  given, and prints a join token with the join, publish and subscribe grants.\n',
+    );
+    process.exit(2);
+  }
+  try {
+    const session = await api('POST', `${identityUrl}/auth/dev`, {
+      tenant: devTenant,
+      displayName,
+    });
+    const roomId =
+      roomArg ??
+      (
+        await api(
+          'POST',
+          `${roomsUrl}/rooms`,
+          { title: `${displayName}'s room`, language: 'en' },
+          session.accessToken,
+        )
+      ).id;
+    const { token, expiresAt } = await api(
+      'POST',
+      `${identityUrl}/join-tokens`,
+      { grants: { room: roomId, join: true, publish: true, subscribe: true, admin: false } },
+      session.accessToken,
+    );
+    const result = {
+      token,
+      expiresAt,
+      roomId,
+      userId: session.user.id,
+      tenant: devTenant,
+      gateways: gatewayUrls,
+    };
+    if (json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    process.stdout.write(
+      `room     ${roomId}${roomArg ? '' : ` (created; others join it with: node scripts/dev-stack.mjs join-token NAME ${roomId})`}\n` +
+        `user     ${result.userId} (${displayName}, tenant ${devTenant})\n` +
+        `gateways ${gatewayUrls.join('  ')}\n` +
+        `expires  ${expiresAt}\n` +
+        `token    ${token}\n`,
+    );
+  } catch (error) {
+    process.stderr.write(`join-token: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+// ── the stack ─────────────────────────────────────────────────────────────────────────────
+
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
@@ -209,13 +379,23 @@ const notReady = await waitUntilReady();
 if (stopping) {
   // stopped while starting
 } else if (notReady.length > 0) {
-  say(paint(31, `not ready after 60 s: ${notReady.join(', ')} (see their /readyz); stopping`));
+  say(paint(31, `not ready after 90 s: ${notReady.join(', ')} (see their /readyz); stopping`));
   stop(1);
 } else {
-  say(paint(32, 'Cascade is running. Press Ctrl-C to stop.'));
+  const media = (n) => {
+    const first = mediaBase + 100 * (n - 1);
+    return workersPerNode === 1 ? `${first}` : `${first}-${first + workersPerNode - 1}`;
+  };
+  say(paint(32, `Cascade is running (${services.length} services). Press Ctrl-C to stop.`));
   for (const s of services)
     say(`  ${s.name.padEnd(width)}  http://127.0.0.1:${s.port}  (/healthz /readyz /metrics)`);
   say(
     `  NATS ${shared.NATS_URL} (subjects ${shared.NATS_SUBJECT_PREFIX}.*), Redis ${redis.REDIS_URL}`,
   );
+  say(`  signaling (Socket.IO, path /socket.io): ${gatewayUrls.join('  ')}`);
+  say(`  media: sfu-node-1 UDP/TCP ${media(1)}, sfu-node-2 UDP/TCP ${media(2)} on 127.0.0.1`);
+  say(`  sign in (development, tenant "${devTenant}"): ${identityUrl}/auth/dev`);
+  say(`  API docs: ${identityUrl}/docs  ${roomsUrl}/docs`);
+  say(`  a join token: node scripts/dev-stack.mjs join-token Alice   (README: "Try a call")`);
+  say(`  SFU nodes and rooms: npm run admin -w @cascade/sfu-orchestrator -- nodes`);
 }

@@ -12,7 +12,9 @@ status=0
 log "lint, typecheck and unit tests"
 npx turbo run lint typecheck test:unit --continue || status=1
 log "integration tests"
-npx turbo run test:integration --concurrency=1 --continue || status=1
+# Bounded, so that a hang fails the run with its output instead of eating CI's whole budget.
+timeout --kill-after=30s "${CASCADE_INTEGRATION_TIMEOUT:-50m}" \
+  npx turbo run test:integration --concurrency=1 --continue || status=1
 
 node scripts/test-summary.mjs "$CASCADE_ROOT" || status=1
 exit $status

@@ -7,3 +7,7 @@ export * from './subjects';
 export * from './tokens';
 export * from './validation';
 export * from './sfu';
+export * from './orchestrator';
+export * from './rooms';
+export * from './identity';
+export * from './signaling';

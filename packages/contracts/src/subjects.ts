@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { NodeId, RoomId, TenantId } from './ids';
+import { NodeId, RoomId, TenantId, UserId } from './ids';
 import { parseOrThrow } from './validation';
 
 /**
@@ -57,8 +57,34 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     sfuNodeEventsAll: () => `${p}.sfu.node-events.*`,
     /** Requests to the orchestrator (join placement, leave, consume planning, admin). */
     orchestratorRequests: () => `${p}.orchestrator.requests`,
+    /** Operator requests to the orchestrator (list nodes and rooms, drain, undrain). */
+    orchestratorAdmin: () => `${p}.orchestrator.admin`,
+    /**
+     * One orchestrator replica: a replica that receives work for a room another replica leads
+     * forwards it here.
+     */
+    orchestratorInstance: (instanceId: string) =>
+      `${p}.orchestrator.instance.${parseOrThrow(NodeId, instanceId, 'instance id')}`,
     /** Requests to the rooms service to authorize a join. */
     roomsAuthorizeJoin: () => `${p}.rooms.authorize-join`,
+    /** Requests to the rooms service: which room is each of these users in now (presence). */
+    roomsPresenceQuery: () => `${p}.rooms.presence-query`,
+    /**
+     * What happens in one room on the signaling path (participant joined or left, chat message),
+     * published by the gateway or orchestrator and consumed by the rooms service (presence, chat
+     * history) with its queue group.
+     */
+    roomActivity: (tenantId: string, roomId: string) =>
+      `${p}.room-activity.${tenant(tenantId)}.${room(roomId)}`,
+    /** Every room's activity (the rooms service subscribes here with its queue group). */
+    roomActivityAll: () => `${p}.room-activity.*.*`,
+    /** Requests to the identity service: which of these users are friends of this user. */
+    identityFriendship: () => `${p}.identity.friendship`,
+    /** Notifications for one user (an invitation, a friend request), delivered by the gateways. */
+    userEvents: (tenantId: string, userId: string) =>
+      `${p}.user-events.${tenant(tenantId)}.${parseOrThrow(UserId, userId, 'user id')}`,
+    /** Every user's notifications (gateways subscribe here with their queue group). */
+    userEventsAll: () => `${p}.user-events.*.*`,
     /** Events addressed to everyone in one room, delivered by the gateways. */
     roomEvents: (tenantId: string, roomId: string) =>
       `${p}.room-events.${tenant(tenantId)}.${room(roomId)}`,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { RoomId, TenantId, UserId } from './ids';
+import { Identifier, RoomId, TenantId, UserId } from './ids';
 
 /** What a join token lets its holder do in one room. */
 export const RoomGrants = z
@@ -42,3 +42,30 @@ export const JoinTokenClaims = z
     path: ['exp'],
   });
 export type JoinTokenClaims = z.infer<typeof JoinTokenClaims>;
+
+/** Roles of a user within its tenant: an `admin` manages the tenant's API keys. */
+export const UserRole = z.enum(['member', 'admin']);
+export type UserRole = z.infer<typeof UserRole>;
+
+/**
+ * Claims of an access token (a JWT minted by identity at sign-in and refresh, about 15 minutes):
+ * `sub` is the user, `tenant` scopes everything it can reach, `sid` is the session (refresh token
+ * family) it belongs to.
+ */
+export const AccessTokenClaims = z
+  .object({
+    iss: z.string().min(1),
+    aud: z.string().min(1),
+    sub: UserId,
+    tenant: TenantId,
+    sid: Identifier,
+    jti: z.string().min(1).max(128),
+    role: UserRole.optional(),
+    iat: z.number().int().nonnegative(),
+    exp: z.number().int().positive(),
+  })
+  .refine((claims) => claims.exp > claims.iat, {
+    message: 'exp must be after iat',
+    path: ['exp'],
+  });
+export type AccessTokenClaims = z.infer<typeof AccessTokenClaims>;

@@ -27,6 +27,11 @@ export interface ServiceDefinition<S extends z.ZodType<BaseConfig>> {
    * `SHUTDOWN_TIMEOUT_MS`; a service that drains (sfu-node) adds its grace period.
    */
   shutdownTimeoutMs?: (config: z.output<S>) => number;
+  /**
+   * Runs on the created application before it listens: what needs the application object
+   * itself (OpenAPI documents at `/docs`, for instance).
+   */
+  configureApp?: (app: INestApplication, config: z.output<S>) => void | Promise<void>;
 }
 
 export interface RunningService<C> {
@@ -90,6 +95,7 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
     process.exit(1);
   }
   app.useLogger(app.get(Logger));
+  await definition.configureApp?.(app, config);
 
   if (definition.uses.nats) {
     app.connectMicroservice(natsMicroserviceOptions(config as BaseConfig & NatsConfig, info), {

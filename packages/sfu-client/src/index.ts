@@ -1,5 +1,13 @@
 import {
   CascadeError,
+  OrchestratorAdminResults,
+  OrchestratorResults,
+  type OrchestratorAdminOp,
+  type OrchestratorAdminRequest,
+  type OrchestratorAdminResult,
+  type OrchestratorOp,
+  type OrchestratorRequest,
+  type OrchestratorResult,
   SFU_CONTROL_MAX_BYTES,
   SfuAdminResult,
   SfuControlResults,
@@ -62,31 +70,89 @@ export class SfuNodeClient {
     return unwrapReply(parseOrThrow(replySchema(SfuAdminResult), data, `reply to ${request.op}`));
   }
 
-  async #request(subject: string, body: unknown): Promise<unknown> {
-    const bytes = body instanceof Uint8Array ? body : codec.encode(body);
-    if (bytes.length > SFU_CONTROL_MAX_BYTES && !(body instanceof Uint8Array)) {
-      throw new CascadeError(
-        'INVALID_ARGUMENT',
-        `request is ${bytes.length} bytes; the limit is ${SFU_CONTROL_MAX_BYTES}`,
-      );
+  #request(subject: string, body: unknown): Promise<unknown> {
+    return requestJson(this.nc, subject, body, this.#timeoutMs, `SFU node ${this.nodeId}`, {
+      nodeId: this.nodeId,
+    });
+  }
+}
+
+/** A JSON request over NATS; no responder or no answer in time is `NODE_UNAVAILABLE`. */
+async function requestJson(
+  nc: NatsConnection,
+  subject: string,
+  body: unknown,
+  timeoutMs: number,
+  who: string,
+  details: Record<string, unknown> = {},
+): Promise<unknown> {
+  const bytes = body instanceof Uint8Array ? body : codec.encode(body);
+  if (bytes.length > SFU_CONTROL_MAX_BYTES && !(body instanceof Uint8Array)) {
+    throw new CascadeError(
+      'INVALID_ARGUMENT',
+      `request is ${bytes.length} bytes; the limit is ${SFU_CONTROL_MAX_BYTES}`,
+    );
+  }
+  try {
+    const msg = await nc.request(subject, bytes, { timeout: timeoutMs });
+    return codec.decode(msg.data);
+  } catch (error) {
+    if (
+      error instanceof NatsError &&
+      (error.code === ErrorCode.NoResponders || error.code === ErrorCode.Timeout)
+    ) {
+      throw new CascadeError('NODE_UNAVAILABLE', `${who} did not answer (${error.code})`, details);
     }
-    try {
-      const msg = await this.nc.request(subject, bytes, { timeout: this.#timeoutMs });
-      return codec.decode(msg.data);
-    } catch (error) {
-      if (
-        error instanceof NatsError &&
-        (error.code === ErrorCode.NoResponders || error.code === ErrorCode.Timeout)
-      ) {
-        throw new CascadeError(
-          'NODE_UNAVAILABLE',
-          `SFU node ${this.nodeId} did not answer (${error.code})`,
-          {
-            nodeId: this.nodeId,
-          },
-        );
-      }
-      throw error;
-    }
+    throw error;
+  }
+}
+
+/**
+ * Talks to the sfu-orchestrator over NATS: the gateway's requests (join, leave, consume
+ * planning) and operators' admin requests. Replies are validated against the contracts; an
+ * error reply is thrown as a `CascadeError`.
+ */
+export class OrchestratorClient {
+  readonly #timeoutMs: number;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly subjects: Subjects,
+    options: SfuNodeClientOptions = {},
+  ) {
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  async request<O extends OrchestratorOp>(
+    op: O,
+    payload: Omit<Extract<OrchestratorRequest, { op: O }>, 'op'>,
+  ): Promise<OrchestratorResult<O>> {
+    const data = await requestJson(
+      this.nc,
+      this.subjects.orchestratorRequests(),
+      { op, ...payload },
+      this.#timeoutMs,
+      'the orchestrator',
+    );
+    const reply = parseOrThrow(replySchema(OrchestratorResults[op]), data, `reply to ${op}`);
+    return unwrapReply(reply) as OrchestratorResult<O>;
+  }
+
+  async admin<O extends OrchestratorAdminOp>(
+    request: Extract<OrchestratorAdminRequest, { op: O }>,
+  ): Promise<OrchestratorAdminResult<O>> {
+    const data = await requestJson(
+      this.nc,
+      this.subjects.orchestratorAdmin(),
+      request,
+      this.#timeoutMs,
+      'the orchestrator',
+    );
+    const reply = parseOrThrow(
+      replySchema(OrchestratorAdminResults[request.op]),
+      data,
+      `reply to ${request.op}`,
+    );
+    return unwrapReply(reply) as OrchestratorAdminResult<O>;
   }
 }

@@ -3,9 +3,19 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { freePort, waitFor } from './net';
+import { freePort, freePortRange, waitFor } from './net';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
+
+/**
+ * Every service process a test started and that is still alive. Whatever a failing test forgot
+ * to stop is killed when the test runner exits, so that a failure can never leave a process
+ * behind that keeps the run (or the machine's ports) busy.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 export type ServiceName = 'gateway' | 'identity' | 'rooms' | 'sfu-node' | 'sfu-orchestrator';
 
@@ -48,10 +58,12 @@ export class ServiceProcess {
     if (!existsSync(main))
       throw new Error(`${main} does not exist: build the service first (npm run build)`);
     const httpPort = env['HTTP_PORT'] ? Number(env['HTTP_PORT']) : await freePort();
-    // Media nodes listen on fixed WebRtcServer ports: give each test node its own.
+    // Media nodes listen on fixed WebRtcServer ports (worker i on base + i): give each test node
+    // its own run, one port per worker.
+    const workers = Number(env['MEDIASOUP_NUM_WORKERS'] ?? 1) || 1;
     const media =
       service === 'sfu-node' && !env['SFU_WEBRTC_PORT_BASE']
-        ? { SFU_WEBRTC_PORT_BASE: String(await freePort()) }
+        ? { SFU_WEBRTC_PORT_BASE: String(await freePortRange(workers)) }
         : {};
     const inherited = Object.fromEntries(
       ['PATH', 'HOME', 'MEDIASOUP_WORKER_BIN'].flatMap((k) =>
@@ -70,7 +82,10 @@ export class ServiceProcess {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new ServiceProcess(service, child, httpPort);
+    const started = new ServiceProcess(service, child, httpPort);
+    running.add(child);
+    child.once('exit', () => running.delete(child));
+    return started;
   }
 
   get url(): string {
@@ -102,31 +117,61 @@ export class ServiceProcess {
 
   /** Resolves once `/healthz` answers 200; fails early, with the output, if the process exits. */
   async waitUntilAlive(timeoutMs = 30_000): Promise<void> {
+    let settled = false;
     const exited = this.#exited.then((s) => {
+      if (settled) return;
       throw new Error(
         `${this.service} exited (${JSON.stringify(s)}) before it was alive:\n${this.output}`,
       );
     });
-    await Promise.race([
-      waitFor(
-        `${this.service} /healthz`,
-        async () => ((await this.fetch('/healthz')).ok ? true : undefined),
-        { timeoutMs },
-      ),
-      exited,
-    ]);
+    try {
+      await Promise.race([
+        waitFor(
+          `${this.service} /healthz`,
+          async () => ((await this.fetch('/healthz')).ok ? true : undefined),
+          { timeoutMs },
+        ),
+        exited,
+      ]);
+    } finally {
+      settled = true;
+    }
   }
 
-  /** Resolves with the `/readyz` status once it equals `status`. */
+  /**
+   * Resolves with the `/readyz` body once its status equals `status`; fails early if the process
+   * exits, and in either failure the error carries the end of the process's output.
+   */
   async waitForReadiness(status: 200 | 503, timeoutMs = 30_000): Promise<unknown> {
-    return waitFor(
-      `${this.service} /readyz ${status}`,
-      async () => {
-        const res = await this.fetch('/readyz');
-        return res.status === status ? await res.json() : undefined;
-      },
-      { timeoutMs, intervalMs: 200 },
-    );
+    let settled = false;
+    const exited = this.#exited.then((s) => {
+      if (settled) return undefined;
+      throw new Error(
+        `${this.service} exited (${JSON.stringify(s)}) before /readyz answered ${status}:\n${this.tail()}`,
+      );
+    });
+    try {
+      return await Promise.race([
+        waitFor(
+          `${this.service} /readyz ${status}`,
+          async () => {
+            const res = await this.fetch('/readyz');
+            return res.status === status ? await res.json() : undefined;
+          },
+          { timeoutMs, intervalMs: 200 },
+        ).catch((error: unknown) => {
+          throw new Error(`${String(error)}\n${this.service} output:\n${this.tail()}`);
+        }),
+        exited,
+      ]);
+    } finally {
+      settled = true;
+    }
+  }
+
+  /** The last lines of output, for failure messages. */
+  tail(lines = 40): string {
+    return this.#lines.slice(-lines).join('\n');
   }
 
   /** Sends a signal and resolves with the exit status and how long the exit took. */

@@ -1,47 +1,70 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 import { Client } from 'pg';
 
-import { REPO_ROOT, freePort, isReachable, useInfrastructure, waitFor } from '../src';
+import {
+  REPO_ROOT,
+  SdkBot,
+  eventually,
+  freePortRange,
+  isReachable,
+  useInfrastructure,
+  waitFor,
+} from '../src';
 
-/** Five consecutive free ports, for the dev stack's HTTP listeners. */
-async function freePortRun(length: number): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const base = await freePort();
-    const taken = await Promise.all(
-      Array.from({ length }, (_, i) => isReachable('127.0.0.1', base + i, 200)),
-    );
-    if (base + length < 65_535 && taken.every((t) => !t)) return base;
-  }
-  throw new Error('no run of free ports found');
+/** The dev stack's processes, by HTTP port offset from CASCADE_HTTP_PORT_BASE. */
+const SERVICES = [
+  'gateway-1',
+  'identity',
+  'rooms',
+  'sfu-orchestrator',
+  'sfu-node-1',
+  'gateway-2',
+  'sfu-node-2',
+] as const;
+
+/** The payload of a JWT, unverified (the gateway verifies; here only its content matters). */
+function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 describe('the README run command (scripts/dev-stack.mjs)', () => {
   const infra = useInfrastructure({ postgres: true, redis: true, nats: true });
 
-  it('starts every service, reports them ready, and stops them all cleanly on Ctrl-C', async () => {
+  it('starts every service, reports them ready, holds a call between two clients, and stops them all cleanly on Ctrl-C', async () => {
     const { env, runId } = infra();
-    const base = await freePortRun(5);
+    // One run of ports below the ephemeral range: 7 HTTP listeners, then the media ports of
+    // sfu-node-1 (media base) and sfu-node-2 (media base + 100), one worker each.
+    const base = await freePortRange(SERVICES.length + 101);
+    const mediaBase = base + SERVICES.length;
     const databasePrefix = `cascade_${runId}_dev`;
     const adminUrl = new URL(env['DATABASE_URL']!);
     adminUrl.pathname = '/postgres';
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts/dev-stack.mjs')], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        ...(process.env['MEDIASOUP_WORKER_BIN']
-          ? { MEDIASOUP_WORKER_BIN: process.env['MEDIASOUP_WORKER_BIN'] }
-          : {}),
-        NO_COLOR: '1',
-        CASCADE_HTTP_PORT_BASE: String(base),
-        CASCADE_DATABASE_PREFIX: databasePrefix,
-        DATABASE_ADMIN_URL: adminUrl.toString(),
-        NATS_URL: env['NATS_URL']!,
-        NATS_SUBJECT_PREFIX: env['NATS_SUBJECT_PREFIX']!,
-        REDIS_URL: env['REDIS_URL']!,
-        REDIS_KEY_PREFIX: env['REDIS_KEY_PREFIX']!,
-      },
+    const stackEnv = {
+      PATH: process.env['PATH'] ?? '',
+      ...(process.env['MEDIASOUP_WORKER_BIN']
+        ? { MEDIASOUP_WORKER_BIN: process.env['MEDIASOUP_WORKER_BIN'] }
+        : {}),
+      NO_COLOR: '1',
+      CASCADE_HTTP_PORT_BASE: String(base),
+      CASCADE_MEDIA_PORT_BASE: String(mediaBase),
+      CASCADE_DATABASE_PREFIX: databasePrefix,
+      DATABASE_ADMIN_URL: adminUrl.toString(),
+      MEDIASOUP_NUM_WORKERS: '1',
+      NATS_URL: env['NATS_URL']!,
+      NATS_SUBJECT_PREFIX: env['NATS_SUBJECT_PREFIX']!,
+      REDIS_URL: env['REDIS_URL']!,
+      REDIS_KEY_PREFIX: env['REDIS_KEY_PREFIX']!,
+    };
+    const script = join(REPO_ROOT, 'scripts/dev-stack.mjs');
+    const child = spawn(process.execPath, [script], {
+      env: stackEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -52,26 +75,87 @@ describe('the README run command (scripts/dev-stack.mjs)', () => {
     try {
       await waitFor(
         'the stack to report it is running',
-        async () => (output.includes('Cascade is running') ? true : undefined),
-        { timeoutMs: 90_000, intervalMs: 250 },
+        async () => {
+          if (child.exitCode !== null) throw new Error(`the stack exited:\n${output}`);
+          return output.includes('Cascade is running') ? true : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 250 },
       );
-      for (const [i, name] of [
-        'gateway',
-        'identity',
-        'rooms',
-        'sfu-orchestrator',
-        'sfu-node',
-      ].entries()) {
+      for (const [i, name] of SERVICES.entries()) {
         const res = await fetch(`http://127.0.0.1:${base + i}/readyz`);
         expect({ name, status: res.status }).toEqual({ name, status: 200 });
         expect(output).toMatch(new RegExp(`^${name}\\s+\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO `, 'm'));
+      }
+      // Where to connect: both gateways, and how to get a token.
+      expect(output).toContain(`http://127.0.0.1:${base}  http://127.0.0.1:${base + 5}`);
+      expect(output).toContain('join-token');
+
+      // The printed recipe works: a development user, a room, a join token for it.
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [script, 'join-token', 'Alice', '--json'],
+        { env: stackEnv },
+      );
+      const minted = JSON.parse(stdout) as { token: string; roomId: string; gateways: string[] };
+      expect(minted.gateways).toEqual([`http://127.0.0.1:${base}`, `http://127.0.0.1:${base + 5}`]);
+      expect(claimsOf(minted.token)).toMatchObject({
+        iss: 'cascade-identity',
+        aud: 'cascade-join',
+        name: 'Alice',
+        grants: { room: minted.roomId, join: true, publish: true, subscribe: true, admin: false },
+      });
+
+      // Two Node clients (the SDK on libwebrtc) hold a call through the stack, one on each
+      // gateway: each decodes the other's camera and microphone.
+      const { stdout: second } = await promisify(execFile)(
+        process.execPath,
+        [script, 'join-token', 'Bob', minted.roomId, '--json'],
+        { env: stackEnv },
+      );
+      const tokens = [minted.token, (JSON.parse(second) as { token: string }).token];
+      const bots: SdkBot[] = [];
+      try {
+        for (const [i, token] of tokens.entries()) {
+          const bot = await SdkBot.start({
+            url: minted.gateways[i]!,
+            token,
+            displayName: i === 0 ? 'Alice' : 'Bob',
+            publish: { camera: true, microphone: true },
+          });
+          bots.push(bot);
+          await bot.join();
+        }
+        const ids = await Promise.all(bots.map(async (b) => (await b.state()).participantId));
+        for (const [i, bot] of bots.entries()) {
+          const other = ids[1 - i];
+          await eventually(
+            `client ${i + 1} decoding the other's camera and microphone`,
+            () => bot.received(),
+            (received) => {
+              const fromOther = Object.values(received).filter((t) => t.participantId === other);
+              return (
+                fromOther.some((t) => t.kind === 'video' && t.decodedFrames >= 10) &&
+                fromOther.some((t) => t.kind === 'audio' && t.samples >= 48_000)
+              );
+            },
+            { timeoutMs: 30_000 },
+          );
+        }
+        for (const bot of bots) await bot.leave();
+      } finally {
+        await Promise.all(bots.map((b) => b.stop()));
       }
 
       child.kill('SIGINT');
       const [code] = await exited;
       expect(code).toBe(0);
       expect(output).toContain('all services stopped');
-      expect(await isReachable('127.0.0.1', base, 200)).toBe(false);
+      for (const [i, name] of SERVICES.entries()) {
+        expect({ name, listening: await isReachable('127.0.0.1', base + i, 200) }).toEqual({
+          name,
+          listening: false,
+        });
+      }
     } finally {
       child.kill('SIGKILL');
       const admin = new Client({ connectionString: adminUrl.toString() });
@@ -81,5 +165,5 @@ describe('the README run command (scripts/dev-stack.mjs)', () => {
       }
       await admin.end();
     }
-  }, 150_000);
+  }, 200_000);
 });

@@ -1,10 +1,80 @@
-import { baseEnv, natsEnv, redisEnv } from '@cascade/server-kit';
+import { IceServer, Region } from '@cascade/contracts';
+import { baseEnv, envBoolean, natsEnv, redisEnv } from '@cascade/server-kit';
 import { z } from 'zod';
 
-export const GatewayConfigSchema = z.object({
-  ...baseEnv(3000),
-  ...natsEnv,
-  ...redisEnv,
-});
+const ms = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** PEM public keys, several concatenated; `\n` escapes (as in one-line env files) are allowed. */
+const pemList = z
+  .string()
+  .transform((v) => v.replace(/\\n/g, '\n'))
+  .transform((v): string[] => [
+    ...(v.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? []),
+  ])
+  .pipe(z.array(z.string()).min(1, 'must hold at least one PEM public key'));
+
+/** A JSON array of ICE servers (STUN/TURN) handed to clients as they join. */
+const iceServers = z
+  .string()
+  .transform((v, ctx): unknown => {
+    try {
+      return JSON.parse(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of ICE servers' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(IceServer).max(16));
+
+/** `*`, or a comma-separated list of origins (`https://app.example.com`). */
+const corsOrigins = z
+  .string()
+  .transform((v): '*' | string[] =>
+    v.trim() === '*'
+      ? '*'
+      : v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+  )
+  .refine((v) => v === '*' || (v.length > 0 && v.every((o) => /^https?:\/\/[^/\s]+$/.test(o))), {
+    message: 'must be * or a comma-separated list of origins such as https://app.example.com',
+  });
+
+export const GatewayConfigSchema = z
+  .object({
+    ...baseEnv(3000),
+    ...natsEnv,
+    ...redisEnv,
+    /** Identity's JWKS, to verify join tokens (`http://identity:3001/.well-known/jwks.json`). */
+    GATEWAY_AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Or PEM public keys that verify join tokens, for deployments without identity. */
+    GATEWAY_AUTH_PUBLIC_KEYS: pemList.optional(),
+    /** `iss` that join tokens must carry. */
+    GATEWAY_AUTH_ISSUER: z.string().min(1).max(200).default('cascade-identity'),
+    /** `aud` that join tokens must carry. */
+    GATEWAY_AUTH_AUDIENCE: z.string().min(1).max(100).default('cascade-join'),
+    /** Ask the rooms service (capacity, privacy, bans) before each join. */
+    GATEWAY_AUTHORIZE_JOINS: envBoolean().default(true),
+    /** How long a dropped socket's session is kept for a resume. */
+    GATEWAY_RESUME_GRACE_MS: ms(0, 600_000).default(15_000),
+    /** Requests per socket per second (token bucket refill rate). */
+    GATEWAY_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
+    /** Token bucket size: the burst a socket may send at once. */
+    GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(40),
+    GATEWAY_ICE_SERVERS: iceServers.default([]),
+    GATEWAY_CORS_ORIGINS: corsOrigins.default('*'),
+    /** Timeout of NATS requests to rooms, the orchestrator and sfu-nodes. */
+    GATEWAY_REQUEST_TIMEOUT_MS: ms(100, 60_000).default(5_000),
+    /** Placement hint passed with joins when the client gives none. */
+    GATEWAY_REGION: Region.optional(),
+  })
+  .refine(
+    (c) => (c.GATEWAY_AUTH_JWKS_URL === undefined) !== (c.GATEWAY_AUTH_PUBLIC_KEYS === undefined),
+    {
+      message: 'set exactly one of GATEWAY_AUTH_JWKS_URL and GATEWAY_AUTH_PUBLIC_KEYS',
+      path: ['GATEWAY_AUTH_JWKS_URL'],
+    },
+  );
 
 export type GatewayConfig = z.output<typeof GatewayConfigSchema>;

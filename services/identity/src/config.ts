@@ -1,10 +1,119 @@
-import { baseEnv, natsEnv, postgresEnv } from '@cascade/server-kit';
+import { JOIN_TOKEN_MAX_TTL_SECONDS, TenantSlug } from '@cascade/contracts';
+import { baseEnv, envBoolean, natsEnv, postgresEnv } from '@cascade/server-kit';
 import { z } from 'zod';
 
-export const IdentityConfigSchema = z.object({
-  ...baseEnv(3001),
-  ...natsEnv,
-  ...postgresEnv,
+import { parseSigningKeys } from './keys/signing-keys';
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((v) => /^https?:\/\//.test(v), { message: 'must be an http(s) URL' });
+
+/**
+ * Signing keys: a JSON object mapping each key id to its PEM private key (RSA ≥ 2048 bits for
+ * RS256, or P-256 for ES256), e.g. `{"2025-01":"-----BEGIN PRIVATE KEY-----\n…"}`. Every key is
+ * published in the JWKS; `IDENTITY_ACTIVE_KEY_ID` signs (required when there are several).
+ */
+const signingKeysEnv = z.string().transform((value, ctx) => {
+  try {
+    return parseSigningKeys(JSON.parse(value) as unknown);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a JSON object of key id → PEM private key (${(error as Error).message})`,
+    });
+    return z.NEVER;
+  }
 });
 
+export const IdentityConfigSchema = z
+  .object({
+    ...baseEnv(3001),
+    ...natsEnv,
+    ...postgresEnv,
+    IDENTITY_SIGNING_KEYS: signingKeysEnv,
+    IDENTITY_ACTIVE_KEY_ID: z.string().min(1).max(64).optional(),
+    /** `iss` of every token identity signs, and what verifiers expect. */
+    IDENTITY_ISSUER: z.string().min(1).max(200).default('cascade-identity'),
+    IDENTITY_ACCESS_TOKEN_AUDIENCE: z.string().min(1).max(100).default('cascade-api'),
+    IDENTITY_JOIN_TOKEN_AUDIENCE: z.string().min(1).max(100).default('cascade-join'),
+    IDENTITY_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3_600).default(900),
+    IDENTITY_REFRESH_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .max(365 * 86_400)
+      .default(30 * 86_400),
+    IDENTITY_JOIN_TOKEN_MAX_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(JOIN_TOKEN_MAX_TTL_SECONDS)
+      .default(JOIN_TOKEN_MAX_TTL_SECONDS),
+    /** The development sign-in (a form with a display name): never on in production. */
+    IDENTITY_DEV_LOGIN: envBoolean().default(false),
+    /** Bearer token of the operator endpoints under `/admin`; without it they answer 403. */
+    IDENTITY_ADMIN_TOKEN: z.string().min(24).max(256).optional(),
+    /** Requests per minute per client IP on sign-in, refresh and join-token minting. */
+    IDENTITY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+    /** How long the friends list waits for the rooms service's presence answer. */
+    IDENTITY_PRESENCE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1_000),
+    IDENTITY_MIGRATE_ON_START: envBoolean().default(true),
+    /** Tenants (slugs, comma-separated) that must exist: created at start when missing. */
+    IDENTITY_BOOTSTRAP_TENANTS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(TenantSlug).max(20))
+      .default([]),
+    GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+    GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+    /** Where Google sends the browser back: this service's `/auth/google/callback`, as reachable by browsers. */
+    GOOGLE_CALLBACK_URL: httpUrl.optional(),
+    GOOGLE_AUTHORIZATION_URL: httpUrl.default('https://accounts.google.com/o/oauth2/v2/auth'),
+    GOOGLE_TOKEN_URL: httpUrl.default('https://oauth2.googleapis.com/token'),
+    GOOGLE_USERINFO_URL: httpUrl.default('https://openidconnect.googleapis.com/v1/userinfo'),
+  })
+  .superRefine((c, ctx) => {
+    const google = [c.GOOGLE_CLIENT_ID, c.GOOGLE_CLIENT_SECRET, c.GOOGLE_CALLBACK_URL];
+    if (google.some((v) => v !== undefined) && !google.every((v) => v !== undefined)) {
+      for (const [name, value] of [
+        ['GOOGLE_CLIENT_ID', c.GOOGLE_CLIENT_ID],
+        ['GOOGLE_CLIENT_SECRET', c.GOOGLE_CLIENT_SECRET],
+        ['GOOGLE_CALLBACK_URL', c.GOOGLE_CALLBACK_URL],
+      ] as const) {
+        if (value === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'is needed with the other GOOGLE_* variables',
+          });
+        }
+      }
+    }
+    const kids = c.IDENTITY_SIGNING_KEYS.map((k) => k.kid);
+    if (c.IDENTITY_ACTIVE_KEY_ID !== undefined && !kids.includes(c.IDENTITY_ACTIVE_KEY_ID)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IDENTITY_ACTIVE_KEY_ID'],
+        message: `must name a key of IDENTITY_SIGNING_KEYS (${kids.join(', ')})`,
+      });
+    }
+    if (c.IDENTITY_ACTIVE_KEY_ID === undefined && kids.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IDENTITY_ACTIVE_KEY_ID'],
+        message: 'is required when IDENTITY_SIGNING_KEYS holds several keys',
+      });
+    }
+  });
+
 export type IdentityConfig = z.output<typeof IdentityConfigSchema>;
+
+export function googleEnabled(config: IdentityConfig): boolean {
+  return config.GOOGLE_CLIENT_ID !== undefined;
+}

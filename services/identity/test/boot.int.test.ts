@@ -1,3 +1,9 @@
 import { describeServiceBoot } from '@cascade/testing';
 
-describeServiceBoot({ service: 'identity', uses: ['nats', 'postgres'] });
+import { TEST_KEYS } from './support/identity-harness';
+
+describeServiceBoot({
+  service: 'identity',
+  uses: ['nats', 'postgres'],
+  env: { IDENTITY_SIGNING_KEYS: JSON.stringify({ k1: TEST_KEYS.k1 }) },
+});

@@ -1,10 +1,46 @@
-import { baseEnv, natsEnv, postgresEnv } from '@cascade/server-kit';
+import { baseEnv, envBoolean, natsEnv, postgresEnv } from '@cascade/server-kit';
 import { z } from 'zod';
 
-export const RoomsConfigSchema = z.object({
-  ...baseEnv(3002),
-  ...natsEnv,
-  ...postgresEnv,
-});
+const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** PEM public keys, several concatenated; `\n` escapes (as in one-line env files) are allowed. */
+const pemList = z
+  .string()
+  .transform((v) => v.replace(/\\n/g, '\n'))
+  .transform((v): string[] => [
+    ...(v.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? []),
+  ])
+  .pipe(z.array(z.string()).min(1, 'must hold at least one PEM public key'));
+
+export const RoomsConfigSchema = z
+  .object({
+    ...baseEnv(3002),
+    ...natsEnv,
+    ...postgresEnv,
+    /** Identity's JWKS, to verify access tokens (`http://identity:3001/.well-known/jwks.json`). */
+    ROOMS_AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Public keys (PEM) accepted for access tokens, besides or instead of the JWKS. */
+    ROOMS_AUTH_PUBLIC_KEYS: pemList.optional(),
+    /** `iss` and `aud` that access tokens must carry. */
+    ROOMS_AUTH_ISSUER: z.string().min(1),
+    ROOMS_AUTH_AUDIENCE: z.string().min(1),
+    /** The largest capacity a room may have (the tenant's ceiling). */
+    ROOMS_MAX_CAPACITY: z.coerce.number().int().min(2).max(100_000).default(500),
+    /** How long a seat granted by the join authorization is held for a participant to arrive. */
+    ROOMS_SEAT_HOLD_SECONDS: seconds(1, 3_600).default(30),
+    /** Writes (create, update, invite…) one user may make per minute; more answer 429. */
+    ROOMS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+    /** How long to wait for identity's answer to a friendship query. */
+    ROOMS_IDENTITY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+    /** Apply database migrations at start (off when a separate job runs `npm run migrate`). */
+    ROOMS_MIGRATE_ON_START: envBoolean().default(true),
+  })
+  .refine((c) => c.ROOMS_AUTH_JWKS_URL !== undefined || c.ROOMS_AUTH_PUBLIC_KEYS !== undefined, {
+    message: 'set ROOMS_AUTH_JWKS_URL or ROOMS_AUTH_PUBLIC_KEYS to verify access tokens',
+    path: ['ROOMS_AUTH_JWKS_URL'],
+  });
 
 export type RoomsConfig = z.output<typeof RoomsConfigSchema>;
+
+/** Injection token of the validated configuration (the kit's SERVICE_CONFIG, typed). */
+export { SERVICE_CONFIG as ROOMS_CONFIG } from '@cascade/server-kit';

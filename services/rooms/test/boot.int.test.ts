@@ -1,3 +1,5 @@
 import { describeServiceBoot } from '@cascade/testing';
 
-describeServiceBoot({ service: 'rooms', uses: ['nats', 'postgres'] });
+import { AUTH_ENV } from './support/harness';
+
+describeServiceBoot({ service: 'rooms', uses: ['nats', 'postgres'], env: AUTH_ENV });

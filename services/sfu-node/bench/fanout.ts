@@ -11,11 +11,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { REPO_ROOT } from '@cascade/testing';
+import { REPO_ROOT, benchMachine } from '@cascade/testing';
 import * as mediasoup from 'mediasoup';
 
 import {
@@ -192,13 +192,7 @@ async function window(
 function conditions(o: Options): Conditions {
   return {
     date: new Date().toISOString(),
-    machine: {
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      totalMemoryGiB: totalmem() / 2 ** 30,
-      kernel: release(),
-      loadAverageAtStart: loadavg(),
-    },
+    machine: benchMachine(),
     node: process.version,
     mediasoup: mediasoup.version,
     workerBinary: mediasoup.workerBin,

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 
-import { stopProcess, tailOutput } from '../test/support/processes';
+import { stopProcess, tailOutput } from '@cascade/testing';
 import { withTimeout } from './measure';
 
 export const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';

@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { BenchMachine } from '@cascade/testing';
+
 import type { ProcessUsage } from './measure';
 
 type VariantKey = 'a' | 'b' | 'c';
@@ -34,13 +36,7 @@ export interface Measurement {
 
 export interface Conditions {
   date: string;
-  machine: {
-    cpuModel: string;
-    cores: number;
-    totalMemoryGiB: number;
-    kernel: string;
-    loadAverageAtStart: number[];
-  };
+  machine: BenchMachine;
   node: string;
   mediasoup: string;
   workerBinary: string;

@@ -3,7 +3,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { createSubjects, type SfuControlOp, type SfuControlResult } from '@cascade/contracts';
 import { type SfuControlPayload, SfuNodeClient } from '@cascade/sfu-client';
 import {
-  freePort,
+  freePortRange,
   type Infrastructure,
   provisionInfrastructure,
   ServiceProcess,
@@ -64,7 +64,7 @@ export async function startNode(
     SFU_NODE_ID: nodeId,
     SFU_LISTEN_IP: '127.0.0.1',
     SFU_ANNOUNCED_ADDRESS: '127.0.0.1',
-    SFU_WEBRTC_PORT_BASE: String(await freePort()),
+    SFU_WEBRTC_PORT_BASE: String(await freePortRange(1)),
     MEDIASOUP_RTC_MIN_PORT: String(rtcMinPort),
     MEDIASOUP_RTC_MAX_PORT: String(rtcMinPort + 999),
   };

@@ -1,3 +1,7 @@
 import { describeServiceBoot } from '@cascade/testing';
 
-describeServiceBoot({ service: 'sfu-orchestrator', uses: ['nats', 'redis'] });
+describeServiceBoot({
+  service: 'sfu-orchestrator',
+  uses: ['nats', 'redis'],
+  extraChecks: ['node-registry'],
+});

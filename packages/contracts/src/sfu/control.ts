@@ -143,6 +143,13 @@ export const SfuControlRequest = z.discriminatedUnion('op', [
     paused: z.boolean(),
   }),
   op('pipe.closeProducer', { ...room, peerNodeId: NodeId, producerId: MediaObjectId }),
+  /** Mirrors a pause or resume of the original producer onto its piped copy on this node. */
+  op('pipe.setProducerPaused', {
+    ...room,
+    peerNodeId: NodeId,
+    producerId: MediaObjectId,
+    paused: z.boolean(),
+  }),
   op('pipe.close', { ...room, peerNodeId: NodeId }),
 ]);
 export type SfuControlRequest = z.input<typeof SfuControlRequest>;
@@ -237,6 +244,7 @@ export const SfuControlResults = {
   'pipe.produceOut': PipedProducer,
   'pipe.produceIn': z.object({ producerId: MediaObjectId }),
   'pipe.closeProducer': Empty,
+  'pipe.setProducerPaused': Empty,
   'pipe.close': Empty,
 } as const satisfies Record<SfuControlOp, z.ZodType>;
 

@@ -22,6 +22,8 @@ export const SfuRoomEvent = z.discriminatedUnion('type', [
     kind: MediaKind,
     source: MediaSource,
     piped: z.boolean(),
+    /** Created paused (a muted microphone, say); later changes arrive as paused/resumed. */
+    paused: z.boolean().default(false),
   }),
   ev('producer.closed', {
     ...ofParticipant,

@@ -1,3 +1,4 @@
+import { errorReply, isCascadeError, okReply } from '@cascade/contracts';
 import { Logger } from '@nestjs/common';
 import type { ClientNats } from '@nestjs/microservices';
 import { JSONCodec, type Msg, type NatsConnection, type Subscription } from 'nats';
@@ -59,6 +60,31 @@ export class NatsBus {
         }
       })();
     });
+  }
+
+  /**
+   * Serves request/reply on `subject`: `handler` gets the decoded body and its result goes back as
+   * `okReply`; anything it throws goes back as `errorReply` (the envelope), and a failure that is
+   * not a `CascadeError` is logged, since the caller only sees `INTERNAL`.
+   */
+  serve(
+    subject: string,
+    handler: (body: unknown, msg: Msg) => Promise<unknown> | unknown,
+    options: { queue?: string } = {},
+  ): void {
+    this.subscribe(
+      subject,
+      async (msg) => {
+        try {
+          NatsBus.respond(msg, okReply(await handler(NatsBus.decode(msg), msg)));
+        } catch (error) {
+          if (!isCascadeError(error))
+            this.#logger.error(`request on ${subject} failed: ${String(error)}`);
+          NatsBus.respond(msg, errorReply(error));
+        }
+      },
+      options,
+    );
   }
 
   /** Replies to a request message with a JSON value (no-op for a message without a reply subject). */

@@ -68,7 +68,14 @@ class NatsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.bus.drain();
+    // A connection still being made when the application closes would open after close() and
+    // keep the process alive: close it whenever it arrives.
+    const pending = this.client.connect().then(
+      (nc: NatsConnection) => nc,
+      () => undefined,
+    );
     await this.client.close();
+    void pending.then((nc) => (nc && !nc.isClosed() ? nc.close() : undefined));
   }
 }
 

@@ -15,7 +15,7 @@ import {
 
 import { toCascadeError } from '../media/media-errors';
 import type { SfuNode } from '../media/sfu-node';
-import { KeyedQueue } from './keyed-queue';
+import { KeyedQueue } from '@cascade/server-kit';
 
 type Handler<O extends SfuControlOp> = (
   node: SfuNode,
@@ -107,6 +107,8 @@ const HANDLERS: { [O in SfuControlOp]: Handler<O> } = {
   'pipe.produceIn': (n, r) => n.room(r.tenantId, r.roomId).pipe(r.peerNodeId).produceIn(r),
   'pipe.closeProducer': (n, r) =>
     done(n.room(r.tenantId, r.roomId).pipe(r.peerNodeId).closeProducer(r.producerId)),
+  'pipe.setProducerPaused': (n, r) =>
+    done(n.room(r.tenantId, r.roomId).pipe(r.peerNodeId).setProducerPaused(r.producerId, r.paused)),
   'pipe.close': (n, r) => done(n.room(r.tenantId, r.roomId).closePipe(r.peerNodeId)),
 };
 

@@ -313,6 +313,7 @@ export class NodeRoom {
       kind: producer.kind,
       source: entry.source,
       piped: entry.fromNodeId !== undefined,
+      paused: producer.paused,
     });
   }
 
@@ -325,6 +326,18 @@ export class NodeRoom {
         producerId,
       }),
     );
+  }
+
+  /** Pause state of a producer piped in from another node, mirrored from its original. */
+  async setPipedProducerPaused(producerId: string, paused: boolean): Promise<void> {
+    const entry = this.producers.get(producerId) ?? throwNotFound('producer', producerId);
+    if (entry.producer.paused === paused) return;
+    await (paused ? entry.producer.pause() : entry.producer.resume());
+    this.emit({
+      type: paused ? 'producer.paused' : 'producer.resumed',
+      participantId: entry.participantId,
+      producerId,
+    });
   }
 
   closeProducer(participantId: string, producerId: string): void {

@@ -179,6 +179,12 @@ export class PipeLink extends EventEmitter<PipeLinkEvents> {
     throw notFound('piped producer', producerId);
   }
 
+  /** Pauses or resumes a producer that arrives from the peer, as its original was. */
+  async setProducerPaused(producerId: string, paused: boolean): Promise<void> {
+    if (!this.inbound.has(producerId)) throw notFound('piped producer', producerId);
+    await this.room.setPipedProducerPaused(producerId, paused);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

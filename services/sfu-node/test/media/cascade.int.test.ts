@@ -1,9 +1,12 @@
 import type { SfuControlResult } from '@cascade/contracts';
 
-import { DEFAULT_MEDIA } from '../support/browser';
-import { eventually } from '../support/eventually';
-import { allSettledOrThrow } from '../support/processes';
-import { type ConsumerInfo, SfuParticipant } from '../support/sfu-participant';
+import { eventually } from '@cascade/testing';
+import {
+  type ConsumerInfo,
+  DEFAULT_MEDIA,
+  SfuParticipant,
+  allSettledOrThrow,
+} from '@cascade/testing';
 import { type RunningSfuNode, useSfuCluster } from '../support/sfu-nodes';
 
 const room = { tenantId: 'acme', roomId: 'cascade' };

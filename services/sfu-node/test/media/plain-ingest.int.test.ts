@@ -1,9 +1,8 @@
 import type { SfuControlResult } from '@cascade/contracts';
 
-import { eventually } from '../support/eventually';
+import { eventually } from '@cascade/testing';
 import { FfmpegRtpSender } from '../support/ffmpeg';
-import { allSettledOrThrow } from '../support/processes';
-import { type ConsumerInfo, SfuParticipant } from '../support/sfu-participant';
+import { type ConsumerInfo, SfuParticipant, allSettledOrThrow } from '@cascade/testing';
 import { type RunningSfuNode, useSfuCluster } from '../support/sfu-nodes';
 
 const room = { tenantId: 'acme', roomId: 'broadcast' };

@@ -1,6 +1,6 @@
 import type { types as ms } from 'mediasoup';
 
-import { eventually } from '../support/eventually';
+import { eventually } from '@cascade/testing';
 import { FfmpegRtpSender } from '../support/ffmpeg';
 import { LOOPBACK_UDP, payloadTypeOf, rtpHeader, useMediaServer } from '../support/mediasoup';
 

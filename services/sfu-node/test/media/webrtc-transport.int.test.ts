@@ -1,7 +1,7 @@
 import type { types as ms } from 'mediasoup';
 
-import { BrowserClient, DEFAULT_MEDIA } from '../support/browser';
-import { eventually } from '../support/eventually';
+import { BrowserClient, DEFAULT_MEDIA } from '@cascade/testing';
+import { eventually } from '@cascade/testing';
 import { LOOPBACK_UDP, useMediaServer } from '../support/mediasoup';
 
 describe('a browser-grade WebRTC client publishes VP8 and Opus through a WebRtcTransport and another client receives decoded frames', () => {

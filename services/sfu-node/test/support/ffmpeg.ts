@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 
-import { stopProcess, tailOutput } from './processes';
+import { stopProcess, tailOutput } from '@cascade/testing';
 
 /** Where one RTP stream goes and how it is labelled. */
 export interface RtpTarget {

@@ -80,14 +80,14 @@ export function useSfuCluster() {
         SFU_HEARTBEAT_INTERVAL_MS: '500',
         ...env,
       });
+      const client = new SfuNodeClient(nc!, subjects!, id, { timeoutMs: 5_000 });
+      const node = { id, process, client };
+      nodes.push(node); // stopped in afterAll even when it never gets ready
       await process.waitForReadiness(200);
       // Ready means NATS answers; the control subscription starts right after the connection.
-      const client = new SfuNodeClient(nc!, subjects!, id, { timeoutMs: 5_000 });
       await waitFor(`${id} control API`, async () =>
         (await client.admin({ op: 'status' })).state === 'serving' ? true : undefined,
       );
-      const node = { id, process, client };
-      nodes.push(node);
       return node;
     },
     async waitForEvent<T extends keyof Captured>(

@@ -1,0 +1,613 @@
+import { CascadeError, PROTOCOL_VERSION } from '@cascade/contracts';
+
+import {
+  FakeGateway,
+  fakeDevice,
+  fakeTrack,
+  participant,
+  until,
+} from '../test/support/fake-gateway';
+import { CascadeClient } from './cascade-client';
+import type { CascadeClientEventName, CascadeClientEvents, CascadeClientOptions } from './types';
+
+type Recorded = { event: CascadeClientEventName; payload: unknown };
+
+const clients: CascadeClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.leave()));
+});
+
+function setup(options: Partial<CascadeClientOptions> = {}) {
+  const gateway = new FakeGateway();
+  const client = new CascadeClient(
+    {
+      url: ['ws://gw-a', 'ws://gw-b'],
+      token: 'join-token',
+      displayName: 'Me',
+      reconnect: { initialDelayMs: 1, maxDelayMs: 2, jitter: 0, maxAttempts: 5 },
+      requestTimeoutMs: 500,
+      ...options,
+    },
+    { socketFactory: gateway.factory, deviceFactory: fakeDevice, sleep: tick },
+  );
+  const events: Recorded[] = [];
+  client.onAny((event, payload) => events.push({ event, payload }));
+  const named = <K extends CascadeClientEventName>(name: K) =>
+    events.filter((e) => e.event === name).map((e) => e.payload as CascadeClientEvents[K]);
+  clients.push(client);
+  return { gateway, client, events, named };
+}
+
+const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describe('CascadeClient', () => {
+  describe('joining', () => {
+    it('connects with the protocol version and token, joins, and consumes what is published', async () => {
+      const { gateway, client, named } = setup();
+      const camera = gateway.addProducer('alice', 'video', 'camera');
+      const mic = gateway.addProducer('alice', 'audio', 'microphone');
+
+      const room = await client.join();
+
+      expect(gateway.sockets[0]?.url).toBe('ws://gw-a');
+      expect(gateway.sockets[0]?.auth).toEqual({
+        protocolVersion: PROTOCOL_VERSION,
+        token: 'join-token',
+      });
+      expect(gateway.requestsOf('room.join')[0]?.payload).toEqual({ displayName: 'Me' });
+      expect(room.participantId).toMatch(/^p-/);
+      expect(room.participants.map((p) => p.participantId)).toEqual(['alice']);
+      expect(room.tracks.map((t) => t.producerId).sort()).toEqual(
+        [camera.producerId, mic.producerId].sort(),
+      );
+      expect(
+        named('trackAdded').map(({ participantId, source, kind }) => ({
+          participantId,
+          source,
+          kind,
+        })),
+      ).toEqual(
+        expect.arrayContaining([
+          { participantId: 'alice', source: 'camera', kind: 'video' },
+          { participantId: 'alice', source: 'microphone', kind: 'audio' },
+        ]),
+      );
+      expect(named('trackAdded').every((t) => t.track.kind === t.kind)).toBe(true);
+      // One receive transport, connected once, each consumer resumed after it was consumed.
+      expect(gateway.requestsOf('transport.create').map((r) => r.payload['direction'])).toEqual([
+        'recv',
+      ]);
+      expect(gateway.requestsOf('transport.connect')).toHaveLength(1);
+      expect(gateway.requestsOf('consumer.resume')).toHaveLength(2);
+      // Participants already there are in the room state, not announced as joining.
+      expect(named('participantJoined')).toEqual([]);
+      expect(named('connectionState')).toEqual(['connecting', 'connected']);
+    });
+
+    it('leaves again, and fails, when it cannot take part after joining', async () => {
+      const gateway = new FakeGateway();
+      const client = new CascadeClient(
+        { url: 'ws://gw', token: 't' },
+        {
+          socketFactory: gateway.factory,
+          deviceFactory: () => {
+            throw new Error('no WebRTC here');
+          },
+        },
+      );
+      clients.push(client);
+      await expect(client.join()).rejects.toThrow('no WebRTC here');
+      expect(gateway.methods()).toEqual(['room.join', 'room.leave']);
+      expect(client.room).toBeUndefined();
+    });
+
+    it('moves on to the next gateway when the first cannot be reached', async () => {
+      const { gateway, client } = setup();
+      gateway.unreachable.add('ws://gw-a');
+      await client.join();
+      expect(gateway.sockets.map((s) => s.url)).toEqual(['ws://gw-a', 'ws://gw-b']);
+      expect(client.url).toBe('ws://gw-b');
+    });
+
+    it('rejects with the refusal of the handshake', async () => {
+      const { gateway, client } = setup();
+      gateway.refusals.push({ code: 'UNAUTHENTICATED', message: 'token expired' });
+      await expect(client.join()).rejects.toMatchObject({
+        name: 'CascadeError',
+        code: 'UNAUTHENTICATED',
+      });
+      expect(gateway.sockets).toHaveLength(1); // a refusal is not retried elsewhere
+      expect(client.connectionState).toBe('disconnected');
+    });
+
+    it('asks a token function for the token of every connection', async () => {
+      const tokens = ['t1', 't2'];
+      const { gateway, client } = setup({ token: async () => tokens.shift() ?? 'none' });
+      await client.join();
+      gateway.socket.drop();
+      await until(() => gateway.sockets.length === 2 && client.connectionState === 'connected');
+      expect(gateway.sockets.map((s) => s.auth.token)).toEqual(['t1', 't2']);
+    });
+  });
+
+  describe('requests', () => {
+    it('rejects with a CascadeError built from the error envelope', async () => {
+      const { gateway, client } = setup();
+      await client.join();
+      gateway.answer('chat.send', () => {
+        throw new CascadeError('RATE_LIMITED', 'slow down', { retryAfterMs: 100 });
+      });
+      const failure = client.sendChat('hello');
+      await expect(failure).rejects.toBeInstanceOf(CascadeError);
+      await expect(failure).rejects.toMatchObject({
+        code: 'RATE_LIMITED',
+        message: 'slow down',
+        details: { retryAfterMs: 100 },
+      });
+    });
+
+    it('sends a request again after the delay the rate limit asks for', async () => {
+      const { gateway, client } = setup();
+      await client.join();
+      let refusals = 2;
+      gateway.answer('chat.send', (_socket, _payload, base) => {
+        if (refusals-- > 0)
+          throw new CascadeError('RATE_LIMITED', 'slow down', { retryAfterMs: 5 });
+        return base();
+      });
+      await expect(client.sendChat('hello')).resolves.toMatchObject({
+        messageId: expect.any(String),
+      });
+      expect(gateway.requestsOf('chat.send')).toHaveLength(3);
+    });
+
+    it('gives up on a rate limit that does not let go', async () => {
+      const { gateway, client } = setup();
+      await client.join();
+      gateway.answer('chat.send', () => {
+        throw new CascadeError('RATE_LIMITED', 'slow down', { retryAfterMs: 1 });
+      });
+      await expect(client.sendChat('hello')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      expect(gateway.requestsOf('chat.send')).toHaveLength(6);
+    });
+
+    it('resolves with the data of the acknowledgement', async () => {
+      const { gateway, client } = setup();
+      await client.join();
+      await expect(client.sendChat('hello')).resolves.toEqual({
+        messageId: expect.any(String),
+        at: expect.any(Number),
+      });
+      expect(gateway.requestsOf('chat.send')[0]?.payload).toEqual({ text: 'hello' });
+    });
+  });
+
+  describe('room events', () => {
+    it('subscribes to new producers and drops tracks whose producer or consumer closes', async () => {
+      const { gateway, client, named } = setup();
+      await client.join();
+      gateway.socket.push('participant.joined', participant('bob'));
+      const producer = gateway.addProducer('bob', 'video', 'camera');
+      gateway.socket.push('producer.added', producer);
+      await until(() => named('trackAdded').length === 1, 'trackAdded');
+      const [added] = named('trackAdded');
+      expect(added).toMatchObject({
+        participantId: 'bob',
+        producerId: producer.producerId,
+        source: 'camera',
+      });
+      expect(named('participantJoined').map((p) => p.participantId)).toEqual(['bob']);
+
+      gateway.socket.push('producer.paused', {
+        producerId: producer.producerId,
+        participantId: 'bob',
+      });
+      gateway.socket.push('producer.paused', {
+        producerId: producer.producerId,
+        participantId: 'bob',
+      });
+      gateway.socket.push('producer.resumed', {
+        producerId: producer.producerId,
+        participantId: 'bob',
+      });
+      await until(() => named('trackUnmuted').length === 1);
+      expect(named('trackMuted')).toHaveLength(1); // the duplicate is not an event
+
+      gateway.socket.push('consumer.closed', {
+        consumerId: added!.consumerId,
+        producerId: producer.producerId,
+      });
+      await until(() => named('trackRemoved').length === 1);
+      expect(named('trackRemoved')[0]).toMatchObject({
+        consumerId: added!.consumerId,
+        participantId: 'bob',
+      });
+      expect(client.room?.tracks).toEqual([]);
+
+      gateway.socket.push('participant.left', { participantId: 'bob', reason: 'left' });
+      await until(() => named('participantLeft').length === 1);
+    });
+
+    it('passes chat, active speaker and layer changes on', async () => {
+      const { gateway, client, named } = setup();
+      const producer = gateway.addProducer('alice', 'video', 'camera');
+      const room = await client.join();
+      const consumerId = room.tracks[0]!.consumerId;
+      const message = {
+        messageId: 'm-1',
+        participantId: 'alice',
+        userId: 'user-of-alice',
+        displayName: 'alice',
+        text: 'hi',
+        at: 5,
+      };
+      gateway.socket.push('chat.message', message);
+      gateway.socket.push('speaker.active', {
+        participantId: 'alice',
+        producerId: producer.producerId,
+      });
+      gateway.socket.push('consumer.layersChanged', {
+        consumerId,
+        spatialLayer: 1,
+        temporalLayer: 2,
+      });
+      await until(() => named('layersChanged').length === 1);
+      expect(named('chat')).toEqual([message]);
+      expect(named('activeSpeaker')).toEqual([
+        { participantId: 'alice', producerId: producer.producerId },
+      ]);
+      expect(named('layersChanged')).toEqual([
+        {
+          participantId: 'alice',
+          producerId: producer.producerId,
+          consumerId,
+          spatialLayer: 1,
+          temporalLayer: 2,
+        },
+      ]);
+    });
+  });
+
+  describe('publishing', () => {
+    it('publishes camera video in three simulcast layers and the microphone on one send transport', async () => {
+      const { gateway, client, named } = setup();
+      await client.join();
+      const camera = await client.publishCamera(fakeTrack('video'));
+      const mic = await client.publishMicrophone(fakeTrack('audio'));
+
+      expect(gateway.requestsOf('transport.create').map((r) => r.payload['direction'])).toEqual([
+        'send',
+      ]);
+      const [cameraRequest, micRequest] = gateway.requestsOf('producer.create');
+      expect(cameraRequest?.payload).toMatchObject({
+        kind: 'video',
+        source: 'camera',
+        paused: false,
+      });
+      const encodings = (
+        cameraRequest?.payload['rtpParameters'] as { encodings: Array<Record<string, unknown>> }
+      ).encodings;
+      expect(encodings.map((e) => e['scaleResolutionDownBy'])).toEqual([4, 2, 1]);
+      const bitrates = encodings.map((e) => e['maxBitrate'] as number);
+      expect(bitrates).toEqual([...bitrates].sort((a, b) => a - b));
+      expect(micRequest?.payload).toMatchObject({ kind: 'audio', source: 'microphone' });
+      expect(camera.producerId).toMatch(/^local-/);
+      expect(mic.producerId).toMatch(/^local-/);
+      expect(named('trackPublished').map((e) => e.source)).toEqual(['camera', 'microphone']);
+    });
+
+    it('mutes and unmutes a source on both sides', async () => {
+      const { gateway, client } = setup();
+      await client.join();
+      const track = fakeTrack('audio');
+      const { producerId } = await client.publishMicrophone(track);
+      await client.mute('microphone');
+      expect(track.enabled).toBe(false);
+      expect(client.room?.local[0]?.muted).toBe(true);
+      await client.unmute('microphone');
+      expect(track.enabled).toBe(true);
+      expect(
+        gateway.methods().filter((m) => m.startsWith('producer.p') || m === 'producer.resume'),
+      ).toEqual(['producer.pause', 'producer.resume']);
+      expect(gateway.requestsOf('producer.pause')[0]?.payload).toEqual({ producerId });
+    });
+
+    it('refuses a track of the wrong kind, and publishing before joining', async () => {
+      const { client } = setup();
+      await expect(client.publishCamera(fakeTrack('video'))).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      await client.join();
+      await expect(client.publishCamera(fakeTrack('audio'))).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+    });
+  });
+
+  describe('subscribing by hand', () => {
+    it('consumes nothing by itself without autoSubscribe, and what it is asked to', async () => {
+      const { gateway, client, named } = setup({ autoSubscribe: false });
+      const camera = gateway.addProducer('alice', 'video', 'camera');
+      const room = await client.join();
+      expect(room.producers.map((p) => p.producerId)).toEqual([camera.producerId]);
+      expect(room.tracks).toEqual([]);
+      const track = await client.subscribe(camera.producerId);
+      expect(track).toMatchObject({ participantId: 'alice', source: 'camera' });
+      expect(named('trackAdded')).toHaveLength(1);
+      await expect(client.subscribe('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('does not consume again, even after a rejoin, what the application unsubscribed from', async () => {
+      const { gateway, client, named } = setup();
+      const camera = gateway.addProducer('alice', 'video', 'camera');
+      gateway.addProducer('alice', 'audio', 'microphone');
+      await client.join();
+      await client.unsubscribe(camera.producerId);
+      expect(named('trackRemoved').map((t) => t.producerId)).toEqual([camera.producerId]);
+      expect(gateway.requestsOf('consumer.close')).toHaveLength(1);
+
+      gateway.socket.push('session.reconnectRequired', { reason: 'worker-lost' });
+      await until(() => named('sessionRestored').length === 1, 'sessionRestored');
+      const consumed = gateway.requestsOf('consumer.create').map((r) => r.payload['producerId']);
+      expect(consumed.filter((id) => id === camera.producerId)).toHaveLength(1);
+      expect(client.room?.tracks.map((t) => t.source)).toEqual(['microphone']);
+    });
+  });
+
+  describe('layers', () => {
+    it('asks for layers clamped to what the stream has, by consumer or by participant', async () => {
+      const { gateway, client } = setup();
+      gateway.addProducer('alice', 'video', 'camera');
+      gateway.addProducer('alice', 'audio', 'microphone');
+      const room = await client.join();
+      const video = room.tracks.find((t) => t.kind === 'video')!;
+      await client.setPreferredLayers('alice', 7, 1);
+      await client.setPreferredLayers(video.consumerId, 0);
+      expect(gateway.requestsOf('consumer.setPreferredLayers').map((r) => r.payload)).toEqual([
+        { consumerId: video.consumerId, spatialLayer: 2, temporalLayer: 1 },
+        { consumerId: video.consumerId, spatialLayer: 0 },
+      ]);
+      await expect(client.setPreferredLayers('nobody', 1)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+    });
+  });
+
+  describe('reconnection', () => {
+    it('resumes the session on the next gateway after a drop, restarting ICE and keeping its media', async () => {
+      const { gateway, client, named } = setup();
+      gateway.addProducer('alice', 'video', 'camera');
+      const room = await client.join();
+      const published = await client.publishMicrophone(fakeTrack('audio'));
+      const before = gateway.requests.length;
+
+      client.dropConnection();
+      await until(() => named('sessionRestored').length === 1, 'sessionRestored');
+
+      const second = gateway.sockets[1]!;
+      expect(second.url).toBe('ws://gw-b');
+      expect(second.auth).toEqual({
+        protocolVersion: PROTOCOL_VERSION,
+        token: 'join-token',
+        resumeToken: expect.stringMatching(/^resume-token-/),
+      });
+      const after = gateway.requests.slice(before).map((r) => r.method);
+      expect(after.filter((m) => m !== 'producer.resume')).toEqual([
+        'session.resume',
+        'transport.restartIce',
+        'transport.restartIce',
+      ]);
+      expect(named('sessionRestored')).toEqual([
+        { mode: 'resumed', participantId: room.participantId, url: 'ws://gw-b' },
+      ]);
+      expect(named('connectionState')).toEqual([
+        'connecting',
+        'connected',
+        'reconnecting',
+        'connected',
+      ]);
+      expect(client.room?.tracks.map((t) => t.consumerId)).toEqual(
+        room.tracks.map((t) => t.consumerId),
+      );
+      expect(client.room?.local[0]?.producerId).toBe(published.producerId);
+      expect(named('trackRemoved')).toEqual([]);
+    });
+
+    it('joins again, republishing and resubscribing, when the session cannot be resumed', async () => {
+      const { gateway, client, named } = setup();
+      gateway.addProducer('alice', 'video', 'camera');
+      const room = await client.join();
+      const published = await client.publishCamera(fakeTrack('video'));
+      gateway.expired.add(gateway.sessions.keys().next().value as string);
+
+      gateway.socket.drop();
+      await until(() => named('sessionRestored').length === 1, 'sessionRestored');
+
+      expect(named('sessionRestored')[0]?.mode).toBe('rejoined');
+      expect(gateway.requestsOf('session.resume')).toHaveLength(1);
+      expect(gateway.requestsOf('room.join')).toHaveLength(2);
+      const producers = gateway.requestsOf('producer.create');
+      expect(producers.map((r) => r.payload['source'])).toEqual(['camera', 'camera']);
+      expect(producers[1]?.socket).toBe(gateway.sockets[1]);
+      expect(client.room?.local[0]?.producerId).not.toBe(published.producerId);
+      expect(client.participantId).not.toBe(room.participantId);
+      // The old track went, a new one came, on new transports.
+      expect(named('trackRemoved')).toHaveLength(1);
+      expect(named('trackAdded')).toHaveLength(2);
+      expect(gateway.requestsOf('transport.create')).toHaveLength(4);
+      expect(named('trackUnpublished').map((e) => e.producerId)).toEqual([published.producerId]);
+    });
+
+    it('drops a dead resume token refused at the handshake and joins with the token alone', async () => {
+      const { gateway, client, named } = setup();
+      await client.join();
+      gateway.refusals.push({ code: 'NOT_FOUND', message: 'session expired' });
+      gateway.socket.drop();
+      await until(() => named('sessionRestored').length === 1, 'sessionRestored');
+      expect(gateway.sockets.map((s) => s.auth.resumeToken !== undefined)).toEqual([
+        false,
+        true,
+        false,
+      ]);
+      expect(named('sessionRestored')[0]?.mode).toBe('rejoined');
+    });
+
+    it('keeps trying the gateways in turn while they cannot be reached', async () => {
+      const { gateway, client, named } = setup();
+      await client.join();
+      gateway.unreachable.add('ws://gw-a');
+      gateway.unreachable.add('ws://gw-b');
+      gateway.socket.drop();
+      await until(() => gateway.sockets.length >= 4, 'attempts');
+      gateway.unreachable.clear();
+      await until(() => named('sessionRestored').length === 1, 'sessionRestored');
+      expect(gateway.sockets.map((s) => s.url).slice(0, 4)).toEqual([
+        'ws://gw-a',
+        'ws://gw-b',
+        'ws://gw-a',
+        'ws://gw-b',
+      ]);
+    });
+
+    it('gives up after the last attempt and says so', async () => {
+      const { gateway, client, named } = setup();
+      await client.join();
+      gateway.unreachable.add('ws://gw-a');
+      gateway.unreachable.add('ws://gw-b');
+      gateway.socket.drop();
+      await until(() => client.connectionState === 'disconnected', 'disconnected');
+      expect(gateway.sockets).toHaveLength(1 + 5);
+      expect(named('error')[0]?.message).toMatch(/gave up reconnecting after 5 attempts/);
+    });
+
+    it('applies what the application did while disconnected once the session is back', async () => {
+      const { gateway, client, named } = setup();
+      await client.join();
+      const mic = await client.publishMicrophone(fakeTrack('audio'));
+      const camera = await client.publishCamera(fakeTrack('video'));
+      gateway.unreachable.add('ws://gw-a');
+      gateway.unreachable.add('ws://gw-b');
+      gateway.socket.drop();
+      await until(() => client.connectionState === 'reconnecting');
+
+      await client.mute('microphone'); // no connection: recorded, applied later
+      await client.unpublish('camera');
+      const screen = client.publishScreen(fakeTrack('video')); // waits for the connection
+      gateway.unreachable.clear();
+      await until(() => named('sessionRestored').length === 1, 'sessionRestored');
+      await expect(screen).resolves.toMatchObject({
+        source: 'screen',
+        producerId: expect.any(String),
+      });
+
+      const after = gateway.requests.filter((r) => r.socket !== gateway.sockets[0]);
+      expect(after.filter((r) => r.method === 'producer.pause').map((r) => r.payload)).toEqual([
+        { producerId: mic.producerId },
+      ]);
+      expect(after.filter((r) => r.method === 'producer.close').map((r) => r.payload)).toEqual([
+        { producerId: camera.producerId },
+      ]);
+      expect(
+        after.filter((r) => r.method === 'producer.create').map((r) => r.payload['source']),
+      ).toEqual(['screen']);
+      expect(client.room?.local.map((t) => [t.source, t.muted])).toEqual([
+        ['microphone', true],
+        ['screen', false],
+      ]);
+    });
+
+    it('joins again on the same connection when the media node was lost', async () => {
+      const { gateway, client, named } = setup();
+      gateway.addProducer('alice', 'audio', 'microphone');
+      const room = await client.join();
+      await client.publishMicrophone(fakeTrack('audio'));
+      const socket = gateway.socket;
+
+      socket.push('session.reconnectRequired', { reason: 'node-lost' });
+      await until(() => named('sessionRestored').length === 1, 'sessionRestored');
+
+      expect(gateway.sockets).toHaveLength(1);
+      expect(gateway.requestsOf('room.join').map((r) => r.socket)).toEqual([socket, socket]);
+      expect(client.participantId).toBe(room.participantId);
+      expect(gateway.requestsOf('producer.create')).toHaveLength(2);
+      expect(gateway.requestsOf('consumer.create')).toHaveLength(2);
+      expect(named('connectionState').slice(-2)).toEqual(['reconnecting', 'connected']);
+      expect(named('sessionRestored')[0]).toMatchObject({
+        mode: 'rejoined',
+        participantId: room.participantId,
+      });
+    });
+
+    it('tries joining again a few times while no media node is free', async () => {
+      const { gateway, client, named } = setup();
+      await client.join();
+      let refusals = 2;
+      gateway.answer('room.join', (_socket, _payload, base) => {
+        if (refusals-- > 0) throw new CascadeError('NODE_UNAVAILABLE', 'no node yet');
+        return base();
+      });
+      gateway.socket.push('session.reconnectRequired', { reason: 'node-lost' });
+      await until(() => named('sessionRestored').length === 1, 'sessionRestored');
+      expect(gateway.requestsOf('room.join')).toHaveLength(4);
+      expect(named('error')).toEqual([]);
+    });
+
+    it('replays events that arrived while the session was being restored, once it is', async () => {
+      const { gateway, client, named } = setup();
+      await client.join();
+      gateway.answer('session.resume', (socket, _payload, base) => {
+        const result = base(); // taken before carol published: it does not list her screen
+        const screen = gateway.addProducer('carol', 'video', 'screen');
+        socket.push('participant.joined', participant('carol'));
+        socket.push('producer.added', screen);
+        return result;
+      });
+      gateway.socket.drop();
+      await until(() => named('trackAdded').length === 1, 'trackAdded');
+      expect(named('trackAdded')[0]).toMatchObject({ participantId: 'carol', source: 'screen' });
+      expect(named('participantJoined').map((p) => p.participantId)).toEqual(['carol']);
+    });
+
+    it('consumes a producer once when both the restored room and an event name it', async () => {
+      const { gateway, client, named } = setup();
+      await client.join();
+      gateway.answer('session.resume', (socket, _payload, base) => {
+        const screen = gateway.addProducer('carol', 'video', 'screen');
+        socket.push('producer.added', screen);
+        return base();
+      });
+      gateway.socket.drop();
+      await until(() => named('sessionRestored').length === 1, 'sessionRestored');
+      await tick(20);
+      expect(named('trackAdded')).toHaveLength(1);
+      expect(gateway.requestsOf('consumer.create')).toHaveLength(1);
+    });
+  });
+
+  describe('ending', () => {
+    it('stops for good when removed from the room', async () => {
+      const { gateway, client, named } = setup();
+      await client.join();
+      gateway.socket.push('session.removed', { reason: 'kicked' });
+      gateway.sockets[0]!.drop('io server disconnect');
+      await tick(10);
+      expect(named('removed')).toEqual([{ reason: 'kicked' }]);
+      expect(client.connectionState).toBe('disconnected');
+      expect(gateway.sockets).toHaveLength(1);
+      await expect(client.join()).rejects.toMatchObject({ code: 'CONFLICT' });
+    });
+
+    it('leaves the room and does not reconnect', async () => {
+      const { gateway, client, named } = setup();
+      await client.join();
+      const track = fakeTrack('video');
+      await client.publishCamera(track);
+      await client.leave();
+      expect(gateway.methods().at(-1)).toBe('room.leave');
+      await tick(10);
+      expect(gateway.sockets).toHaveLength(1);
+      expect(named('connectionState').at(-1)).toBe('disconnected');
+      expect(track.readyState).toBe('live'); // the application's track is the application's
+    });
+  });
+});

@@ -1,0 +1,850 @@
+import {
+  CascadeError,
+  type JoinResult,
+  type MediaSource,
+  type ResumeResult,
+  type SignalingEventName,
+  SignalingEvents,
+  type SignalingEventOf,
+  type SignalingMethod,
+  type SignalingRequestOf,
+  type SignalingResultOf,
+} from '@cascade/contracts';
+import { Device, type types as client } from 'mediasoup-client';
+
+import { type CascadeLogger, silentLogger } from './logger';
+import { captureCamera, captureMicrophone, captureScreen } from './media/capture';
+import { frameSizeOf, KIND_OF_SOURCE, publishProfile } from './media/encodings';
+import { chooseLayers, layerSpaceOf, layerTargets } from './media/layers';
+import { MediaSession, MediaSessionClosedError } from './media/media-session';
+import { localTrack, type Publication, Publications } from './media/publications';
+import { Subscriptions } from './media/subscriptions';
+import { type Backoff, backoffDelay, resolveBackoff } from './reconnect/backoff';
+import { type Connection, Connector } from './reconnect/connector';
+import { type RoomEffect, type RoomEventName, RoomModel } from './room/room-model';
+import { isConnectionLost, noAnswer, type SignalingChannel } from './signaling/signaling-channel';
+import {
+  type SignalingSocket,
+  type SocketFactory,
+  socketIoFactory,
+} from './signaling/signaling-socket';
+import { TypedEmitter } from './typed-emitter';
+import type {
+  CascadeClientEvents,
+  CascadeClientOptions,
+  ConnectionState,
+  HandlerName,
+  LocalTrack,
+  MediaTrack,
+  PublishOptions,
+  RemoteTrack,
+  RoomState,
+} from './types';
+
+// SAME_WIRE: the contracts' schemas describe the JSON mediasoup-client exchanges with the
+// gateway; their TypeScript types differ only in how narrowly they spell some strings.
+
+/**
+ * What tests replace: how sockets and Devices are made, and time. Not for applications.
+ */
+export interface CascadeClientSeams {
+  socketFactory?: SocketFactory;
+  deviceFactory?: (handlerName: HandlerName | undefined) => Device | Promise<Device>;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Server events the room model takes (the session ones are the client's own). */
+const ROOM_EVENTS = (Object.keys(SignalingEvents) as SignalingEventName[]).filter(
+  (event): event is RoomEventName =>
+    event !== 'session.reconnectRequired' && event !== 'session.removed',
+);
+
+/** Errors that retrying `room.join` a little later may cure. */
+const RETRYABLE = new Set([
+  'NODE_UNAVAILABLE',
+  'CAPACITY_EXHAUSTED',
+  'TIMEOUT',
+  'INTERNAL',
+  'RATE_LIMITED',
+]);
+
+type Mode = 'joined' | 'resumed' | 'rejoined';
+
+/**
+ * A participant of a Cascade room: the client SDK, in browsers and in Node (@roamhq/wrtc with
+ * `handlerName: 'Chrome111'`, see {@link installWebRtcGlobals}).
+ *
+ * ```ts
+ * const client = new CascadeClient({ url: ['wss://gw1', 'wss://gw2'], token: fetchToken });
+ * client.on('trackAdded', ({ participantId, source, track }) => attach(participantId, source, track));
+ * const room = await client.join();
+ * await client.publishCamera();
+ * await client.publishMicrophone();
+ * ...
+ * await client.leave();
+ * ```
+ *
+ * It keeps itself in the room: when the connection drops it reconnects (to the next gateway, with
+ * backoff) and takes its session back with the resume token, restarting ICE on the transports
+ * that survived; when the session cannot be taken back, or the media node was lost, it joins
+ * again and republishes and resubscribes everything. Its events say what happened
+ * ({@link CascadeClientEvents}).
+ */
+export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
+  readonly #options: CascadeClientOptions & { autoSubscribe: boolean; resume: boolean };
+  readonly #logger: CascadeLogger;
+  readonly #connector: Connector;
+  readonly #backoff: Backoff;
+  readonly #seams: CascadeClientSeams;
+  readonly #model: RoomModel;
+  readonly #publications: Publications;
+  readonly #subscriptions: Subscriptions;
+
+  #state: ConnectionState = 'disconnected';
+  /** Set once for good: the client left, was removed, or gave up. */
+  #ended: 'left' | 'removed' | 'failed' | undefined;
+  #channel: SignalingChannel | undefined;
+  #url: string | undefined;
+  /** The latest join (or resume) result: set once the client is in the room. */
+  #join: JoinResult | undefined;
+  #joining: Promise<RoomState> | undefined;
+  #connecting: Promise<void> | undefined;
+  #device: Device | undefined;
+  #deviceKey: string | undefined;
+  #media: MediaSession | undefined;
+  /** Bumped by every new connection (and by the end): stale work compares and stops. */
+  #generation = 0;
+  /** Restores run one after the other. */
+  #serial: Promise<void> = Promise.resolve();
+  /** Server events received while the room is being restored, replayed after it. */
+  #held: Array<{ channel: SignalingChannel; event: SignalingEventName; payload: unknown }> = [];
+  #holding = 0;
+
+  constructor(options: CascadeClientOptions, seams: CascadeClientSeams = {}) {
+    super();
+    this.#options = { autoSubscribe: true, resume: true, ...options };
+    this.#logger = options.logger ?? silentLogger;
+    this.#seams = seams;
+    this.#backoff = resolveBackoff(options.reconnect);
+    this.#model = new RoomModel({ autoSubscribe: this.#options.autoSubscribe });
+    const request = this.request.bind(this);
+    this.#publications = new Publications({
+      media: () => this.#media,
+      request,
+      announce: (event, payload) => this.emit(event, payload),
+      ended: () => this.#ended !== undefined,
+    });
+    this.#subscriptions = new Subscriptions({
+      model: this.#model,
+      media: () => this.#media,
+      request,
+      announce: (event: 'trackAdded' | 'trackRemoved', payload: never) => this.emit(event, payload),
+      logger: this.#logger,
+    });
+    this.#connector = new Connector({
+      urls: options.url,
+      token: options.token,
+      resume: this.#options.resume,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      backoff: this.#backoff,
+      ...(options.path === undefined ? {} : { path: options.path }),
+      socketFactory: seams.socketFactory ?? socketIoFactory,
+      logger: this.#logger,
+      ...(seams.random ? { random: seams.random } : {}),
+      ...(seams.sleep ? { sleep: seams.sleep } : {}),
+    });
+  }
+
+  // ── state ────────────────────────────────────────────────────────────────────────────────
+
+  get connectionState(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The gateway this client is connected to (the last one, while reconnecting). */
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  /** This participant's id, once joined (a rejoin after an expired session changes it). */
+  get participantId(): string | undefined {
+    return this.#join?.participantId;
+  }
+
+  /** The room as this client sees it, once joined. */
+  get room(): RoomState | undefined {
+    const join = this.#join;
+    if (!join) return undefined;
+    const { tenantId, roomId, participantId, userId, displayName, grants } = join;
+    return {
+      tenantId,
+      roomId,
+      participantId,
+      userId,
+      displayName,
+      grants,
+      participants: [...this.#model.participants.values()].map((p) => ({ ...p })),
+      producers: [...this.#model.producers.values()].map((p) => ({ ...p })),
+      tracks: this.#subscriptions.snapshot(),
+      local: this.#publications.snapshot(),
+    };
+  }
+
+  /** The mediasoup-client Device, once joined (advanced uses: stats, capabilities). */
+  get device(): Device | undefined {
+    return this.#device;
+  }
+
+  /** The current Socket.IO socket (diagnostics). */
+  get socket(): SignalingSocket | undefined {
+    return this.#channel?.socket;
+  }
+
+  // ── connection ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Opens the signaling connection: each gateway URL once, in order, until one accepts the
+   * handshake. A refusal rejects with its {@link CascadeError} (`UNAUTHENTICATED`, `FORBIDDEN`,
+   * `UNSUPPORTED_PROTOCOL`...). {@link join} connects by itself.
+   */
+  async connect(): Promise<void> {
+    this.#assertUsable();
+    if (this.#channel?.connected) return;
+    if (this.#state === 'reconnecting') return this.#untilConnected();
+    this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
+    return this.#connecting;
+  }
+
+  /**
+   * Joins the room the token grants (connecting first if needed): loads the Device with the
+   * room's capabilities and, with `autoSubscribe`, consumes everything already published before
+   * it resolves. Resolves with the room; later changes arrive as events.
+   */
+  async join(): Promise<RoomState> {
+    this.#assertUsable();
+    if (this.#join) return this.room as RoomState;
+    this.#joining ??= this.#joinRoom().finally(() => (this.#joining = undefined));
+    return this.#joining;
+  }
+
+  /** Leaves the room and closes everything (owned tracks stop). The client is done after it. */
+  async leave(): Promise<void> {
+    if (this.#ended) return;
+    const channel = this.#channel;
+    const joined = this.#join !== undefined;
+    this.#ended = 'left';
+    this.#generation++;
+    if (joined && channel?.connected) {
+      await channel.request('room.leave', {}, 3_000).catch((error: unknown) => {
+        this.#logger.warn('room.leave failed', { error: String(error) });
+      });
+    }
+    this.#teardown();
+  }
+
+  /**
+   * Sends one signaling request and resolves with its result, or rejects with the gateway's
+   * {@link CascadeError} (`TIMEOUT` without an answer, `NODE_UNAVAILABLE` when the connection
+   * went away first). A request the gateway's rate limit turned away (`RATE_LIMITED`, which it
+   * did not carry out) is sent again after the delay the gateway asks for, a few times. For what
+   * the SDK has no method for (`participant.list`, `participant.remove`).
+   */
+  async request<M extends SignalingMethod>(
+    method: M,
+    payload: SignalingRequestOf<M>,
+  ): Promise<SignalingResultOf<M>> {
+    for (let attempt = 1; ; attempt++) {
+      const channel = this.#channel;
+      if (!channel) throw noAnswer(method, 'disconnected');
+      try {
+        return await channel.request(method, payload);
+      } catch (error) {
+        if (!(error instanceof CascadeError) || error.code !== 'RATE_LIMITED' || attempt > 5)
+          throw error;
+        const asked = Number(error.details?.['retryAfterMs']);
+        const delay = Number.isFinite(asked) && asked > 0 ? asked : 50 * 2 ** attempt;
+        this.#logger.debug('rate limited: sending again', { method, attempt, delay });
+        await this.#sleep(Math.min(delay, 5_000));
+      }
+    }
+  }
+
+  /**
+   * Closes the connection as a network failure would, without leaving: the client reconnects
+   * and resumes on its own. For tests and diagnostics.
+   */
+  dropConnection(): void {
+    this.#channel?.drop();
+  }
+
+  // ── publishing ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Publishes camera video in three simulcast layers (fewer for a camera under about 960x540:
+   * see {@link PublishOptions.size}). Without a track the camera is captured (`getUserMedia`,
+   * browsers); in Node pass one.
+   */
+  async publishCamera(track?: MediaTrack, options: PublishOptions = {}): Promise<LocalTrack> {
+    return this.publish('camera', track ?? (await this.#capture(captureCamera)), {
+      ...options,
+      owned: track === undefined,
+    });
+  }
+
+  /** Publishes the microphone (captured with `getUserMedia` without a track). */
+  async publishMicrophone(track?: MediaTrack, options: PublishOptions = {}): Promise<LocalTrack> {
+    return this.publish('microphone', track ?? (await this.#capture(captureMicrophone)), {
+      ...options,
+      owned: track === undefined,
+    });
+  }
+
+  /**
+   * Publishes a screen. Without a track the screen is captured (`getDisplayMedia`), with its
+   * audio as `screen-audio` when the browser shares some.
+   */
+  async publishScreen(track?: MediaTrack, options: PublishOptions = {}): Promise<LocalTrack> {
+    if (track) return this.publish('screen', track, options);
+    this.#assertJoined();
+    const { video, audio } = await captureScreen();
+    const published = await this.publish('screen', video, { ...options, owned: true });
+    if (audio) await this.publish('screen-audio', audio, { ...options, owned: true });
+    return published;
+  }
+
+  /**
+   * Publishes `track` as `source`. Publishing a source again replaces its track. While the
+   * client is reconnecting it waits; the track is published again by itself after a rejoin.
+   */
+  async publish(
+    source: MediaSource,
+    track: MediaTrack,
+    options: PublishOptions & { owned?: boolean } = {},
+  ): Promise<LocalTrack> {
+    this.#assertJoined();
+    const kind = KIND_OF_SOURCE[source];
+    if (!kind) throw new CascadeError('INVALID_ARGUMENT', `unknown source ${String(source)}`);
+    if (track.kind !== kind)
+      throw new CascadeError(
+        'INVALID_ARGUMENT',
+        `${source} takes a ${kind} track, not ${track.kind}`,
+      );
+    const existing = this.#publications.get(source);
+    if (existing) {
+      await this.#publications.replaceTrack(existing, track, options.owned ?? false);
+      return localTrack(existing);
+    }
+    const size = options.size ?? frameSizeOf(track);
+    const profile = publishProfile(source, kind, {
+      simulcast: options.simulcast ?? true,
+      ...(size ? { size } : {}),
+    });
+    if (options.encodings) profile.encodings = options.encodings.map((e) => ({ ...e }));
+    const publication: Publication = {
+      source,
+      kind,
+      track,
+      owned: options.owned ?? false,
+      muted: options.muted ?? false,
+      profile,
+    };
+    this.#publications.add(publication);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#untilConnected();
+        await this.#publications.produce(publication);
+        return localTrack(publication);
+      } catch (error) {
+        const interrupted = isConnectionLost(error) || error instanceof MediaSessionClosedError;
+        // A connection lost meanwhile: the restored session publishes it; wait for that.
+        if (interrupted && attempt < 10 && this.#publications.isCurrent(publication)) continue;
+        this.#publications.delete(publication);
+        throw error;
+      }
+    }
+  }
+
+  /** Stops publishing `source` (its producer closes; a track the SDK captured stops). */
+  unpublish(source: MediaSource): Promise<void> {
+    return this.#publications.unpublish(source);
+  }
+
+  /** Mutes one of this client's sources: its producer pauses here and on the server. */
+  mute(source: MediaSource): Promise<void> {
+    return this.#publications.setMuted(source, true);
+  }
+
+  unmute(source: MediaSource): Promise<void> {
+    return this.#publications.setMuted(source, false);
+  }
+
+  // ── subscribing ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Consumes a remote producer (done by itself with `autoSubscribe`); resolves with its track
+   * (also announced as `trackAdded`).
+   */
+  async subscribe(producerId: string): Promise<RemoteTrack> {
+    this.#assertJoined();
+    const track = await this.#subscriptions.subscribe(producerId);
+    if (!track) throw new CascadeError('NOT_FOUND', `no producer ${producerId} to consume`);
+    return track;
+  }
+
+  /**
+   * Stops receiving a track, named by its producer id or its consumer id (`autoSubscribe` does
+   * not take it again).
+   */
+  unsubscribe(id: string): Promise<void> {
+    return this.#subscriptions.unsubscribe(id);
+  }
+
+  /**
+   * Chooses the simulcast/SVC layers the SFU forwards: for one track (its consumer id) or for
+   * every video track of a participant (its participant id). Layers are clamped to what each
+   * stream has (0 = lowest); without `temporal` the SFU takes the highest of that spatial layer.
+   */
+  async setPreferredLayers(id: string, spatial: number, temporal?: number): Promise<void> {
+    this.#assertJoined();
+    const targets = layerTargets(this.#model.tracks.values(), id);
+    if (targets.length === 0)
+      throw new CascadeError('NOT_FOUND', `no track of ${id} to choose layers for`);
+    await Promise.all(
+      targets.map(async ({ consumerId }) => {
+        const consumer = this.#media?.consumers.get(consumerId);
+        if (!consumer) return;
+        const space = layerSpaceOf(consumer.rtpParameters);
+        if (space.spatialLayers === 1 && space.temporalLayers === 1) return; // nothing to choose
+        await this.request('consumer.setPreferredLayers', {
+          consumerId,
+          ...chooseLayers(space, spatial, temporal),
+        });
+      }),
+    );
+  }
+
+  // ── chat ─────────────────────────────────────────────────────────────────────────────────
+
+  /** Sends a chat message to the room (everyone gets it as `chat`, this client included). */
+  sendChat(text: string): Promise<SignalingResultOf<'chat.send'>> {
+    this.#assertJoined();
+    return this.request('chat.send', { text });
+  }
+
+  protected override listenerFailed(error: unknown, event: keyof CascadeClientEvents): void {
+    this.#logger.error('an event listener threw', { event, error: String(error) });
+  }
+
+  // ── connecting and joining ───────────────────────────────────────────────────────────────
+
+  async #connect(): Promise<void> {
+    const generation = ++this.#generation;
+    const cancelled = (): boolean => generation !== this.#generation || this.#ended !== undefined;
+    this.#setState('connecting');
+    try {
+      const connection = await this.#connector.connect(cancelled);
+      if (!connection) throw new CascadeError('CONFLICT', 'the client stopped while connecting');
+      this.#attach(connection);
+      this.#setState('connected');
+    } catch (error) {
+      if (!cancelled()) this.#setState('disconnected');
+      throw error;
+    }
+  }
+
+  async #joinRoom(): Promise<RoomState> {
+    await this.connect();
+    this.#hold();
+    try {
+      const result = await this.request('room.join', this.#joinPayload());
+      try {
+        await this.#reconcile(result, 'joined');
+      } catch (error) {
+        // In the room but unable to take part (no usable Device, say): out again, and say why.
+        this.#join = undefined;
+        this.#media?.close();
+        this.#media = undefined;
+        this.#model.clear();
+        await this.request('room.leave', {}).catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      this.#release();
+    }
+    return this.room as RoomState;
+  }
+
+  #joinPayload(): SignalingRequestOf<'room.join'> {
+    const { displayName, region } = this.#options;
+    return {
+      ...(displayName === undefined ? {} : { displayName }),
+      ...(region === undefined ? {} : { region }),
+    };
+  }
+
+  #attach({ channel, url }: Connection): void {
+    this.#channel = channel;
+    this.#url = url;
+    for (const event of [...ROOM_EVENTS, 'session.reconnectRequired', 'session.removed'] as const) {
+      channel.on(event, (payload) => this.#receive(channel, event, payload));
+    }
+    channel.onDisconnect((reason) => this.#disconnected(channel, reason));
+  }
+
+  // ── server events ────────────────────────────────────────────────────────────────────────
+
+  #receive(channel: SignalingChannel, event: SignalingEventName, payload: unknown): void {
+    if (channel !== this.#channel || this.#ended) return;
+    if (this.#holding > 0) this.#held.push({ channel, event, payload });
+    else this.#handle(event, payload);
+  }
+
+  /** Holds server events while the room is being (re)established. */
+  #hold(): void {
+    this.#holding++;
+  }
+
+  /** Replays what was held (what a stale connection sent is dropped). */
+  #release(): void {
+    if (--this.#holding > 0) return;
+    for (const { channel, event, payload } of this.#held.splice(0)) {
+      if (channel === this.#channel && !this.#ended) this.#handle(event, payload);
+    }
+  }
+
+  #handle(event: SignalingEventName, payload: unknown): void {
+    switch (event) {
+      case 'session.removed':
+        return this.#removed((payload as SignalingEventOf<'session.removed'>).reason);
+      case 'session.reconnectRequired': {
+        const { reason } = payload as SignalingEventOf<'session.reconnectRequired'>;
+        this.#logger.warn('the media node was lost: joining again', { reason });
+        void this.#serially(() => this.#rejoinInPlace());
+        return;
+      }
+      case 'producer.closed': {
+        const { producerId } = payload as SignalingEventOf<'producer.closed'>;
+        const own = this.#publications.ofProducer(producerId);
+        if (own) return void own.producer?.close();
+        break;
+      }
+    }
+    if (!this.#join) return;
+    void this.#settle(this.#run(this.#model.apply(event as RoomEventName, payload as never)));
+  }
+
+  /** Carries out what the room model decided; resolves with the subscriptions it started. */
+  #run(effects: RoomEffect[]): Array<Promise<unknown>> {
+    const subscriptions: Array<Promise<unknown>> = [];
+    for (const effect of effects) {
+      if (effect.type === 'emit') this.emit(effect.event, effect.payload as never);
+      else if (effect.type === 'dropConsumer')
+        this.#media?.consumers.get(effect.consumerId)?.close();
+      else if (this.#subscriptions.wanted(effect.producerId))
+        subscriptions.push(
+          this.#subscriptions.subscribe(effect.producerId).catch((e: unknown) => this.#report(e)),
+        );
+    }
+    return subscriptions;
+  }
+
+  async #settle(tasks: Array<Promise<unknown>>): Promise<void> {
+    await Promise.allSettled(tasks);
+  }
+
+  // ── media ────────────────────────────────────────────────────────────────────────────────
+
+  async #capture(capture: () => Promise<MediaTrack>): Promise<MediaTrack> {
+    this.#assertJoined();
+    return capture();
+  }
+
+  /** Loads a Device for the room's capabilities; true if it is a new one (old media unusable). */
+  async #loadDevice(capabilities: JoinResult['rtpCapabilities']): Promise<boolean> {
+    const key = JSON.stringify(capabilities);
+    if (this.#device && this.#deviceKey === key) return false;
+    const { handlerName } = this.#options;
+    const device = this.#seams.deviceFactory
+      ? await this.#seams.deviceFactory(handlerName)
+      : await Device.factory(handlerName ? { handlerName } : {});
+    await device.load({
+      routerRtpCapabilities: capabilities as client.RtpCapabilities, // see SAME_WIRE
+    });
+    this.#device = device;
+    this.#deviceKey = key;
+    return true;
+  }
+
+  #newMediaSession(result: JoinResult, device: Device): MediaSession {
+    return new MediaSession({
+      device,
+      request: (method, payload) => this.request(method, payload),
+      iceServers: result.iceServers,
+      logger: this.#logger,
+      onIceFailed: (transport) => {
+        if (this.#state !== 'connected') return; // the reconnection restarts ICE itself
+        this.#logger.warn('ICE failed: restarting it', { transportId: transport.id });
+        this.#media?.restartIce(transport).catch((error: unknown) => this.#report(error));
+      },
+    });
+  }
+
+  /**
+   * Makes the client's media match a join or resume result. After a resume, transports the
+   * session kept restart ICE and survivors stay; everything else (all of it after a join) is
+   * made anew: the Device if the room's capabilities changed, transports on demand, this
+   * client's producers, and a consumer for every remote producer (`autoSubscribe`).
+   */
+  async #reconcile(result: JoinResult | ResumeResult, mode: Mode): Promise<void> {
+    this.#join = result;
+    this.#connector.resumeToken = result.resumeToken;
+    const newDevice = await this.#loadDevice(result.rtpCapabilities);
+    if (this.#ended) throw this.#endedError();
+    const device = this.#device as Device;
+    const survivors = { consumers: new Set<string>(), producers: new Set<string>() };
+    const media = this.#media;
+    if (mode === 'resumed' && 'transports' in result && !newDevice && media && !media.closed) {
+      media.keepTransports(new Set(result.transports.map((t) => t.transportId)));
+      await Promise.all(
+        media.transports().map((transport) =>
+          media.restartIce(transport).catch((error: unknown) => {
+            if (isConnectionLost(error)) throw error;
+            this.#logger.warn('ICE restart failed: the transport is made anew', {
+              transportId: transport.id,
+              error: String(error),
+            });
+            media.closeTransport(transport);
+          }),
+        ),
+      );
+      for (const id of result.consumerIds) if (media.consumers.has(id)) survivors.consumers.add(id);
+      for (const id of result.producerIds) survivors.producers.add(id);
+    } else {
+      media?.close();
+      this.#media = this.#newMediaSession(result, device);
+    }
+    const subscriptions = this.#run(
+      this.#model.restore(result, {
+        aliveConsumerIds: survivors.consumers,
+        announce: mode !== 'joined',
+      }),
+    );
+    const publications = this.#publications.restore(survivors.producers);
+    const outcomes = await Promise.allSettled([...subscriptions, ...publications]);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'fulfilled') continue;
+      if (isConnectionLost(outcome.reason)) throw outcome.reason;
+      this.#report(outcome.reason);
+    }
+  }
+
+  // ── losing and restoring the session ─────────────────────────────────────────────────────
+
+  #disconnected(channel: SignalingChannel, reason: string): void {
+    if (channel !== this.#channel) return;
+    this.#channel = undefined;
+    if (this.#ended) return;
+    this.#logger.warn('connection lost: reconnecting', { url: channel.url, reason });
+    const generation = ++this.#generation;
+    this.#setState('reconnecting');
+    void this.#serially(() => this.#reconnect(generation));
+  }
+
+  async #reconnect(generation: number): Promise<void> {
+    const cancelled = (): boolean => generation !== this.#generation || this.#ended !== undefined;
+    if (cancelled()) return;
+    let connection: Connection | undefined;
+    try {
+      connection = await this.#connector.reconnect(cancelled);
+    } catch (error) {
+      if (!cancelled()) this.#fail(error);
+      return;
+    }
+    if (!connection || cancelled()) return connection?.channel.close();
+    this.#hold();
+    try {
+      this.#attach(connection);
+      if (!this.#join) return this.#setState('connected'); // never joined: the socket is all
+      const mode = await this.#restore(connection);
+      if (cancelled()) return;
+      this.#setState('connected');
+      this.emit('sessionRestored', {
+        mode,
+        participantId: this.#join.participantId,
+        url: connection.url,
+      });
+    } catch (error) {
+      if (cancelled() || isConnectionLost(error) || error instanceof MediaSessionClosedError)
+        return;
+      if (error instanceof CascadeError && error.code === 'TIMEOUT') {
+        connection.channel.drop(); // a gateway that does not answer: try the next one
+        return;
+      }
+      this.#fail(error);
+    } finally {
+      this.#release();
+    }
+  }
+
+  /** Takes the session back (resume token), or joins again when that is refused. */
+  async #restore({ channel, resumeTokenSent }: Connection): Promise<'resumed' | 'rejoined'> {
+    if (resumeTokenSent) {
+      let resumed: ResumeResult | undefined;
+      try {
+        resumed = await channel.request('session.resume', {});
+      } catch (error) {
+        // No answer: the caller tries another connection. A refusal: the session is gone.
+        if (!(error instanceof CascadeError) || isConnectionLost(error) || error.code === 'TIMEOUT')
+          throw error;
+        this.#logger.warn('the session could not be resumed: joining again', {
+          code: error.code,
+          error: error.message,
+        });
+      }
+      if (resumed) {
+        await this.#reconcile(resumed, 'resumed');
+        return 'resumed';
+      }
+    }
+    await this.#rejoin();
+    return 'rejoined';
+  }
+
+  /**
+   * Joins the room again from scratch: new transports, producers and consumers. `room.join` is
+   * tried a few times while the failure looks passing (no node free yet, say).
+   */
+  async #rejoin(): Promise<void> {
+    this.#media?.close();
+    for (let attempt = 1; ; attempt++) {
+      let result: JoinResult;
+      try {
+        result = await this.request('room.join', this.#joinPayload());
+      } catch (error) {
+        const retryable =
+          error instanceof CascadeError && RETRYABLE.has(error.code) && !isConnectionLost(error);
+        if (!retryable || attempt >= 5 || this.#ended) throw error;
+        this.#logger.warn('joining again failed: retrying', { attempt, error: String(error) });
+        await this.#sleep(backoffDelay(attempt, this.#backoff, this.#seams.random));
+        continue;
+      }
+      return this.#reconcile(result, 'rejoined');
+    }
+  }
+
+  /** `session.reconnectRequired`: the media node was lost; join again on this connection. */
+  async #rejoinInPlace(): Promise<void> {
+    const channel = this.#channel;
+    if (!this.#join || this.#ended || !channel) return; // a reconnection will rebuild it
+    this.#setState('reconnecting');
+    this.#hold();
+    try {
+      await this.#rejoin();
+      if (channel !== this.#channel || this.#ended) return;
+      this.#setState('connected');
+      this.emit('sessionRestored', {
+        mode: 'rejoined',
+        participantId: this.#join.participantId,
+        url: channel.url,
+      });
+    } catch (error) {
+      if (
+        channel !== this.#channel ||
+        isConnectionLost(error) ||
+        error instanceof MediaSessionClosedError
+      )
+        return;
+      this.#fail(error);
+    } finally {
+      this.#release();
+    }
+  }
+
+  #removed(reason: CascadeClientEvents['removed']['reason']): void {
+    if (this.#ended) return;
+    this.#logger.warn('removed from the room', { reason });
+    this.#ended = 'removed';
+    this.#teardown();
+    this.emit('removed', { reason });
+  }
+
+  /** Gives up: the session cannot be kept. */
+  #fail(error: unknown): void {
+    if (this.#ended) return;
+    this.#logger.error('the client gave up', { error: String(error) });
+    this.#ended = 'failed';
+    this.#teardown();
+    this.#report(error);
+  }
+
+  #teardown(): void {
+    this.#generation++;
+    const channel = this.#channel;
+    this.#channel = undefined;
+    channel?.close();
+    this.#media?.close();
+    this.#media = undefined;
+    this.#publications.clear();
+    this.#model.clear();
+    this.#held = [];
+    this.#setState('disconnected');
+  }
+
+  // ── helpers ──────────────────────────────────────────────────────────────────────────────
+
+  #serially(task: () => Promise<void>): Promise<void> {
+    const run = this.#serial.then(task).catch((error: unknown) => this.#report(error));
+    this.#serial = run;
+    return run;
+  }
+
+  #untilConnected(): Promise<void> {
+    if (this.#ended) return Promise.reject(this.#endedError());
+    if (this.#state === 'connected' && this.#channel?.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const listener = (state: ConnectionState): void => {
+        if (state === 'connected') resolve();
+        else if (state === 'disconnected') reject(this.#endedError());
+        else return;
+        this.off('connectionState', listener);
+      };
+      this.on('connectionState', listener);
+    });
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('connectionState', state);
+  }
+
+  #report(error: unknown): void {
+    const reported = error instanceof Error ? error : new Error(String(error));
+    this.#logger.warn('client error', { error: reported.message });
+    this.emit('error', reported);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return this.#seams.sleep
+      ? this.#seams.sleep(ms)
+      : new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  #assertUsable(): void {
+    if (this.#ended) throw this.#endedError();
+  }
+
+  #assertJoined(): void {
+    this.#assertUsable();
+    if (!this.#join) throw new CascadeError('CONFLICT', 'join the room first');
+  }
+
+  #endedError(): CascadeError {
+    return new CascadeError(
+      'CONFLICT',
+      this.#ended ? `the client is done (${this.#ended}): create a new one` : 'not connected',
+    );
+  }
+}

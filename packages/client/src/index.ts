@@ -1,0 +1,28 @@
+/**
+ * Cascade client SDK: join a room, publish and subscribe, in browsers and in Node.
+ *
+ * - {@link CascadeClient}: the participant (connection, media, events, reconnection).
+ * - {@link installWebRtcGlobals}: WebRTC for Node (@roamhq/wrtc) before a client joins there.
+ */
+export { CascadeClient, type CascadeClientSeams } from './cascade-client';
+export { installWebRtcGlobals, type NodeWebRtc } from './node';
+export { type CascadeLogger, silentLogger } from './logger';
+export { TypedEmitter, type AnyListener, type Listener } from './typed-emitter';
+export {
+  CAMERA_SIMULCAST_ENCODINGS,
+  SCREEN_ENCODINGS,
+  publishProfile,
+  simulcastLayersFor,
+  type PublishProfile,
+} from './media/encodings';
+export { chooseLayers, layerSpaceOf, spatialLayerForHeight, type LayerSpace } from './media/layers';
+export { DEFAULT_BACKOFF, backoffDelay } from './reconnect/backoff';
+export { isConnectionLost } from './signaling/signaling-channel';
+export {
+  socketIoFactory,
+  type SignalingSocket,
+  type SocketFactory,
+  type SocketFactoryOptions,
+} from './signaling/signaling-socket';
+export * from './types';
+export { CascadeError, isCascadeError, PROTOCOL_VERSION } from '@cascade/contracts';

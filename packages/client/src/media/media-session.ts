@@ -1,0 +1,246 @@
+import type {
+  ConsumerInfo,
+  DtlsParameters,
+  IceServer,
+  MediaSource,
+  RtpCapabilities,
+  RtpParameters,
+  SignalingMethod,
+  SignalingRequestOf,
+  SignalingResultOf,
+  TransportDirection,
+} from '@cascade/contracts';
+import type { Device, types as client } from 'mediasoup-client';
+
+import type { CascadeLogger } from '../logger';
+import type { MediaTrack } from '../types';
+import type { PublishProfile } from './encodings';
+
+// SAME_WIRE: the contracts' schemas describe the JSON mediasoup-client exchanges with the
+// gateway; their TypeScript types differ only in how narrowly they spell some strings.
+
+/** Sends one signaling request on whichever connection the client has now. */
+export type Requester = <M extends SignalingMethod>(
+  method: M,
+  payload: SignalingRequestOf<M>,
+) => Promise<SignalingResultOf<M>>;
+
+/** The media session was closed while an operation on it was under way: its result is void. */
+export class MediaSessionClosedError extends Error {
+  override readonly name = 'MediaSessionClosedError';
+  constructor() {
+    super('the media session was closed');
+  }
+}
+
+export interface MediaSessionOptions {
+  device: Device;
+  request: Requester;
+  iceServers: IceServer[];
+  logger: CascadeLogger;
+  /** A transport's ICE failed while the session lives (the client restarts it). */
+  onIceFailed?: (transport: client.Transport) => void;
+}
+
+export interface ProduceOptions {
+  source: MediaSource;
+  track: MediaTrack;
+  profile: PublishProfile;
+  paused: boolean;
+}
+
+/**
+ * The media of one joined session: a Device's send and receive transports (each created on
+ * first use), the producers made on the one and the consumers on the other. Transports answer
+ * their `connect` and `produce` events through the client's current signaling connection, so
+ * they outlive a reconnection that resumes the session; a rejoin closes the whole media session
+ * and starts another. Anything under way when it closes fails with
+ * {@link MediaSessionClosedError}, so that late results never mix with the next session's.
+ */
+export class MediaSession {
+  readonly consumers = new Map<string, client.Consumer>();
+  /** The send and the receive transport, each once asked for (until it closes). */
+  readonly #transports = new Map<
+    TransportDirection,
+    { promise: Promise<client.Transport>; transport?: client.Transport }
+  >();
+  readonly #open = new Set<client.Transport>();
+  readonly #subscribing = new Map<
+    string,
+    Promise<{ consumer: client.Consumer; info: ConsumerInfo }>
+  >();
+  #closed = false;
+
+  constructor(private readonly options: MediaSessionOptions) {}
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get device(): Device {
+    return this.options.device;
+  }
+
+  /** The transports open now. */
+  transports(): client.Transport[] {
+    return [...this.#open];
+  }
+
+  isSubscribing(producerId: string): boolean {
+    return this.#subscribing.has(producerId);
+  }
+
+  /** Produces `track` on the send transport; the server's producer starts paused if `paused`. */
+  async produce({ source, track, profile, paused }: ProduceOptions): Promise<client.Producer> {
+    const transport = await this.#transport('send');
+    this.#assertOpen();
+    const producer = await transport.produce({
+      track: track as client.ProducerOptions['track'],
+      ...profile,
+      // The application's track outlives producers: a rejoin publishes it again.
+      stopTracks: false,
+      appData: { source, paused },
+    });
+    if (this.#closed) {
+      producer.close();
+      throw new MediaSessionClosedError();
+    }
+    if (paused) producer.pause();
+    return producer;
+  }
+
+  /**
+   * Consumes a producer: the gateway creates a paused consumer for this Device's capabilities,
+   * the receive transport takes it, and once ready the gateway resumes it (so the first key
+   * frame reaches a receiver that can use it).
+   */
+  consume(producerId: string): Promise<{ consumer: client.Consumer; info: ConsumerInfo }> {
+    const existing = this.#subscribing.get(producerId);
+    if (existing) return existing;
+    const task = this.#consume(producerId).finally(() => this.#subscribing.delete(producerId));
+    this.#subscribing.set(producerId, task);
+    return task;
+  }
+
+  /** Restarts ICE on one transport: new ICE parameters from the server, then locally. */
+  async restartIce(transport: client.Transport): Promise<void> {
+    const { iceParameters } = await this.options.request('transport.restartIce', {
+      transportId: transport.id,
+    });
+    if (transport.closed) return;
+    await transport.restartIce({ iceParameters: iceParameters as client.IceParameters });
+  }
+
+  /** Closes every transport whose id is not in `alive` (with its producers and consumers). */
+  keepTransports(alive: ReadonlySet<string>): void {
+    for (const transport of [...this.#open]) {
+      if (!alive.has(transport.id)) this.closeTransport(transport);
+    }
+  }
+
+  /** Closes one transport (with its producers and consumers); the next use makes another. */
+  closeTransport(transport: client.Transport): void {
+    this.#open.delete(transport);
+    for (const [direction, entry] of this.#transports) {
+      if (entry.transport === transport) this.#transports.delete(direction);
+    }
+    transport.close();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const transport of [...this.#open]) this.closeTransport(transport);
+    this.#transports.clear();
+  }
+
+  async #consume(producerId: string): Promise<{ consumer: client.Consumer; info: ConsumerInfo }> {
+    const { request, device } = this.options;
+    const transport = await this.#transport('recv');
+    this.#assertOpen();
+    const info = await request('consumer.create', {
+      transportId: transport.id,
+      producerId,
+      rtpCapabilities: device.recvRtpCapabilities as RtpCapabilities, // see SAME_WIRE
+    });
+    this.#assertOpen();
+    const consumer = await transport.consume({
+      id: info.consumerId,
+      producerId,
+      kind: info.kind,
+      rtpParameters: info.rtpParameters as client.RtpParameters, // see SAME_WIRE
+      appData: { participantId: info.participantId, source: info.source },
+    });
+    this.consumers.set(consumer.id, consumer);
+    consumer.observer.once('close', () => this.consumers.delete(consumer.id));
+    try {
+      this.#assertOpen();
+      await request('consumer.resume', { consumerId: consumer.id });
+      this.#assertOpen();
+    } catch (error) {
+      consumer.close();
+      throw error;
+    }
+    return { consumer, info };
+  }
+
+  #transport(direction: TransportDirection): Promise<client.Transport> {
+    this.#assertOpen();
+    const existing = this.#transports.get(direction);
+    if (existing) return existing.promise;
+    const entry: { promise: Promise<client.Transport>; transport?: client.Transport } = {
+      promise: this.#createTransport(direction).then(
+        (transport) => ((entry.transport = transport), transport),
+        (error: unknown) => {
+          if (this.#transports.get(direction) === entry) this.#transports.delete(direction);
+          throw error;
+        },
+      ),
+    };
+    this.#transports.set(direction, entry);
+    return entry.promise;
+  }
+
+  async #createTransport(direction: TransportDirection): Promise<client.Transport> {
+    const { request, device, iceServers, logger } = this.options;
+    const info = await request('transport.create', { direction });
+    this.#assertOpen();
+    const options: client.TransportOptions = {
+      id: info.transportId,
+      iceParameters: info.iceParameters as client.IceParameters, // see SAME_WIRE
+      iceCandidates: info.iceCandidates as client.IceCandidate[],
+      dtlsParameters: info.dtlsParameters as client.DtlsParameters,
+      ...(info.sctpParameters ? { sctpParameters: info.sctpParameters } : {}),
+      iceServers: iceServers as client.TransportOptions['iceServers'],
+    };
+    const transport =
+      direction === 'send'
+        ? device.createSendTransport(options)
+        : device.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, done, fail) => {
+      request('transport.connect', {
+        transportId: transport.id,
+        dtlsParameters: dtlsParameters as DtlsParameters, // see SAME_WIRE
+      }).then(() => done(), fail);
+    });
+    transport.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
+      request('producer.create', {
+        transportId: transport.id,
+        kind,
+        rtpParameters: rtpParameters as RtpParameters, // see SAME_WIRE
+        source: appData['source'] as MediaSource,
+        paused: appData['paused'] === true,
+      }).then(({ producerId }) => done({ id: producerId }), fail);
+    });
+    transport.on('connectionstatechange', (state) => {
+      logger.debug('transport state', { transportId: transport.id, direction, state });
+      if (state === 'failed' && !this.#closed) this.options.onIceFailed?.(transport);
+    });
+    this.#open.add(transport);
+    return transport;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new MediaSessionClosedError();
+  }
+}

@@ -1,0 +1,211 @@
+import type {
+  InvitationUserEvent,
+  JoinResult,
+  MediaKind,
+  MediaSource,
+  ParticipantInfo,
+  ParticipantLeftReason,
+  ProducerInfo,
+  SignalingChatMessage,
+  SignalingEventOf,
+} from '@cascade/contracts';
+
+import type { types as client } from 'mediasoup-client';
+
+import type { CascadeLogger } from './logger';
+
+/**
+ * The parts of a W3C `MediaStreamTrack` the SDK relies on: a browser's own tracks and
+ * @roamhq/wrtc's have them.
+ */
+export interface MediaTrackLike {
+  readonly id: string;
+  readonly kind: string;
+  enabled: boolean;
+  readonly readyState: string;
+  stop(): void;
+}
+
+/**
+ * A media track: the DOM's `MediaStreamTrack` where the DOM types are in scope (a browser app),
+ * {@link MediaTrackLike} elsewhere (Node).
+ */
+export type MediaTrack = typeof globalThis extends { MediaStreamTrack: { prototype: infer T } }
+  ? T
+  : MediaTrackLike;
+
+/** The mediasoup-client handlers a Device can use (`Chrome111` on Node with @roamhq/wrtc). */
+export type HandlerName = 'Chrome111' | 'Chrome74' | 'Firefox120' | 'Safari12' | 'ReactNative106';
+
+/** Where join tokens come from: one token, or a function asked before every (re)connection. */
+export type TokenSource = string | (() => string | Promise<string>);
+
+/** How reconnection attempts are spaced. */
+export interface BackoffOptions {
+  /** Delay before the first attempt after a drop (ms, default 250). */
+  initialDelayMs?: number;
+  /** Largest delay between attempts (ms, default 5000). */
+  maxDelayMs?: number;
+  /** Growth of the delay per attempt (default 2). */
+  multiplier?: number;
+  /** Random spread of each delay, as a fraction of it (default 0.2: ±20 %). */
+  jitter?: number;
+  /** Attempts after a drop before the client gives up (default 30). */
+  maxAttempts?: number;
+}
+
+export interface CascadeClientOptions {
+  /**
+   * The gateway, or several gateways: the first connection tries them in order; each
+   * reconnection moves on to the next one.
+   */
+  url: string | readonly string[];
+  /** The join token (JWT, audience `cascade-join`), or a function that fetches a fresh one. */
+  token: TokenSource;
+  /** The name others see (the token's name otherwise). */
+  displayName?: string;
+  /** Preferred media region (the orchestrator's choice otherwise). */
+  region?: string;
+  /** The mediasoup-client handler; detected from the browser when omitted. Node: `Chrome111`. */
+  handlerName?: HandlerName;
+  /** Consume every producer of the room as it appears (default true). */
+  autoSubscribe?: boolean;
+  /** Take the session back with its resume token after a dropped connection (default true). */
+  resume?: boolean;
+  /** How long a request waits for its acknowledgement (ms, default 10000). */
+  requestTimeoutMs?: number;
+  /** How long one connection attempt may take (ms, default 10000). */
+  connectTimeoutMs?: number;
+  /** Spacing of reconnection attempts. */
+  reconnect?: BackoffOptions;
+  /** Socket.IO path on the gateway (default `/socket.io`). */
+  path?: string;
+  logger?: CascadeLogger;
+}
+
+/** The connection as the application sees it. */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+
+/** A remote producer this client consumes. */
+export interface RemoteTrackInfo {
+  participantId: string;
+  producerId: string;
+  consumerId: string;
+  kind: MediaKind;
+  source: MediaSource;
+  /** The publisher has muted it (its producer is paused). */
+  muted: boolean;
+}
+
+export interface RemoteTrack extends RemoteTrackInfo {
+  track: MediaTrack;
+}
+
+/** One of this client's own published tracks. */
+export interface LocalTrackInfo {
+  source: MediaSource;
+  kind: MediaKind;
+  /** Undefined while it is being (re)published. */
+  producerId: string | undefined;
+  muted: boolean;
+}
+
+export interface LocalTrack extends LocalTrackInfo {
+  track: MediaTrack;
+}
+
+export interface TrackMuteEvent {
+  participantId: string;
+  producerId: string;
+  kind: MediaKind;
+  source: MediaSource;
+}
+
+export interface LayersChangedEvent {
+  participantId: string;
+  producerId: string;
+  consumerId: string;
+  spatialLayer: number | null;
+  temporalLayer: number | null;
+}
+
+export interface TrackPublishedEvent {
+  source: MediaSource;
+  kind: MediaKind;
+  producerId: string;
+}
+
+export type RemovedReason = SignalingEventOf<'session.removed'>['reason'];
+
+/**
+ * The session came back after a dropped connection or a lost media node: `resumed` kept the
+ * session (same participant, transports restarted), `rejoined` joined the room again and
+ * republished and resubscribed everything.
+ */
+export interface SessionRestoredEvent {
+  mode: 'resumed' | 'rejoined';
+  participantId: string;
+  url: string;
+}
+
+/** Every event of a {@link CascadeClient}, by name, with its payload. */
+export interface CascadeClientEvents {
+  connectionState: ConnectionState;
+  /** Someone entered the room after this client joined. */
+  participantJoined: ParticipantInfo;
+  participantLeft: { participantId: string; reason: ParticipantLeftReason };
+  /** A remote track is ready to play (consumed and resumed). */
+  trackAdded: RemoteTrack;
+  trackRemoved: RemoteTrackInfo;
+  trackMuted: TrackMuteEvent;
+  trackUnmuted: TrackMuteEvent;
+  /** The layers the SFU forwards for a simulcast or SVC track changed. */
+  layersChanged: LayersChangedEvent;
+  /** One of this client's tracks is on the server. */
+  trackPublished: TrackPublishedEvent;
+  trackUnpublished: TrackPublishedEvent;
+  activeSpeaker: { participantId: string; producerId: string };
+  chat: SignalingChatMessage;
+  /** A user notification (an invitation, say). */
+  notification: InvitationUserEvent;
+  sessionRestored: SessionRestoredEvent;
+  /** This participant is out of the room for good (kicked, replaced, room closed, expired). */
+  removed: { reason: RemovedReason };
+  /** Something failed that no call of the application can be told about. */
+  error: Error;
+}
+
+export type CascadeClientEventName = keyof CascadeClientEvents;
+
+/** The room as this client sees it. */
+export interface RoomState {
+  tenantId: string;
+  roomId: string;
+  participantId: string;
+  userId: string;
+  displayName: string;
+  grants: JoinResult['grants'];
+  /** Everyone else in the room. */
+  participants: ParticipantInfo[];
+  /** Everything the others publish. */
+  producers: ProducerInfo[];
+  /** What this client receives. */
+  tracks: RemoteTrack[];
+  /** What this client publishes. */
+  local: LocalTrack[];
+}
+
+export interface PublishOptions {
+  /** Publish it muted (paused): nothing is sent until `unmute`. */
+  muted?: boolean;
+  /** Camera video only: simulcast layers (default true). */
+  simulcast?: boolean;
+  /**
+   * The frame size of a video track, when the track cannot tell it (`getSettings()`: Node's
+   * synthetic tracks). It decides how many simulcast layers the camera sends: three from about
+   * 960x540, fewer below, as libwebrtc allows.
+   */
+  size?: { width: number; height: number };
+  /** Replaces the encodings the source would get. */
+  encodings?: client.RtpEncodingParameters[];
+}

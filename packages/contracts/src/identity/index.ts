@@ -1,0 +1,298 @@
+import { z } from 'zod';
+
+import { Identifier, RoomId, TenantId, UserId } from '../ids';
+import { replySchema } from '../reply';
+import { JOIN_TOKEN_MAX_TTL_SECONDS, RoomGrants, UserRole } from '../tokens';
+
+/**
+ * The identity service's HTTP API (sign-in, sessions, tenants, API keys, profiles, friends) and
+ * its NATS friendship query. Requests are strict: an unknown field is an error.
+ */
+
+const Timestamp = z.string().datetime();
+
+// ── Tenants ────────────────────────────────────────────────────────────────────────────────
+
+export const TenantSlug = z
+  .string()
+  .min(2)
+  .max(40)
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/,
+    'must be lower-case letters, digits and "-", starting and ending with a letter or digit',
+  );
+
+/** A browser origin: scheme, host and optional port, nothing else (`https://app.example.com`). */
+export const Origin = z
+  .string()
+  .max(200)
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an origin such as https://app.example.com (no path, no trailing slash)' },
+  );
+
+export const TENANT_MAX_ROOM_CAPACITY_LIMIT = 1_000;
+export const TENANT_DEFAULT_MAX_ROOM_CAPACITY = 100;
+
+export const TenantSettings = z
+  .object({
+    /** The largest capacity a room of this tenant may have. */
+    maxRoomCapacity: z.number().int().min(2).max(TENANT_MAX_ROOM_CAPACITY_LIMIT),
+    /** Browser origins allowed to embed Cascade and to receive sign-in redirects. */
+    allowedOrigins: z.array(Origin).max(50),
+  })
+  .strict();
+export type TenantSettings = z.infer<typeof TenantSettings>;
+
+export const TenantName = z.string().trim().min(1).max(100);
+
+export const CreateTenantRequest = z
+  .object({
+    slug: TenantSlug,
+    name: TenantName,
+    settings: TenantSettings.partial().strict().optional(),
+  })
+  .strict();
+export type CreateTenantRequest = z.infer<typeof CreateTenantRequest>;
+
+export const UpdateTenantRequest = z
+  .object({
+    name: TenantName.optional(),
+    settings: TenantSettings.partial().strict().optional(),
+  })
+  .strict()
+  .refine((r) => r.name !== undefined || r.settings !== undefined, {
+    message: 'nothing to update: give name or settings',
+  });
+export type UpdateTenantRequest = z.infer<typeof UpdateTenantRequest>;
+
+export const Tenant = z.object({
+  id: TenantId,
+  slug: TenantSlug,
+  name: z.string(),
+  settings: TenantSettings,
+  createdAt: Timestamp,
+});
+export type Tenant = z.infer<typeof Tenant>;
+
+/** What anyone may know about a tenant (the sign-in page shows it). */
+export const PublicTenant = Tenant.pick({ id: true, slug: true, name: true });
+export type PublicTenant = z.infer<typeof PublicTenant>;
+
+export const SetUserRoleRequest = z.object({ role: UserRole }).strict();
+export type SetUserRoleRequest = z.infer<typeof SetUserRoleRequest>;
+
+// ── Pagination ─────────────────────────────────────────────────────────────────────────────
+
+export const PAGE_SIZE_DEFAULT = 20;
+export const PAGE_SIZE_MAX = 100;
+
+/** Query of every list: an opaque cursor from the previous page and a page size. */
+export const PageQuery = z
+  .object({
+    cursor: z.string().min(1).max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(PAGE_SIZE_MAX).default(PAGE_SIZE_DEFAULT),
+  })
+  .strict();
+export type PageQuery = z.infer<typeof PageQuery>;
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; `null` on the last page. */
+  nextCursor: string | null;
+}
+
+// ── Users and profiles ─────────────────────────────────────────────────────────────────────
+
+export const DisplayName = z.string().trim().min(1).max(100);
+export const Email = z.string().max(254).pipe(z.email());
+
+/** Where a user's avatar comes from: the Google picture, or one generated from the user id. */
+export const AvatarSource = z.enum(['google', 'generated']);
+export type AvatarSource = z.infer<typeof AvatarSource>;
+
+export const Profile = z.object({
+  id: UserId,
+  tenantId: TenantId,
+  email: z.string().nullable(),
+  displayName: z.string(),
+  givenName: z.string().nullable(),
+  familyName: z.string().nullable(),
+  avatarUrl: z.string(),
+  avatarSource: AvatarSource,
+  hasGooglePicture: z.boolean(),
+  role: UserRole,
+  createdAt: Timestamp,
+});
+export type Profile = z.infer<typeof Profile>;
+
+/** What other users of the tenant see of someone. */
+export const PublicProfile = Profile.pick({ id: true, displayName: true, avatarUrl: true });
+export type PublicProfile = z.infer<typeof PublicProfile>;
+
+export const UpdateProfileRequest = z
+  .object({
+    displayName: DisplayName.optional(),
+    avatarSource: AvatarSource.optional(),
+  })
+  .strict()
+  .refine((r) => r.displayName !== undefined || r.avatarSource !== undefined, {
+    message: 'nothing to update: give displayName or avatarSource',
+  });
+export type UpdateProfileRequest = z.infer<typeof UpdateProfileRequest>;
+
+// ── Sign-in and sessions ───────────────────────────────────────────────────────────────────
+
+export const DevSignInRequest = z
+  .object({
+    tenant: TenantSlug,
+    displayName: DisplayName,
+    email: Email.optional(),
+  })
+  .strict();
+export type DevSignInRequest = z.infer<typeof DevSignInRequest>;
+
+/** `GET /auth/google` query: which tenant to sign in to, and where to send the browser back. */
+export const GoogleSignInQuery = z
+  .object({
+    tenant: TenantSlug,
+    returnTo: z.string().url().max(2_000).optional(),
+  })
+  .strict();
+export type GoogleSignInQuery = z.infer<typeof GoogleSignInQuery>;
+
+export const RefreshToken = z.string().min(1).max(256);
+
+export const RefreshRequest = z.object({ refreshToken: RefreshToken }).strict();
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
+
+export const LogoutRequest = RefreshRequest;
+export type LogoutRequest = RefreshRequest;
+
+/** A new or refreshed session. The refresh token is shown here only and stored hashed. */
+export const SessionTokens = z.object({
+  tokenType: z.literal('Bearer'),
+  accessToken: z.string(),
+  /** Seconds until the access token expires. */
+  expiresIn: z.number().int().positive(),
+  refreshToken: z.string(),
+  refreshExpiresIn: z.number().int().positive(),
+  user: Profile,
+});
+export type SessionTokens = z.infer<typeof SessionTokens>;
+
+// ── Friends ────────────────────────────────────────────────────────────────────────────────
+
+export const SendFriendRequest = z.object({ userId: UserId }).strict();
+export type SendFriendRequest = z.infer<typeof SendFriendRequest>;
+
+export const FriendRequestDirection = z.enum(['incoming', 'outgoing']);
+
+export const FriendRequestListQuery = PageQuery.extend({
+  direction: FriendRequestDirection.default('incoming'),
+}).strict();
+export type FriendRequestListQuery = z.infer<typeof FriendRequestListQuery>;
+
+export const FriendRequest = z.object({
+  id: Identifier,
+  from: PublicProfile,
+  to: PublicProfile,
+  createdAt: Timestamp,
+});
+export type FriendRequest = z.infer<typeof FriendRequest>;
+
+/**
+ * The answer to sending a request: `pending`, or `accepted` when the other user had already
+ * asked (the two requests meet and make a friendship).
+ */
+export const SendFriendRequestResult = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('pending'), request: FriendRequest }),
+  z.object({ status: z.literal('accepted'), friend: PublicProfile }),
+]);
+export type SendFriendRequestResult = z.infer<typeof SendFriendRequestResult>;
+
+/** Where a friend is now, from the rooms service; `null` when in no room (or unknown). */
+export const FriendRoom = z.object({ roomId: RoomId, title: z.string() });
+export type FriendRoom = z.infer<typeof FriendRoom>;
+
+export const Friend = z.object({
+  user: PublicProfile,
+  since: Timestamp,
+  room: FriendRoom.nullable(),
+});
+export type Friend = z.infer<typeof Friend>;
+
+/** NATS request on `subjects.identityFriendship()`: which of `otherUserIds` are friends of `userId`. */
+export const FriendshipQuery = z
+  .object({
+    tenantId: TenantId,
+    userId: UserId,
+    otherUserIds: z.array(UserId).max(500),
+  })
+  .strict();
+export type FriendshipQuery = z.infer<typeof FriendshipQuery>;
+
+export const FriendshipQueryResult = z.object({ friends: z.array(UserId) });
+export type FriendshipQueryResult = z.infer<typeof FriendshipQueryResult>;
+export const FriendshipQueryReply = replySchema(FriendshipQueryResult);
+
+// ── API keys and join tokens ───────────────────────────────────────────────────────────────
+
+export const CreateApiKeyRequest = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
+
+export const ApiKey = z.object({
+  id: Identifier,
+  name: z.string(),
+  createdAt: Timestamp,
+  lastUsedAt: Timestamp.nullable(),
+  revokedAt: Timestamp.nullable(),
+});
+export type ApiKey = z.infer<typeof ApiKey>;
+
+/** A new key: `key` (`<id>.<secret>`) is shown once, sent as `Authorization: ApiKey <key>`. */
+export const CreatedApiKey = ApiKey.extend({ key: z.string() });
+export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
+
+export const JOIN_TOKEN_DEFAULT_TTL_SECONDS = 60 * 60;
+
+export const MintJoinTokenRequest = z
+  .object({
+    /** A user of the tenant (with an access token: the caller itself, or omitted). */
+    userId: UserId.optional(),
+    grants: RoomGrants,
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(JOIN_TOKEN_MAX_TTL_SECONDS)
+      .default(JOIN_TOKEN_DEFAULT_TTL_SECONDS),
+  })
+  .strict();
+export type MintJoinTokenRequest = z.infer<typeof MintJoinTokenRequest>;
+
+export const JoinTokenResponse = z.object({
+  token: z.string(),
+  expiresAt: Timestamp,
+});
+export type JoinTokenResponse = z.infer<typeof JoinTokenResponse>;
+
+// ── Keys ───────────────────────────────────────────────────────────────────────────────────
+
+/** `GET /.well-known/jwks.json`: the public keys that verify identity's tokens. */
+export const Jwks = z.object({
+  keys: z.array(
+    z.object({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.literal('sig') }).loose(),
+  ),
+});
+export type Jwks = z.infer<typeof Jwks>;

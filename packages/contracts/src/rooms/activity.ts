@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+import { Identifier, ParticipantId, RoomId, TenantId, UserId } from '../ids';
+import { Timestamp } from './common';
+
+export const CHAT_MESSAGE_MAX_LENGTH = 2_000;
+
+const base = {
+  tenantId: TenantId,
+  roomId: RoomId,
+  userId: UserId,
+  participantId: ParticipantId,
+  at: Timestamp,
+};
+
+export const ParticipantJoinedEvent = z
+  .object({ type: z.literal('participant.joined'), ...base })
+  .strict();
+
+export const ParticipantLeftReason = z.enum([
+  'left',
+  'disconnected',
+  'kicked',
+  'banned',
+  'room_closed',
+  'failed',
+]);
+export type ParticipantLeftReason = z.infer<typeof ParticipantLeftReason>;
+
+export const ParticipantLeftEvent = z
+  .object({ type: z.literal('participant.left'), ...base, reason: ParticipantLeftReason })
+  .strict();
+
+export const ChatMessageEvent = z
+  .object({
+    type: z.literal('chat.message'),
+    ...base,
+    /** Unique in the room; a repeated event with the same id is stored once. */
+    messageId: Identifier,
+    text: z.string().min(1).max(CHAT_MESSAGE_MAX_LENGTH),
+  })
+  .strict();
+
+/**
+ * What happens in a room on the signaling path, published on `subjects.roomActivity(tenant,
+ * room)` by the gateway and consumed by the rooms service (queue group `rooms`) for presence and
+ * chat history. Delivery may repeat an event: consumers are idempotent.
+ */
+export const RoomActivityEvent = z.discriminatedUnion('type', [
+  ParticipantJoinedEvent,
+  ParticipantLeftEvent,
+  ChatMessageEvent,
+]);
+export type RoomActivityEvent = z.infer<typeof RoomActivityEvent>;
+export type ParticipantJoinedEvent = z.infer<typeof ParticipantJoinedEvent>;
+export type ParticipantLeftEvent = z.infer<typeof ParticipantLeftEvent>;
+export type ChatMessageEvent = z.infer<typeof ChatMessageEvent>;

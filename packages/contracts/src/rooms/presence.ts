@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+import { ParticipantId, RoomId, TenantId, UserId } from '../ids';
+import { Timestamp } from './common';
+import { RoomVisibility } from './rooms';
+
+export const PRESENCE_QUERY_MAX_USERS = 500;
+
+/** Request on `subjects.roomsPresenceQuery()`: which room is each of these users in now? */
+export const PresenceQueryRequest = z
+  .object({
+    tenantId: TenantId,
+    userIds: z.array(UserId).max(PRESENCE_QUERY_MAX_USERS),
+  })
+  .strict();
+export type PresenceQueryRequest = z.infer<typeof PresenceQueryRequest>;
+
+/** One entry per user who is in a room (the latest one joined); users in none are left out. */
+export const UserPresence = z.object({
+  userId: UserId,
+  roomId: RoomId,
+  roomTitle: z.string(),
+  roomVisibility: RoomVisibility,
+});
+export type UserPresence = z.infer<typeof UserPresence>;
+
+export const PresenceQueryResult = z.object({ presence: z.array(UserPresence) });
+export type PresenceQueryResult = z.infer<typeof PresenceQueryResult>;
+
+/** A participant in a room now (`GET /rooms/{roomId}/participants`). */
+export const RoomParticipant = z.object({
+  participantId: ParticipantId,
+  userId: UserId,
+  joinedAt: Timestamp,
+});
+export type RoomParticipant = z.infer<typeof RoomParticipant>;
+
+export const RoomParticipantList = z.object({ participants: z.array(RoomParticipant) });
+export type RoomParticipantList = z.infer<typeof RoomParticipantList>;

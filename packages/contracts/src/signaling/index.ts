@@ -1,0 +1,336 @@
+import { z } from 'zod';
+
+import { type ErrorEnvelope } from '../errors';
+import { DisplayName } from '../identity';
+import { Identifier, ParticipantId, Region, RoomId, TenantId, UserId } from '../ids';
+import { PROTOCOL_VERSION } from '../protocol';
+import { type Reply } from '../reply';
+import { InvitationUserEvent } from '../rooms/invitations';
+import { CHAT_MESSAGE_MAX_LENGTH, ParticipantLeftReason } from '../rooms/activity';
+import { RoomGrants } from '../tokens';
+import { MediaObjectId } from '../sfu/control';
+import {
+  DtlsParameters,
+  IceCandidate,
+  IceParameters,
+  MediaKind,
+  MediaSource,
+  RtpCapabilities,
+  RtpParameters,
+  SctpCapabilities,
+  SctpParameters,
+} from '../sfu/media-types';
+
+/**
+ * The client⇄gateway signaling protocol (Socket.IO 4), version {@link PROTOCOL_VERSION}.
+ *
+ * - **Handshake** (`io(url, { auth })`): {@link SignalingHandshake}. A join token binds the
+ *   socket to its tenant, user and room grants; a resume token takes back a session whose socket
+ *   dropped less than the grace period ago. Refusals arrive as `connect_error` whose `data` is
+ *   an {@link ErrorEnvelope}.
+ * - **Requests**: `socket.emit(method, payload, ack)` for each method of
+ *   {@link SignalingRequests}; the acknowledgement is a `Reply` (`{ ok: true, data }` or
+ *   `{ ok: false, error }`). Every payload is validated; unknown fields are refused.
+ * - **Events** from the server: `socket.on(name, payload)` for each of {@link SignalingEvents}.
+ *
+ * Everything is scoped by the socket's token: a client never names a tenant, and can only reach
+ * the room its token grants.
+ */
+
+/** Largest request payload the gateway accepts, in bytes of JSON. */
+export const SIGNALING_MAX_BYTES = 64 * 1024;
+
+/** Handshake `auth` object. At least one of `token` and `resumeToken` is required. */
+export const SignalingHandshake = z
+  .object({
+    protocolVersion: z.number().int().positive(),
+    /** A join token (JWT, audience `cascade-join`). */
+    token: z.string().min(1).max(8_192).optional(),
+    /** The resume token a previous `room.join` answered with, to take a dropped session back. */
+    resumeToken: z.string().min(16).max(256).optional(),
+  })
+  .strict()
+  .refine((h) => h.token !== undefined || h.resumeToken !== undefined, {
+    message: 'token or resumeToken is required',
+    path: ['token'],
+  });
+export type SignalingHandshake = z.infer<typeof SignalingHandshake>;
+
+export { PROTOCOL_VERSION as SIGNALING_PROTOCOL_VERSION };
+
+// ── shared shapes ──────────────────────────────────────────────────────────────────────────
+
+export const ParticipantInfo = z.object({
+  participantId: ParticipantId,
+  userId: UserId,
+  displayName: DisplayName,
+  joinedAt: z.number().int().positive(),
+});
+export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
+
+export const ProducerInfo = z.object({
+  producerId: MediaObjectId,
+  participantId: ParticipantId,
+  kind: MediaKind,
+  source: MediaSource,
+  paused: z.boolean(),
+});
+export type ProducerInfo = z.infer<typeof ProducerInfo>;
+
+/** An ICE server (STUN/TURN) for the client's RTCPeerConnection. */
+export const IceServer = z.object({
+  urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+export type IceServer = z.infer<typeof IceServer>;
+
+export const TransportDirection = z.enum(['send', 'recv']);
+export type TransportDirection = z.infer<typeof TransportDirection>;
+
+export const TransportInfo = z.object({
+  transportId: MediaObjectId,
+  direction: TransportDirection,
+  iceParameters: IceParameters,
+  iceCandidates: z.array(IceCandidate),
+  dtlsParameters: DtlsParameters,
+  sctpParameters: SctpParameters.optional(),
+});
+export type TransportInfo = z.infer<typeof TransportInfo>;
+
+export const ConsumerInfo = z.object({
+  consumerId: MediaObjectId,
+  producerId: MediaObjectId,
+  participantId: ParticipantId,
+  kind: MediaKind,
+  source: MediaSource,
+  rtpParameters: RtpParameters,
+  type: z.enum(['simple', 'simulcast', 'svc', 'pipe']),
+  producerPaused: z.boolean(),
+  /** Consumers start paused: the client resumes once its side is ready. */
+  paused: z.literal(true),
+});
+export type ConsumerInfo = z.infer<typeof ConsumerInfo>;
+
+export const SignalingChatMessage = z.object({
+  messageId: Identifier,
+  participantId: ParticipantId,
+  userId: UserId,
+  displayName: DisplayName,
+  text: z.string().min(1).max(CHAT_MESSAGE_MAX_LENGTH),
+  at: z.number().int().positive(),
+});
+export type SignalingChatMessage = z.infer<typeof SignalingChatMessage>;
+
+/** What a client is told when it joins, and again when it resumes or rejoins. */
+export const JoinResult = z.object({
+  protocolVersion: z.number().int().positive(),
+  tenantId: TenantId,
+  roomId: RoomId,
+  participantId: ParticipantId,
+  userId: UserId,
+  displayName: DisplayName,
+  grants: RoomGrants,
+  /** Secret that takes this session back after a dropped connection (see `session.resume`). */
+  resumeToken: z.string().min(16).max(256),
+  /** How long the session outlives its socket, in milliseconds. */
+  resumeGraceMs: z.number().int().nonnegative(),
+  rtpCapabilities: RtpCapabilities,
+  iceServers: z.array(IceServer),
+  /** Everyone else in the room, and what they publish. */
+  participants: z.array(ParticipantInfo),
+  producers: z.array(ProducerInfo),
+});
+export type JoinResult = z.infer<typeof JoinResult>;
+
+export const ResumeResult = JoinResult.extend({
+  /** The session's transports that are still alive on its node (restart their ICE). */
+  transports: z.array(z.object({ transportId: MediaObjectId, direction: TransportDirection })),
+  /** Its producers and consumers that are still alive. */
+  producerIds: z.array(MediaObjectId),
+  consumerIds: z.array(MediaObjectId),
+});
+export type ResumeResult = z.infer<typeof ResumeResult>;
+
+// ── requests ───────────────────────────────────────────────────────────────────────────────
+
+const empty = z.object({}).strict();
+const obj = <S extends z.ZodRawShape>(shape: S) => z.object(shape).strict();
+
+/**
+ * Every request a client may send: the event name, its payload schema, its result schema, and
+ * the grant it needs (`join` for everything a participant does; `publish`, `subscribe` or
+ * `admin` where stated).
+ */
+export const SignalingRequests = {
+  /** Enters the room the token grants (again after `reconnectRequired`: placed anew). */
+  'room.join': {
+    grant: 'join',
+    request: obj({ displayName: DisplayName.optional(), region: Region.optional() }),
+    result: JoinResult,
+  },
+  /** Takes back the session named by the handshake's resume token. */
+  'session.resume': { grant: 'join', request: empty, result: ResumeResult },
+  'room.leave': { grant: 'join', request: empty, result: empty },
+  'participant.list': {
+    grant: 'join',
+    request: empty,
+    result: z.object({ participants: z.array(ParticipantInfo) }),
+  },
+  'transport.create': {
+    grant: 'join',
+    request: obj({ direction: TransportDirection, sctpCapabilities: SctpCapabilities.optional() }),
+    result: TransportInfo,
+  },
+  'transport.connect': {
+    grant: 'join',
+    request: obj({ transportId: MediaObjectId, dtlsParameters: DtlsParameters }),
+    result: empty,
+  },
+  'transport.restartIce': {
+    grant: 'join',
+    request: obj({ transportId: MediaObjectId }),
+    result: z.object({ iceParameters: IceParameters }),
+  },
+  'producer.create': {
+    grant: 'publish',
+    request: obj({
+      transportId: MediaObjectId,
+      kind: MediaKind,
+      rtpParameters: RtpParameters,
+      source: MediaSource,
+      paused: z.boolean().default(false),
+    }),
+    result: z.object({ producerId: MediaObjectId }),
+  },
+  'producer.pause': {
+    grant: 'publish',
+    request: obj({ producerId: MediaObjectId }),
+    result: empty,
+  },
+  'producer.resume': {
+    grant: 'publish',
+    request: obj({ producerId: MediaObjectId }),
+    result: empty,
+  },
+  'producer.close': {
+    grant: 'publish',
+    request: obj({ producerId: MediaObjectId }),
+    result: empty,
+  },
+  'consumer.create': {
+    grant: 'subscribe',
+    request: obj({
+      transportId: MediaObjectId,
+      producerId: MediaObjectId,
+      rtpCapabilities: RtpCapabilities,
+    }),
+    result: ConsumerInfo,
+  },
+  'consumer.resume': {
+    grant: 'subscribe',
+    request: obj({ consumerId: MediaObjectId }),
+    result: empty,
+  },
+  'consumer.pause': {
+    grant: 'subscribe',
+    request: obj({ consumerId: MediaObjectId }),
+    result: empty,
+  },
+  'consumer.close': {
+    grant: 'subscribe',
+    request: obj({ consumerId: MediaObjectId }),
+    result: empty,
+  },
+  'consumer.setPreferredLayers': {
+    grant: 'subscribe',
+    request: obj({
+      consumerId: MediaObjectId,
+      spatialLayer: z.number().int().min(0).max(3),
+      temporalLayer: z.number().int().min(0).max(3).optional(),
+    }),
+    result: empty,
+  },
+  'chat.send': {
+    grant: 'join',
+    request: obj({ text: z.string().trim().min(1).max(CHAT_MESSAGE_MAX_LENGTH) }),
+    result: z.object({ messageId: Identifier, at: z.number().int().positive() }),
+  },
+  /** Removes another participant from the room (admin grant). */
+  'participant.remove': {
+    grant: 'admin',
+    request: obj({ participantId: ParticipantId }),
+    result: empty,
+  },
+} as const satisfies Record<
+  string,
+  { grant: 'join' | 'publish' | 'subscribe' | 'admin'; request: z.ZodType; result: z.ZodType }
+>;
+
+export type SignalingMethod = keyof typeof SignalingRequests;
+export const SIGNALING_METHODS = Object.keys(SignalingRequests) as SignalingMethod[];
+export type SignalingRequestOf<M extends SignalingMethod> = z.input<
+  (typeof SignalingRequests)[M]['request']
+>;
+export type SignalingParsedRequestOf<M extends SignalingMethod> = z.output<
+  (typeof SignalingRequests)[M]['request']
+>;
+export type SignalingResultOf<M extends SignalingMethod> = z.infer<
+  (typeof SignalingRequests)[M]['result']
+>;
+
+export function isSignalingMethod(name: unknown): name is SignalingMethod {
+  return typeof name === 'string' && Object.hasOwn(SignalingRequests, name);
+}
+
+// ── events ─────────────────────────────────────────────────────────────────────────────────
+
+/** Why a participant is no longer in the room, as its own client is told. */
+export const RemovedReason = z.enum(['kicked', 'room_closed', 'session_expired', 'replaced']);
+
+/** Every event the gateway sends to clients, by name. */
+export const SignalingEvents = {
+  'participant.joined': ParticipantInfo,
+  'participant.left': z.object({ participantId: ParticipantId, reason: ParticipantLeftReason }),
+  'producer.added': ProducerInfo,
+  'producer.closed': z.object({ producerId: MediaObjectId, participantId: ParticipantId }),
+  'producer.paused': z.object({ producerId: MediaObjectId, participantId: ParticipantId }),
+  'producer.resumed': z.object({ producerId: MediaObjectId, participantId: ParticipantId }),
+  'consumer.closed': z.object({ consumerId: MediaObjectId, producerId: MediaObjectId }),
+  'consumer.layersChanged': z.object({
+    consumerId: MediaObjectId,
+    spatialLayer: z.number().int().nullable(),
+    temporalLayer: z.number().int().nullable(),
+  }),
+  /** The loudest participant changed. */
+  'speaker.active': z.object({ participantId: ParticipantId, producerId: MediaObjectId }),
+  'chat.message': SignalingChatMessage,
+  /**
+   * The participant's media is gone (its SFU node or worker was lost): close the transports and
+   * send `room.join` again; the room does not see it leave.
+   */
+  'session.reconnectRequired': z.object({ reason: z.enum(['node-lost', 'worker-lost']) }),
+  /** This participant is out of the room and its session is over. */
+  'session.removed': z.object({ reason: RemovedReason }),
+  /** A notification for the user (an invitation, say), wherever the user is. */
+  'user.notification': InvitationUserEvent,
+} as const satisfies Record<string, z.ZodType>;
+
+export type SignalingEventName = keyof typeof SignalingEvents;
+export type SignalingEventOf<E extends SignalingEventName> = z.infer<(typeof SignalingEvents)[E]>;
+
+// ── Socket.IO typings ──────────────────────────────────────────────────────────────────────
+
+export type SignalingAck<M extends SignalingMethod> = (reply: Reply<SignalingResultOf<M>>) => void;
+
+/** `socket.io` / `socket.io-client` typed events: client → server. */
+export type ClientToServerEvents = {
+  [M in SignalingMethod]: (payload: SignalingRequestOf<M>, ack: SignalingAck<M>) => void;
+};
+
+/** `socket.io` / `socket.io-client` typed events: server → client. */
+export type ServerToClientEvents = {
+  [E in SignalingEventName]: (payload: SignalingEventOf<E>) => void;
+};
+
+export type { ErrorEnvelope as SignalingError };

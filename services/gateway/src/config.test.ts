@@ -1,0 +1,113 @@
+import { ConfigError, loadConfig } from '@cascade/server-kit';
+
+import { GatewayConfigSchema } from './config';
+
+const pem = '-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----';
+const base = {
+  NATS_URL: 'nats://127.0.0.1:4222',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  GATEWAY_AUTH_JWKS_URL: 'http://identity:3001/.well-known/jwks.json',
+};
+const load = (env: Record<string, string | undefined>) =>
+  loadConfig('gateway', GatewayConfigSchema, env);
+
+describe('gateway configuration', () => {
+  it('has defaults for everything but NATS, Redis and the keys that verify join tokens', () => {
+    expect(load(base)).toMatchObject({
+      HTTP_PORT: 3000,
+      GATEWAY_AUTH_ISSUER: 'cascade-identity',
+      GATEWAY_AUTH_AUDIENCE: 'cascade-join',
+      GATEWAY_AUTHORIZE_JOINS: true,
+      GATEWAY_RESUME_GRACE_MS: 15_000,
+      GATEWAY_RATE_LIMIT_PER_SECOND: 20,
+      GATEWAY_RATE_LIMIT_BURST: 40,
+      GATEWAY_ICE_SERVERS: [],
+      GATEWAY_CORS_ORIGINS: '*',
+      GATEWAY_REQUEST_TIMEOUT_MS: 5_000,
+    });
+    expect(load(base).GATEWAY_REGION).toBeUndefined();
+  });
+
+  it('takes PEM public keys instead of a JWKS, several at once, with \\n escapes', () => {
+    const config = load({
+      ...base,
+      GATEWAY_AUTH_JWKS_URL: undefined,
+      GATEWAY_AUTH_PUBLIC_KEYS: `${pem}\n${pem}`,
+    });
+    expect(config.GATEWAY_AUTH_PUBLIC_KEYS).toHaveLength(2);
+    expect(config.GATEWAY_AUTH_PUBLIC_KEYS?.[0]).toContain('\n');
+  });
+
+  it('reads ICE servers as JSON and CORS origins as a list', () => {
+    const config = load({
+      ...base,
+      GATEWAY_ICE_SERVERS:
+        '[{"urls":"turn:turn.example.com:3478","username":"u","credential":"p"}]',
+      GATEWAY_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      GATEWAY_AUTHORIZE_JOINS: 'false',
+      GATEWAY_REGION: 'eu-west',
+    });
+    expect(config.GATEWAY_ICE_SERVERS).toEqual([
+      { urls: 'turn:turn.example.com:3478', username: 'u', credential: 'p' },
+    ]);
+    expect(config.GATEWAY_CORS_ORIGINS).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(config.GATEWAY_AUTHORIZE_JOINS).toBe(false);
+    expect(config.GATEWAY_REGION).toBe('eu-west');
+  });
+
+  it.each([
+    [
+      'keys to verify join tokens',
+      { GATEWAY_AUTH_JWKS_URL: undefined },
+      /GATEWAY_AUTH_JWKS_URL is required/,
+    ],
+    ['both a JWKS and PEM keys', { GATEWAY_AUTH_PUBLIC_KEYS: pem }, /exactly one of/],
+    [
+      'a JWKS URL that is not http(s)',
+      { GATEWAY_AUTH_JWKS_URL: 'ftp://x/jwks' },
+      /GATEWAY_AUTH_JWKS_URL is invalid/,
+    ],
+    [
+      'PEM text without a key',
+      { GATEWAY_AUTH_JWKS_URL: undefined, GATEWAY_AUTH_PUBLIC_KEYS: 'nope' },
+      /GATEWAY_AUTH_PUBLIC_KEYS is invalid/,
+    ],
+    [
+      'ICE servers that are not JSON',
+      { GATEWAY_ICE_SERVERS: '[{' },
+      /GATEWAY_ICE_SERVERS is invalid/,
+    ],
+    [
+      'ICE servers without urls',
+      { GATEWAY_ICE_SERVERS: '[{"username":"u"}]' },
+      /GATEWAY_ICE_SERVERS is invalid/,
+    ],
+    [
+      'a CORS origin with a path',
+      { GATEWAY_CORS_ORIGINS: 'https://a.example.com/app' },
+      /GATEWAY_CORS_ORIGINS is invalid/,
+    ],
+    [
+      'a zero rate limit',
+      { GATEWAY_RATE_LIMIT_PER_SECOND: '0' },
+      /GATEWAY_RATE_LIMIT_PER_SECOND is invalid/,
+    ],
+    [
+      'a negative grace period',
+      { GATEWAY_RESUME_GRACE_MS: '-1' },
+      /GATEWAY_RESUME_GRACE_MS is invalid/,
+    ],
+    ['a region with capitals', { GATEWAY_REGION: 'EU' }, /GATEWAY_REGION is invalid/],
+    [
+      'a boolean that is not one',
+      { GATEWAY_AUTHORIZE_JOINS: 'maybe' },
+      /GATEWAY_AUTHORIZE_JOINS is invalid/,
+    ],
+  ])('refuses %s, naming the variable', (_name, over, message) => {
+    expect(() => load({ ...base, ...over })).toThrow(ConfigError);
+    expect(() => load({ ...base, ...over })).toThrow(message);
+  });
+});

@@ -1,0 +1,434 @@
+import { randomBytes } from 'node:crypto';
+
+import {
+  CascadeError,
+  type IceServer,
+  type JoinResult,
+  PROTOCOL_VERSION,
+  type ParticipantInfo,
+  type ParticipantLeftReason,
+  type ProducerInfo,
+  type ResumeResult,
+  type RoomGrants,
+  type RoomProducerView,
+  type SignalingParsedRequestOf,
+} from '@cascade/contracts';
+
+import type { Routing } from '../routing/routing';
+import type { Broadcaster } from '../signaling/broadcaster';
+import { type ParticipantRef, participantChannel, roomChannel } from '../signaling/channels';
+import type { SessionBinding, SignalingSocket } from '../signaling/socket-data';
+import { hashResumeToken, newResumeToken } from './resume-token';
+import type { RoomMedia } from './room-media';
+import type { SessionStore, StoredSession } from './session-store';
+
+export interface SessionSettings {
+  resumeGraceMs: number;
+  iceServers: IceServer[];
+  /** Placement hint for joins whose client gives none. */
+  region: string | undefined;
+  /** Ask the rooms service before each join. */
+  authorizeJoins: boolean;
+}
+
+export interface SessionLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+const newParticipantId = () => `p_${randomBytes(8).toString('hex')}`;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * A participant's life in a room, whichever gateway instance holds its socket: joining
+ * (authorized by the rooms service, placed by the orchestrator), leaving, being removed, dropping
+ * and resuming within the grace period, and being placed anew when its node is lost. Every end of
+ * a session goes through {@link end}, which tells the room exactly once.
+ */
+export class ParticipantSessions {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly media: RoomMedia,
+    private readonly routing: Routing,
+    private readonly out: Broadcaster,
+    private readonly settings: SessionSettings,
+    private readonly log: SessionLog,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async join(
+    socket: SignalingSocket,
+    request: SignalingParsedRequestOf<'room.join'>,
+  ): Promise<JoinResult> {
+    if (socket.data.joining) throw new CascadeError('CONFLICT', 'a room.join is already running');
+    socket.data.joining = true;
+    try {
+      if (socket.data.session) {
+        const again = await this.#rejoin(socket, socket.data.session, request);
+        if (again) return again;
+      }
+      return await this.#join(socket, request);
+    } finally {
+      socket.data.joining = false;
+    }
+  }
+
+  async #join(
+    socket: SignalingSocket,
+    request: SignalingParsedRequestOf<'room.join'>,
+  ): Promise<JoinResult> {
+    const { tenantId, roomId, userId, grants } = socket.data.identity;
+    const ref: ParticipantRef = { tenantId, roomId, participantId: newParticipantId() };
+    if (this.settings.authorizeJoins) {
+      await this.routing.authorizeJoin({
+        tenantId,
+        roomId,
+        userId,
+        participantId: ref.participantId,
+      });
+    }
+    const failed = (error: unknown): never => {
+      // Give back the seat the rooms service holds for this participant.
+      if (this.settings.authorizeJoins)
+        this.routing.publishActivity({
+          type: 'participant.left',
+          ...ref,
+          userId,
+          reason: 'failed',
+          at: iso(this.clock()),
+        });
+      throw error;
+    };
+    const region = request.region ?? this.settings.region;
+    const placed = await this.routing
+      .orchestrator('participant.join', { ...ref, userId, ...(region ? { region } : {}) })
+      .catch(failed);
+    const displayName = request.displayName ?? socket.data.identity.displayName;
+    const resumeToken = newResumeToken();
+    const joinedAt = this.clock();
+    await this.store
+      .create({
+        ...ref,
+        userId,
+        displayName,
+        grants,
+        joinedAt,
+        nodeId: placed.nodeId,
+        workerIndex: placed.workerIndex,
+        rtpCapabilities: placed.rtpCapabilities,
+        resumeHash: hashResumeToken(resumeToken),
+        socketId: socket.id,
+      })
+      .catch(async (error: unknown) => {
+        await this.routing.orchestrator('participant.leave', ref).catch(() => undefined);
+        return failed(error);
+      });
+
+    const binding: SessionBinding = {
+      ...ref,
+      userId,
+      displayName,
+      nodeId: placed.nodeId,
+      workerIndex: placed.workerIndex,
+    };
+    socket.data.session = binding;
+    // In the room's channel before reading who is there: whoever joins after the read is
+    // announced to this socket by its own participant.joined.
+    await socket.join([roomChannel(tenantId, roomId), participantChannel(ref)]);
+    const info: ParticipantInfo = {
+      participantId: ref.participantId,
+      userId,
+      displayName,
+      joinedAt,
+    };
+    this.out.toRoom(tenantId, roomId, 'participant.joined', info, ref.participantId);
+    this.routing.publishActivity({ type: 'participant.joined', ...ref, userId, at: iso(joinedAt) });
+    this.log.info({ ...ref, nodeId: placed.nodeId }, 'participant joined');
+
+    const result = await this.#joinResult(
+      binding,
+      grants,
+      resumeToken,
+      placed.rtpCapabilities,
+      placed.producers,
+    );
+    // The socket may have dropped while this join ran: its session then waits for a resume.
+    if (!socket.connected) await this.dropped(socket);
+    return result;
+  }
+
+  /**
+   * A second room.join on a socket that holds a session (after `session.reconnectRequired`): the
+   * orchestrator places it anew, its old media is forgotten, the room sees no leave or join.
+   * Resolves undefined when the session is gone (a fresh join follows).
+   */
+  async #rejoin(
+    socket: SignalingSocket,
+    binding: SessionBinding,
+    request: SignalingParsedRequestOf<'room.join'>,
+  ): Promise<JoinResult | undefined> {
+    const session = await this.store.get(binding);
+    if (!session) {
+      socket.data.session = undefined;
+      return undefined;
+    }
+    const region = request.region ?? this.settings.region;
+    const placed = await this.routing.orchestrator('participant.join', {
+      tenantId: binding.tenantId,
+      roomId: binding.roomId,
+      participantId: binding.participantId,
+      userId: binding.userId,
+      ...(region ? { region } : {}),
+    });
+    const forgotten = await this.store.replacePlacement(binding, placed);
+    if (!forgotten) {
+      socket.data.session = undefined;
+      return undefined;
+    }
+    await this.announceProducersClosed(binding, forgotten);
+    if (placed.nodeId === session.nodeId) await this.#closeTransports(session);
+    socket.data.session = { ...binding, nodeId: placed.nodeId, workerIndex: placed.workerIndex };
+    const resumeToken = await this.#rotateResumeToken(session);
+    this.log.info({ ...ref(binding), nodeId: placed.nodeId }, 'participant placed again');
+    return this.#joinResult(
+      socket.data.session,
+      session.grants,
+      resumeToken,
+      placed.rtpCapabilities,
+      placed.producers,
+    );
+  }
+
+  /** The state of the session this socket took over at the handshake (or holds). */
+  async resume(socket: SignalingSocket): Promise<ResumeResult> {
+    const binding = socket.data.session;
+    if (!binding) {
+      throw new CascadeError(
+        'CONFLICT',
+        'nothing to resume: connect with the resumeToken of a session to take it back',
+      );
+    }
+    const session = await this.store.get(binding);
+    if (!session) {
+      socket.data.session = undefined;
+      throw new CascadeError('NOT_FOUND', 'the session is over (its grace period expired)');
+    }
+    const resumeToken = await this.#rotateResumeToken(session);
+    const joined = await this.#joinResult(
+      binding,
+      session.grants,
+      resumeToken,
+      session.rtpCapabilities,
+      [],
+    );
+    return {
+      ...joined,
+      transports: session.transports,
+      producerIds: session.producerIds,
+      consumerIds: session.consumers.map((c) => c.consumerId),
+    };
+  }
+
+  async leave(socket: SignalingSocket): Promise<Record<string, never>> {
+    const binding = socket.data.session!;
+    socket.data.session = undefined;
+    await this.end(binding, 'left');
+    await socket.leave(roomChannel(binding.tenantId, binding.roomId));
+    await socket.leave(participantChannel(binding));
+    return {};
+  }
+
+  async list(socket: SignalingSocket): Promise<{ participants: ParticipantInfo[] }> {
+    const { tenantId, roomId } = socket.data.session!;
+    return { participants: await this.store.roster(tenantId, roomId) };
+  }
+
+  /** Removes another participant of the same room (admin grant, checked by the pipeline). */
+  async remove(
+    socket: SignalingSocket,
+    request: SignalingParsedRequestOf<'participant.remove'>,
+  ): Promise<Record<string, never>> {
+    const self = socket.data.session!;
+    if (request.participantId === self.participantId) {
+      throw new CascadeError('INVALID_ARGUMENT', 'to leave the room, send room.leave');
+    }
+    // The target is looked up in the caller's own tenant and room, nowhere else.
+    const target = {
+      tenantId: self.tenantId,
+      roomId: self.roomId,
+      participantId: request.participantId,
+    };
+    if (!(await this.store.get(target))) {
+      throw new CascadeError(
+        'NOT_FOUND',
+        `participant ${request.participantId} is not in this room`,
+      );
+    }
+    this.out.toParticipant(target, 'session.removed', { reason: 'kicked' });
+    if (!(await this.end(target, 'kicked'))) {
+      throw new CascadeError(
+        'NOT_FOUND',
+        `participant ${request.participantId} is not in this room`,
+      );
+    }
+    this.out.disconnectParticipant(target);
+    return {};
+  }
+
+  /**
+   * Ends a session: the room is told (`participant.left`, `producer.closed` for what it still
+   * published), the rooms service and the orchestrator too. Only the first caller for a session
+   * does anything; resolves whether this call ended it.
+   */
+  async end(participant: ParticipantRef, reason: ParticipantLeftReason): Promise<boolean> {
+    const session = await this.store.remove(participant);
+    if (!session) return false;
+    const { tenantId, roomId, participantId } = session;
+    await this.announceProducersClosed(session, session.producerIds);
+    this.out.toRoom(tenantId, roomId, 'participant.left', { participantId, reason }, participantId);
+    this.routing.publishActivity({
+      type: 'participant.left',
+      tenantId,
+      roomId,
+      participantId,
+      userId: session.userId,
+      reason,
+      at: iso(this.clock()),
+    });
+    await this.routing
+      .orchestrator('participant.leave', { tenantId, roomId, participantId })
+      .catch((error: unknown) =>
+        this.log.warn({ ...ref(session), error: String(error) }, 'orchestrator leave failed'),
+      );
+    this.log.info({ ...ref(session), reason }, 'participant left');
+    return true;
+  }
+
+  /** The socket dropped without leaving: its session waits for a resume. */
+  async dropped(socket: SignalingSocket): Promise<void> {
+    const binding = socket.data.session;
+    if (!binding) return;
+    const expiresAt = this.clock() + this.settings.resumeGraceMs;
+    if (await this.store.markDisconnected(binding, socket.id, expiresAt)) {
+      this.log.info({ ...ref(binding), graceMs: this.settings.resumeGraceMs }, 'socket dropped');
+    }
+  }
+
+  /**
+   * Binds a connecting socket to the session its resume token names, unless the session's grace
+   * period is over. A socket that still holds the session (on any instance) is told it was
+   * replaced and disconnected.
+   */
+  async claimResume(resumeToken: string, socketId: string): Promise<StoredSession | undefined> {
+    const found = await this.store.resolveResume(hashResumeToken(resumeToken));
+    if (!found) return undefined;
+    const claim = await this.store.claimForResume(found, socketId);
+    if (claim.outcome !== 'taken') return undefined;
+    if (claim.previousSocketId) {
+      // The connecting socket is not in the participant's channel yet, but will be by the time
+      // the disconnection (through Redis) is carried out: it is spared by its id.
+      this.out.toParticipant(found, 'session.removed', { reason: 'replaced' });
+      this.out.disconnectParticipant(found, socketId);
+    }
+    this.log.info({ ...found }, 'session resumed');
+    return claim.session;
+  }
+
+  /** The participant's node or worker is gone: its producers are gone, it must join again. */
+  async reconnectRequired(
+    participant: ParticipantRef,
+    reason: 'node-lost' | 'worker-lost',
+  ): Promise<boolean> {
+    const session = await this.store.get(participant);
+    if (!session) return false;
+    await this.announceProducersClosed(session, session.producerIds);
+    this.out.toParticipant(participant, 'session.reconnectRequired', { reason });
+    return true;
+  }
+
+  /** Removes producers from the room's registry and announces each one this call removed. */
+  async announceProducersClosed(participant: ParticipantRef, producerIds: string[]): Promise<void> {
+    if (producerIds.length === 0) return;
+    const removed = await this.media.removeProducers(
+      participant.tenantId,
+      participant.roomId,
+      producerIds,
+    );
+    for (const p of removed) {
+      this.out.toRoom(
+        participant.tenantId,
+        participant.roomId,
+        'producer.closed',
+        { producerId: p.producerId, participantId: p.participantId },
+        p.participantId,
+      );
+    }
+  }
+
+  async #joinResult(
+    binding: SessionBinding,
+    grants: RoomGrants,
+    resumeToken: string,
+    rtpCapabilities: JoinResult['rtpCapabilities'],
+    orchestratorView: RoomProducerView[],
+  ): Promise<JoinResult> {
+    const { tenantId, roomId, participantId } = binding;
+    const [roster, registry] = await Promise.all([
+      this.store.roster(tenantId, roomId),
+      this.media.producers(tenantId, roomId),
+    ]);
+    const present = new Set(roster.map((p) => p.participantId));
+    // The registry is what producer events were announced from; the orchestrator's view adds
+    // producers of participants present whose announcement is still on its way.
+    const producers = new Map<string, ProducerInfo>(registry.map((p) => [p.producerId, p]));
+    for (const p of orchestratorView) {
+      if (!producers.has(p.producerId)) {
+        const { nodeId: _node, ...info } = p;
+        producers.set(p.producerId, info);
+      }
+    }
+    return {
+      protocolVersion: PROTOCOL_VERSION,
+      tenantId,
+      roomId,
+      participantId,
+      userId: binding.userId,
+      displayName: binding.displayName,
+      grants,
+      resumeToken,
+      resumeGraceMs: this.settings.resumeGraceMs,
+      rtpCapabilities,
+      iceServers: this.settings.iceServers,
+      participants: roster.filter((p) => p.participantId !== participantId),
+      producers: [...producers.values()].filter(
+        (p) => p.participantId !== participantId && present.has(p.participantId),
+      ),
+    };
+  }
+
+  async #rotateResumeToken(session: StoredSession): Promise<string> {
+    const token = newResumeToken();
+    const rotated = await this.store.rotateResume(
+      session,
+      hashResumeToken(token),
+      session.resumeHash,
+      this.settings.resumeGraceMs,
+    );
+    if (!rotated) throw new CascadeError('NOT_FOUND', 'the session is over');
+    return token;
+  }
+
+  async #closeTransports(session: StoredSession): Promise<void> {
+    if (session.transports.length === 0) return;
+    const node = await this.routing.node(session.nodeId);
+    await Promise.all(
+      session.transports.map(({ transportId }) =>
+        node.request('transport.close', { ...ref(session), transportId }).catch(() => undefined),
+      ),
+    );
+  }
+}
+
+function ref(p: ParticipantRef): ParticipantRef {
+  return { tenantId: p.tenantId, roomId: p.roomId, participantId: p.participantId };
+}

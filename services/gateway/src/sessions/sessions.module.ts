@@ -1,0 +1,56 @@
+import { Logger, Module } from '@nestjs/common';
+import { REDIS, SERVICE_CONFIG, SERVICE_INFO, type ServiceInfo } from '@cascade/server-kit';
+import { Redis } from 'ioredis';
+
+import type { GatewayConfig } from '../config';
+import { Routing } from '../routing/routing';
+import { RoutingModule } from '../routing/routing.module';
+import { SocketIoModule, SocketIoServer } from '../signaling/socket-io.server';
+import { ParticipantSessions } from './participant-sessions';
+import { RoomMedia } from './room-media';
+import { SessionStore } from './session-store';
+import { SessionSweeper } from './session-sweeper';
+
+const logger = new Logger('sessions');
+
+@Module({
+  imports: [SocketIoModule, RoutingModule],
+  providers: [
+    {
+      provide: SessionStore,
+      inject: [REDIS, SERVICE_INFO],
+      useFactory: (redis: Redis, info: ServiceInfo) => new SessionStore(redis, info.instanceId),
+    },
+    { provide: RoomMedia, inject: [REDIS], useFactory: (redis: Redis) => new RoomMedia(redis) },
+    {
+      provide: ParticipantSessions,
+      inject: [SessionStore, RoomMedia, Routing, SocketIoServer, SERVICE_CONFIG],
+      useFactory: (
+        store: SessionStore,
+        media: RoomMedia,
+        routing: Routing,
+        io: SocketIoServer,
+        config: GatewayConfig,
+      ) =>
+        new ParticipantSessions(
+          store,
+          media,
+          routing,
+          io,
+          {
+            resumeGraceMs: config.GATEWAY_RESUME_GRACE_MS,
+            iceServers: config.GATEWAY_ICE_SERVERS,
+            region: config.GATEWAY_REGION,
+            authorizeJoins: config.GATEWAY_AUTHORIZE_JOINS,
+          },
+          {
+            info: (fields, msg) => logger.log({ ...fields, msg }),
+            warn: (fields, msg) => logger.warn({ ...fields, msg }),
+          },
+        ),
+    },
+    SessionSweeper,
+  ],
+  exports: [SessionStore, RoomMedia, ParticipantSessions],
+})
+export class SessionsModule {}

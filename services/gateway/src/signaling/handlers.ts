@@ -1,0 +1,33 @@
+import type { RoomChat } from '../chat/room-chat';
+import type { MediaOperations } from '../routing/media-operations';
+import type { ParticipantSessions } from '../sessions/participant-sessions';
+import type { SignalingHandlers } from './request-pipeline';
+import type { SignalingSocket } from './socket-data';
+
+/** Which domain operation answers each signaling method. */
+export function signalingHandlers(
+  sessions: ParticipantSessions,
+  media: MediaOperations,
+  chat: RoomChat,
+): SignalingHandlers<SignalingSocket> {
+  return {
+    'room.join': (request, socket) => sessions.join(socket, request),
+    'session.resume': (_request, socket) => sessions.resume(socket),
+    'room.leave': (_request, socket) => sessions.leave(socket),
+    'participant.list': (_request, socket) => sessions.list(socket),
+    'participant.remove': (request, socket) => sessions.remove(socket, request),
+    'transport.create': (request, socket) => media.createTransport(socket, request),
+    'transport.connect': (request, socket) => media.connectTransport(socket, request),
+    'transport.restartIce': (request, socket) => media.restartIce(socket, request),
+    'producer.create': (request, socket) => media.produce(socket, request),
+    'producer.pause': (request, socket) => media.pauseProducer(socket, request),
+    'producer.resume': (request, socket) => media.resumeProducer(socket, request),
+    'producer.close': (request, socket) => media.closeProducer(socket, request),
+    'consumer.create': (request, socket) => media.consume(socket, request),
+    'consumer.resume': (request, socket) => media.resumeConsumer(socket, request),
+    'consumer.pause': (request, socket) => media.pauseConsumer(socket, request),
+    'consumer.close': (request, socket) => media.closeConsumer(socket, request),
+    'consumer.setPreferredLayers': (request, socket) => media.setPreferredLayers(socket, request),
+    'chat.send': (request, socket) => chat.send(socket, request),
+  };
+}

@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+
+import { AuthModule } from '../auth/auth.module';
+import { RoomChat } from '../chat/room-chat';
+import { GatewayMetricsModule } from '../metrics/gateway-metrics';
+import { MediaOperations } from '../routing/media-operations';
+import { Routing } from '../routing/routing';
+import { RoutingModule } from '../routing/routing.module';
+import { ParticipantSessions } from '../sessions/participant-sessions';
+import { RoomMedia } from '../sessions/room-media';
+import { SessionStore } from '../sessions/session-store';
+import { SessionsModule } from '../sessions/sessions.module';
+import { SignalingServer } from './signaling.server';
+import { SocketIoModule, SocketIoServer } from './socket-io.server';
+
+@Module({
+  imports: [AuthModule, SessionsModule, RoutingModule, SocketIoModule, GatewayMetricsModule],
+  providers: [
+    {
+      provide: MediaOperations,
+      inject: [SessionStore, RoomMedia, ParticipantSessions, Routing, SocketIoServer],
+      useFactory: (
+        store: SessionStore,
+        media: RoomMedia,
+        sessions: ParticipantSessions,
+        routing: Routing,
+        io: SocketIoServer,
+      ) => new MediaOperations(store, media, sessions, routing, io),
+    },
+    {
+      provide: RoomChat,
+      inject: [Routing, SocketIoServer],
+      useFactory: (routing: Routing, io: SocketIoServer) => new RoomChat(routing, io),
+    },
+    SignalingServer,
+  ],
+})
+export class SignalingModule {}

@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type ClientToServerEvents,
+  SIGNALING_MAX_BYTES,
+  type ServerToClientEvents,
+  type SignalingEventName,
+  type SignalingEventOf,
+} from '@cascade/contracts';
+import { SERVICE_CONFIG, SERVICE_INFO, type ServiceInfo } from '@cascade/server-kit';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { Server, type Socket } from 'socket.io';
+
+import type { GatewayConfig } from '../config';
+import type { Broadcaster } from './broadcaster';
+import { type ParticipantRef, participantChannel, roomChannel, userChannel } from './channels';
+import type { SocketData } from './socket-data';
+
+export type SignalingServerIo = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+export type GatewaySocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+
+/** Room for Socket.IO's own framing around the largest payload the protocol accepts. */
+const FRAMING_SLACK_BYTES = 16 * 1024;
+
+/**
+ * The Socket.IO server (attached to the HTTP server by the signaling module) and its Redis
+ * adapter, through which an event emitted on one instance reaches the sockets of every instance.
+ * It is the gateway's {@link Broadcaster}.
+ */
+@Injectable()
+export class SocketIoServer implements Broadcaster, OnApplicationShutdown {
+  private readonly logger = new Logger('socket.io');
+  readonly io: SignalingServerIo;
+  readonly #pub: Redis;
+  readonly #sub: Redis;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) config: GatewayConfig,
+    @Inject(SERVICE_INFO) info: ServiceInfo,
+  ) {
+    this.io = new Server({
+      path: '/socket.io',
+      transports: ['websocket', 'polling'],
+      serveClient: false,
+      maxHttpBufferSize: SIGNALING_MAX_BYTES + FRAMING_SLACK_BYTES,
+      cors: { origin: config.GATEWAY_CORS_ORIGINS === '*' ? '*' : config.GATEWAY_CORS_ORIGINS },
+    });
+    // Pub/sub channels are not keys: no key prefix on these connections; the adapter's key
+    // carries the deployment's prefix instead.
+    const options = { retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000) };
+    this.#pub = new Redis(config.REDIS_URL, {
+      ...options,
+      connectionName: `gateway-${info.instanceId}-adapter-pub`,
+    });
+    this.#sub = new Redis(config.REDIS_URL, {
+      ...options,
+      connectionName: `gateway-${info.instanceId}-adapter-sub`,
+    });
+    for (const [name, client] of [
+      ['pub', this.#pub],
+      ['sub', this.#sub],
+    ] as const) {
+      let last = '';
+      client.on('error', (error: Error) => {
+        if (error.message !== last) this.logger.warn(`Redis adapter (${name}): ${error.message}`);
+        last = error.message;
+      });
+      client.on('ready', () => (last = ''));
+    }
+    this.io.adapter(
+      createAdapter(this.#pub, this.#sub, { key: `${config.REDIS_KEY_PREFIX}socket.io` }),
+    );
+  }
+
+  toRoom<E extends SignalingEventName>(
+    tenantId: string,
+    roomId: string,
+    event: E,
+    payload: SignalingEventOf<E>,
+    exceptParticipantId?: string,
+  ): void {
+    let target = this.io.to(roomChannel(tenantId, roomId));
+    if (exceptParticipantId !== undefined) {
+      target = target.except(
+        participantChannel({ tenantId, roomId, participantId: exceptParticipantId }),
+      );
+    }
+    emit(target, event, payload);
+  }
+
+  toParticipant<E extends SignalingEventName>(
+    participant: ParticipantRef,
+    event: E,
+    payload: SignalingEventOf<E>,
+  ): void {
+    emit(this.io.to(participantChannel(participant)), event, payload);
+  }
+
+  toUser<E extends SignalingEventName>(
+    tenantId: string,
+    userId: string,
+    event: E,
+    payload: SignalingEventOf<E>,
+  ): void {
+    emit(this.io.to(userChannel(tenantId, userId)), event, payload);
+  }
+
+  disconnectParticipant(participant: ParticipantRef, exceptSocketId?: string): void {
+    const sockets = this.io.in(participantChannel(participant));
+    (exceptSocketId === undefined ? sockets : sockets.except(exceptSocketId)).disconnectSockets(
+      true,
+    );
+  }
+
+  /** The sockets connected to this instance. */
+  localSockets(): IterableIterator<GatewaySocket> {
+    return this.io.of('/').sockets.values();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.resolve(this.io.of('/').adapter.close()).catch(() => undefined);
+    for (const client of [this.#pub, this.#sub]) {
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
+    }
+  }
+}
+
+/** Emits a checked event and payload (the generic pair, which Socket.IO's types cannot follow). */
+function emit(target: object, event: SignalingEventName, payload: unknown): void {
+  (target as { emit(event: string, payload: unknown): boolean }).emit(event, payload);
+}
+
+@Module({ providers: [SocketIoServer], exports: [SocketIoServer] })
+export class SocketIoModule {}

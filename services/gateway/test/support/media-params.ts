@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Parameters a real client would send, for driving signaling without a WebRTC stack: mediasoup
+ * creates producers on a transport that never connected. (As in the sfu-node's own tests.)
+ */
+export const fakeDtlsParameters = () => ({
+  role: 'client' as const,
+  fingerprints: [
+    {
+      algorithm: 'sha-256' as const,
+      value: [...randomBytes(32)]
+        .map((b) => b.toString(16).padStart(2, '0').toUpperCase())
+        .join(':'),
+    },
+  ],
+});
+
+export const vp8RtpParameters = (ssrc = 1111) => ({
+  mid: '0',
+  codecs: [
+    {
+      mimeType: 'video/VP8',
+      payloadType: 101,
+      clockRate: 90_000,
+      rtcpFeedback: [
+        { type: 'nack' },
+        { type: 'nack', parameter: 'pli' },
+        { type: 'ccm', parameter: 'fir' },
+      ],
+    },
+  ],
+  headerExtensions: [],
+  encodings: [{ ssrc }],
+  rtcp: { cname: 'fake', reducedSize: true },
+});
+
+export const opusRtpParameters = (ssrc = 2222) => ({
+  mid: '1',
+  codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48_000, channels: 2 }],
+  headerExtensions: [],
+  encodings: [{ ssrc }],
+  rtcp: { cname: 'fake', reducedSize: true },
+});

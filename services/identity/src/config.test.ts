@@ -1,0 +1,51 @@
+import { generateKeyPairSync } from 'node:crypto';
+
+import { ConfigError, loadConfig } from '@cascade/server-kit';
+
+import { IdentityConfigSchema } from './config';
+
+const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+  type: 'pkcs8',
+  format: 'pem',
+}) as string;
+
+const base = {
+  NATS_URL: 'nats://127.0.0.1:4222',
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/identity',
+  IDENTITY_SIGNING_KEYS: JSON.stringify({ k1: key }),
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig('identity', IdentityConfigSchema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((p) => p.variable);
+    throw error;
+  }
+  return [];
+}
+
+describe('identity configuration', () => {
+  it('has safe defaults: dev sign-in off, 15-minute access tokens', () => {
+    const config = loadConfig('identity', IdentityConfigSchema, base);
+    expect(config.IDENTITY_DEV_LOGIN).toBe(false);
+    expect(config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS).toBe(900);
+    expect(config.IDENTITY_SIGNING_KEYS.map((k) => k.alg)).toEqual(['ES256']);
+  });
+
+  it('names what is wrong', () => {
+    expect(problems({ ...base, IDENTITY_SIGNING_KEYS: '' })).toEqual(['IDENTITY_SIGNING_KEYS']);
+    expect(problems({ ...base, IDENTITY_SIGNING_KEYS: '{"k1":"nope"}' })).toEqual([
+      'IDENTITY_SIGNING_KEYS',
+    ]);
+    expect(problems({ ...base, IDENTITY_ACTIVE_KEY_ID: 'k9' })).toEqual(['IDENTITY_ACTIVE_KEY_ID']);
+    expect(
+      problems({ ...base, IDENTITY_SIGNING_KEYS: JSON.stringify({ a: key, b: key }) }),
+    ).toEqual(['IDENTITY_ACTIVE_KEY_ID']);
+    expect(problems({ ...base, GOOGLE_CLIENT_ID: 'x' }).sort()).toEqual([
+      'GOOGLE_CALLBACK_URL',
+      'GOOGLE_CLIENT_SECRET',
+    ]);
+    expect(problems({ ...base, IDENTITY_ADMIN_TOKEN: 'short' })).toEqual(['IDENTITY_ADMIN_TOKEN']);
+  });
+});

@@ -1,0 +1,141 @@
+import {
+  Friend,
+  FriendRequest,
+  FriendRequestListQuery,
+  Identifier,
+  PageQuery,
+  PublicProfile,
+  SendFriendRequest,
+  SendFriendRequestResult,
+  UserId,
+  pageOf,
+  parseOrThrow,
+  type Page,
+} from '@cascade/contracts';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Module,
+  Param,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+
+import { Database } from '../database/database.module';
+import { openApiSchema } from '../docs/openapi';
+import { Authenticator } from '../sessions/authenticator';
+import { SessionsModule } from '../sessions/sessions.module';
+import { Friends } from './friends';
+import { FriendshipResponder } from './friendship-responder';
+import { PresenceClient } from './presence-client';
+
+@ApiTags('friends')
+@ApiBearerAuth('access-token')
+@Controller('friends')
+export class FriendsController {
+  constructor(
+    private readonly friends: Friends,
+    private readonly presence: PresenceClient,
+    private readonly auth: Authenticator,
+  ) {}
+
+  /** My friends, each with the room they are in now (`null`: none, or rooms did not answer). */
+  @Get()
+  @ApiOkResponse({ schema: openApiSchema(pageOf(Friend), 'output') })
+  async list(@Req() req: Request, @Query() query: unknown): Promise<Page<Friend>> {
+    const me = await this.auth.user(req);
+    const page = await this.friends.list(
+      me.tenantId,
+      me.userId,
+      parseOrThrow(PageQuery, query, 'page query'),
+    );
+    const rooms = await this.presence.whereAre(
+      me.tenantId,
+      page.items.map((f) => f.user.id),
+    );
+    return {
+      items: page.items.map((f) => ({ ...f, room: rooms.get(f.user.id) ?? null })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  @Delete(':userId')
+  @HttpCode(204)
+  async remove(@Req() req: Request, @Param('userId') userId: string): Promise<void> {
+    const me = await this.auth.user(req);
+    await this.friends.remove(me.tenantId, me.userId, parseOrThrow(UserId, userId, 'user id'));
+  }
+
+  /** Asks a user of my tenant to be friends; if they had asked me, we are friends at once. */
+  @Post('requests')
+  @ApiBody({ schema: openApiSchema(SendFriendRequest) })
+  @ApiOkResponse({ schema: openApiSchema(SendFriendRequestResult, 'output') })
+  async send(@Req() req: Request, @Body() body: unknown): Promise<SendFriendRequestResult> {
+    const me = await this.auth.user(req);
+    const { userId } = parseOrThrow(SendFriendRequest, body, 'friend request');
+    return this.friends.send(me.tenantId, me.userId, userId);
+  }
+
+  @Get('requests')
+  @ApiOkResponse({ schema: openApiSchema(pageOf(FriendRequest), 'output') })
+  async requests(@Req() req: Request, @Query() query: unknown): Promise<Page<FriendRequest>> {
+    const me = await this.auth.user(req);
+    return this.friends.listRequests(
+      me.tenantId,
+      me.userId,
+      parseOrThrow(FriendRequestListQuery, query, 'friend request query'),
+    );
+  }
+
+  @Post('requests/:requestId/accept')
+  @HttpCode(200)
+  @ApiOkResponse({ schema: openApiSchema(PublicProfile, 'output') })
+  async accept(@Req() req: Request, @Param('requestId') requestId: string): Promise<PublicProfile> {
+    const me = await this.auth.user(req);
+    return this.friends.accept(
+      me.tenantId,
+      me.userId,
+      parseOrThrow(Identifier, requestId, 'request id'),
+    );
+  }
+
+  @Post('requests/:requestId/decline')
+  @HttpCode(204)
+  async decline(@Req() req: Request, @Param('requestId') requestId: string): Promise<void> {
+    const me = await this.auth.user(req);
+    await this.friends.decline(
+      me.tenantId,
+      me.userId,
+      parseOrThrow(Identifier, requestId, 'request id'),
+    );
+  }
+
+  /** Withdraws a request I sent. */
+  @Delete('requests/:requestId')
+  @HttpCode(204)
+  async cancel(@Req() req: Request, @Param('requestId') requestId: string): Promise<void> {
+    const me = await this.auth.user(req);
+    await this.friends.cancel(
+      me.tenantId,
+      me.userId,
+      parseOrThrow(Identifier, requestId, 'request id'),
+    );
+  }
+}
+
+@Module({
+  imports: [SessionsModule],
+  controllers: [FriendsController],
+  providers: [
+    { provide: Friends, inject: [Database], useFactory: (db: Database) => new Friends(db.prisma) },
+    PresenceClient,
+    FriendshipResponder,
+  ],
+})
+export class FriendsModule {}

@@ -1,0 +1,33 @@
+import { SERVICE_CONFIG } from '@cascade/server-kit';
+import { Module } from '@nestjs/common';
+
+import { IdentityConfig } from '../config';
+import { Database } from '../database/database.module';
+import { KeysModule } from '../keys/keys.module';
+import { SigningKeys } from '../keys/signing-keys';
+import { Authenticator } from './authenticator';
+import { RequestLimiter } from './request-limiter';
+import { Sessions } from './sessions';
+import { SessionsController } from './sessions.controller';
+
+@Module({
+  imports: [KeysModule],
+  controllers: [SessionsController],
+  providers: [
+    {
+      provide: Sessions,
+      inject: [Database, SigningKeys, SERVICE_CONFIG],
+      useFactory: (db: Database, keys: SigningKeys, config: IdentityConfig) =>
+        new Sessions(db.prisma, keys, {
+          issuer: config.IDENTITY_ISSUER,
+          audience: config.IDENTITY_ACCESS_TOKEN_AUDIENCE,
+          accessTokenTtlSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
+          refreshTokenTtlSeconds: config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS,
+        }),
+    },
+    Authenticator,
+    RequestLimiter,
+  ],
+  exports: [Sessions, Authenticator, RequestLimiter],
+})
+export class SessionsModule {}

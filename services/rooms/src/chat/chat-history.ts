@@ -1,0 +1,70 @@
+import type { ChatHistoryPage, ChatHistoryQuery, ChatMessageEvent } from '@cascade/contracts';
+
+import type { Caller } from '../auth/caller';
+import type { PrismaClient } from '../generated/prisma/client';
+import { TimeIdCursor, decodeCursor, timeIdCursor } from '../http/cursor';
+import { RoomAccess } from '../rooms/room-access';
+import { assertMayReadChat } from '../rooms/room-policy';
+
+/** Chat messages of rooms, stored from the signaling path's events and read newest first. */
+export class ChatHistory {
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly access: RoomAccess,
+  ) {}
+
+  /** Stores a message once (a repeated event is ignored); returns whether it was new. */
+  async record(event: ChatMessageEvent): Promise<boolean> {
+    const room = await this.db.room.findUnique({
+      where: { tenantId_id: { tenantId: event.tenantId, id: event.roomId } },
+      select: { status: true },
+    });
+    if (room?.status !== 'active') return false;
+    const inserted = await this.db.chatMessage.createMany({
+      data: [
+        {
+          tenantId: event.tenantId,
+          roomId: event.roomId,
+          id: event.messageId,
+          userId: event.userId,
+          participantId: event.participantId,
+          text: event.text,
+          sentAt: new Date(event.at),
+        },
+      ],
+      skipDuplicates: true,
+    });
+    return inserted.count > 0;
+  }
+
+  async page(caller: Caller, roomId: string, query: ChatHistoryQuery): Promise<ChatHistoryPage> {
+    const before = query.cursor ? decodeCursor(TimeIdCursor, query.cursor) : undefined;
+    const { room, user } = await this.access.visible(caller.tenantId, roomId, caller.userId);
+    assertMayReadChat(room, user);
+    const t = before ? new Date(before.t) : undefined;
+    const rows = await this.db.chatMessage.findMany({
+      where: {
+        tenantId: room.tenantId,
+        roomId: room.id,
+        ...(before && t
+          ? { OR: [{ sentAt: { lt: t } }, { sentAt: t, id: { lt: before.id } }] }
+          : {}),
+      },
+      orderBy: [{ sentAt: 'desc' }, { id: 'desc' }],
+      take: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      messages: page.map((m) => ({
+        id: m.id,
+        roomId: m.roomId,
+        userId: m.userId,
+        participantId: m.participantId,
+        text: m.text,
+        sentAt: m.sentAt.toISOString(),
+      })),
+      nextCursor: rows.length > query.limit && last ? timeIdCursor(last.sentAt, last.id) : null,
+    };
+  }
+}

@@ -1,0 +1,89 @@
+import {
+  type AuthorizeJoinRequest,
+  type AuthorizeJoinResult,
+  CascadeError,
+  type RoomRole,
+} from '@cascade/contracts';
+
+import type { PrismaClient, Room } from '../generated/prisma/client';
+import { userFacts } from '../rooms/room-access';
+import { assertMayJoin, roomNotFound } from '../rooms/room-policy';
+
+/**
+ * Grants places in rooms. Each grant runs in one transaction that first locks the room's row, so
+ * concurrent joins of one room take turns: the count of places taken (participants present plus
+ * seats held and not expired) that a grant sees includes every grant before it, and two joins for
+ * the last place cannot both win. A granted seat is held for `holdSeconds`; the participant's
+ * `participant.joined` event turns it into presence, otherwise it stops counting when it expires.
+ */
+export class SeatAllocator {
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly holdSeconds: number,
+  ) {}
+
+  async authorize(request: AuthorizeJoinRequest): Promise<AuthorizeJoinResult> {
+    const { tenantId, roomId, userId, participantId } = request;
+    return this.db.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<Array<{ id: string }>>`
+        SELECT id FROM rooms WHERE tenant_id = ${tenantId} AND id = ${roomId} FOR UPDATE`;
+      if (locked.length === 0) throw roomNotFound(roomId);
+      const room = (await tx.room.findUnique({
+        where: { tenantId_id: { tenantId, id: roomId } },
+      })) as Room;
+      const user = await userFacts(tx, room, userId);
+      const key = { tenantId, roomId, participantId };
+      const existing = await tx.roomParticipant.findUnique({
+        where: { tenantId_roomId_participantId: key },
+      });
+      if (existing && existing.userId !== userId) {
+        throw new CascadeError('CONFLICT', `participant ${participantId} belongs to another user`);
+      }
+      // Being in the room already (another tab) does not open a private room.
+      assertMayJoin(room, { ...user, participating: false });
+
+      const now = new Date();
+      const heldUntil = new Date(now.getTime() + this.holdSeconds * 1000);
+      const alreadyPlaced =
+        existing !== null &&
+        (existing.state === 'present' ||
+          (existing.state === 'reserved' &&
+            existing.heldUntil !== null &&
+            existing.heldUntil > now));
+      const occupied = await tx.roomParticipant.count({
+        where: {
+          tenantId,
+          roomId,
+          OR: [{ state: 'present' }, { state: 'reserved', heldUntil: { gt: now } }],
+        },
+      });
+      if (!alreadyPlaced && occupied >= room.capacity) {
+        throw new CascadeError('ROOM_FULL', `room ${roomId} is full (${room.capacity} places)`, {
+          capacity: room.capacity,
+        });
+      }
+      if (existing?.state !== 'present') {
+        await tx.roomParticipant.upsert({
+          where: { tenantId_roomId_participantId: key },
+          create: { ...key, userId, state: 'reserved', heldUntil },
+          update: { state: 'reserved', heldUntil, leftAt: null, joinedAt: null },
+        });
+      }
+      await tx.room.update({
+        where: { tenantId_id: { tenantId, id: roomId } },
+        data: { lastActiveAt: now },
+      });
+      return {
+        tenantId,
+        roomId,
+        participantId,
+        title: room.title,
+        visibility: room.visibility,
+        capacity: room.capacity,
+        occupied: alreadyPlaced ? occupied : occupied + 1,
+        role: user.role as RoomRole | null,
+        seatHeldUntil: (existing?.state === 'present' ? now : heldUntil).toISOString(),
+      };
+    });
+  }
+}

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+
+import { PrismaService } from '../database/prisma.service';
+import { RoomAccess } from '../rooms/room-access';
+import { RoomsModule } from '../rooms/rooms.module';
+import { MembershipController } from './membership.controller';
+import { Membership } from './membership';
+
+@Module({
+  imports: [RoomsModule],
+  controllers: [MembershipController],
+  providers: [
+    {
+      provide: Membership,
+      inject: [PrismaService, RoomAccess],
+      useFactory: (db: PrismaService, access: RoomAccess) => new Membership(db, access),
+    },
+  ],
+})
+export class MembershipModule {}

@@ -1,0 +1,68 @@
+import type { RoomRole } from '@cascade/contracts';
+
+import type { Prisma, PrismaClient, Room } from '../generated/prisma/client';
+import { type UserFacts, canSee, roomNotFound } from './room-policy';
+
+export type Db = PrismaClient | Prisma.TransactionClient;
+
+export interface RoomWithUser {
+  room: Room;
+  user: UserFacts;
+}
+
+/**
+ * Loads a room of a tenant with what is known about one user in it. Another tenant's room, or a
+ * private room the user cannot see, is `NOT_FOUND` (its existence is not revealed).
+ */
+export class RoomAccess {
+  constructor(private readonly db: PrismaClient) {}
+
+  async visible(tenantId: string, roomId: string, userId: string, db: Db = this.db) {
+    const found = await this.load(tenantId, roomId, userId, db);
+    if (!found || !canSee(found.room, found.user)) throw roomNotFound(roomId);
+    return found;
+  }
+
+  async load(
+    tenantId: string,
+    roomId: string,
+    userId: string,
+    db: Db = this.db,
+  ): Promise<RoomWithUser | undefined> {
+    const room = await db.room.findUnique({ where: { tenantId_id: { tenantId, id: roomId } } });
+    if (!room) return undefined;
+    return { room, user: await userFacts(db, room, userId) };
+  }
+}
+
+export async function userFacts(db: Db, room: Room, userId: string): Promise<UserFacts> {
+  const key = { tenantId: room.tenantId, roomId: room.id, userId };
+  const now = new Date();
+  const [member, ban, invitation, participant] = await Promise.all([
+    db.roomMember.findUnique({ where: { tenantId_roomId_userId: key } }),
+    db.roomBan.findUnique({ where: { tenantId_roomId_userId: key } }),
+    db.invitation.findFirst({
+      where: {
+        tenantId: room.tenantId,
+        roomId: room.id,
+        inviteeId: userId,
+        status: 'pending',
+        expiresAt: { gt: now },
+      },
+      select: { id: true },
+    }),
+    db.roomParticipant.findFirst({
+      where: {
+        ...key,
+        OR: [{ state: 'present' }, { state: 'reserved', heldUntil: { gt: now } }],
+      },
+      select: { participantId: true },
+    }),
+  ]);
+  return {
+    role: (member?.role ?? null) as RoomRole | null,
+    banned: ban !== null,
+    invited: invitation !== null,
+    participating: participant !== null,
+  };
+}

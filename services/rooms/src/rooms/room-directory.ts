@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+
+import {
+  CascadeError,
+  type CreateRoomRequest,
+  DEFAULT_ROOM_CAPACITY,
+  type ListRoomsQuery,
+  type Room as RoomView,
+  type RoomPage,
+  type RoomRole,
+  type UpdateRoomRequest,
+} from '@cascade/contracts';
+
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import { TimeIdCursor, decodeCursor, timeIdCursor } from '../http/cursor';
+import type { Caller } from '../auth/caller';
+import { RoomAccess } from './room-access';
+import { toRoomView } from './room-view';
+
+const PRESENT = { where: { state: 'present' as const } };
+
+/** Rooms of a tenant: create, find, list with search and filters, change, close. */
+export class RoomDirectory {
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly access: RoomAccess,
+    private readonly maxCapacity: number,
+  ) {}
+
+  async create(caller: Caller, request: CreateRoomRequest): Promise<RoomView> {
+    const capacity = this.#checkCapacity(
+      request.capacity ?? Math.min(DEFAULT_ROOM_CAPACITY, this.maxCapacity),
+    );
+    const room = await this.db.room.create({
+      data: {
+        tenantId: caller.tenantId,
+        id: randomUUID(),
+        ownerId: caller.userId,
+        title: request.title,
+        topic: request.topic ?? null,
+        language: request.language,
+        capacity,
+        visibility: request.visibility,
+        members: { create: { userId: caller.userId, role: 'owner' } },
+      },
+    });
+    return toRoomView(room, 0, 'owner');
+  }
+
+  async get(caller: Caller, roomId: string): Promise<RoomView> {
+    const { room, user } = await this.access.visible(caller.tenantId, roomId, caller.userId);
+    const count = await this.db.roomParticipant.count({
+      where: { tenantId: room.tenantId, roomId: room.id, state: 'present' },
+    });
+    return toRoomView(room, count, user.role);
+  }
+
+  /**
+   * The tenant's active public rooms and the active private rooms the caller is a member of,
+   * newest first (ties broken by id, so pages never skip or repeat a room).
+   */
+  async list(caller: Caller, query: ListRoomsQuery): Promise<RoomPage> {
+    const after = query.cursor ? decodeCursor(TimeIdCursor, query.cursor) : undefined;
+    const and: Prisma.RoomWhereInput[] = [
+      { OR: [{ visibility: 'public' }, { members: { some: { userId: caller.userId } } }] },
+    ];
+    if (query.q) and.push({ title: { contains: query.q, mode: 'insensitive' } });
+    if (query.topic) and.push({ topic: { equals: query.topic, mode: 'insensitive' } });
+    if (query.language) {
+      and.push({
+        OR: [
+          { language: { equals: query.language, mode: 'insensitive' } },
+          { language: { startsWith: `${query.language}-`, mode: 'insensitive' } },
+        ],
+      });
+    }
+    if (after) {
+      const t = new Date(after.t);
+      and.push({ OR: [{ createdAt: { lt: t } }, { createdAt: t, id: { lt: after.id } }] });
+    }
+    const rows = await this.db.room.findMany({
+      where: { tenantId: caller.tenantId, status: 'active', AND: and },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: query.limit + 1,
+      include: {
+        _count: { select: { participants: PRESENT } },
+        members: { where: { userId: caller.userId }, select: { role: true } },
+      },
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      rooms: page.map((r) =>
+        toRoomView(r, r._count.participants, (r.members[0]?.role ?? null) as RoomRole | null),
+      ),
+      nextCursor: rows.length > query.limit && last ? timeIdCursor(last.createdAt, last.id) : null,
+    };
+  }
+
+  async update(caller: Caller, roomId: string, request: UpdateRoomRequest): Promise<RoomView> {
+    const { room } = await this.#owned(caller, roomId, 'change');
+    if (room.status === 'closed') throw new CascadeError('CONFLICT', `room ${roomId} is closed`);
+    const data: Prisma.RoomUpdateInput = {};
+    if (request.title !== undefined) data.title = request.title;
+    if (request.topic !== undefined) data.topic = request.topic;
+    if (request.language !== undefined) data.language = request.language;
+    if (request.visibility !== undefined) data.visibility = request.visibility;
+    if (request.capacity !== undefined) data.capacity = this.#checkCapacity(request.capacity);
+    await this.db.room.update({
+      where: { tenantId_id: { tenantId: room.tenantId, id: room.id } },
+      data,
+    });
+    return this.get(caller, roomId);
+  }
+
+  /** Closes the room: no more joins, gone from lists; whoever is in it is counted out. */
+  async close(caller: Caller, roomId: string): Promise<RoomView> {
+    const { room } = await this.#owned(caller, roomId, 'close');
+    if (room.status === 'active') {
+      const now = new Date();
+      await this.db.$transaction([
+        this.db.room.update({
+          where: { tenantId_id: { tenantId: room.tenantId, id: room.id } },
+          data: { status: 'closed', closedAt: now },
+        }),
+        this.db.roomParticipant.updateMany({
+          where: { tenantId: room.tenantId, roomId: room.id, state: { not: 'left' } },
+          data: { state: 'left', leftAt: now, heldUntil: null },
+        }),
+      ]);
+    }
+    return this.get(caller, roomId);
+  }
+
+  async #owned(caller: Caller, roomId: string, verb: string) {
+    const found = await this.access.visible(caller.tenantId, roomId, caller.userId);
+    if (found.user.role !== 'owner') {
+      throw new CascadeError('FORBIDDEN', `only the owner of room ${roomId} may ${verb} it`);
+    }
+    return found;
+  }
+
+  #checkCapacity(capacity: number): number {
+    if (capacity > this.maxCapacity) {
+      throw new CascadeError('INVALID_ARGUMENT', `capacity may be at most ${this.maxCapacity}`, {
+        issues: [{ path: 'capacity', message: `must be at most ${this.maxCapacity}` }],
+      });
+    }
+    return capacity;
+  }
+}

@@ -1,0 +1,217 @@
+import type { SfuNodeHeartbeat, SfuWorkerLoad } from '@cascade/contracts';
+
+import type { NodeSnapshot, RoomFootprint } from '../src/placement/placement';
+import { BITRATE_PER_STREAM_BPS, hash01, LAST_N, REGIONS, type World } from './population';
+
+/** Where a room's participants are: nodeId → worker → participants (a RoomFootprint). */
+interface RoomState extends RoomFootprint {
+  nodes: Map<string, Map<number, number>>;
+  participants: number;
+}
+
+/**
+ * The true state of the simulated cluster under one strategy, in the participant model:
+ *   - every participant publishes 2 streams (audio, video) on its worker;
+ *   - it consumes 2 streams of each of up to LAST_N other participants of its room, on its
+ *     worker (last-N / adaptive subscription): in a room of n, 2·min(n − 1, LAST_N) consumers.
+ *     A newcomer consumes min(n, LAST_N) of the n already there; while n ≤ LAST_N every one of
+ *     them receives the newcomer (one more consumer each, where they are), and in a larger room
+ *     the newcomer takes someone's place in the last-N of those who see it: their consumer count
+ *     does not change (so which of them see it does not matter to the counts);
+ *   - every producer is piped once to every other node of its room: 2 pipe consumers per
+ *     participant per other node, on the producer's worker (an upper bound: with last-N only the
+ *     producers someone on the other node receives need a pipe).
+ * (Pipes between two workers of one node are not counted: the same for every strategy.)
+ * Heartbeats are synthesized from this state when the simulation says a node sends one.
+ */
+export class Cluster {
+  readonly workers: number;
+  readonly producers: Float64Array;
+  readonly consumers: Float64Array;
+  readonly pipeConsumers: Float64Array;
+  readonly participantsOfWorker: Int32Array;
+  readonly routersOfWorker: Int32Array;
+  readonly roomsOfNode: Int32Array;
+  readonly participantsOfNode: Int32Array;
+  /** Nodes whose state changed since their last heartbeat (flags, and the list of them). */
+  readonly dirty: Uint8Array;
+  dirtyList: number[] = [];
+  readonly rooms: (RoomState | undefined)[] = [];
+  /** What the orchestrator sees: the last heartbeat of every node. */
+  readonly snapshots: NodeSnapshot[];
+  readonly #index = new Map<string, number>();
+  readonly #sequence: Int32Array;
+
+  constructor(readonly world: World) {
+    const n = world.nodeIds.length;
+    this.workers = world.settings.workersPerNode;
+    const slots = n * this.workers;
+    this.producers = new Float64Array(slots);
+    this.consumers = new Float64Array(slots);
+    this.pipeConsumers = new Float64Array(slots);
+    this.participantsOfWorker = new Int32Array(slots);
+    this.routersOfWorker = new Int32Array(slots);
+    this.roomsOfNode = new Int32Array(n);
+    this.participantsOfNode = new Int32Array(n);
+    this.dirty = new Uint8Array(n);
+    this.#sequence = new Int32Array(n);
+    world.nodeIds.forEach((id, i) => this.#index.set(id, i));
+    this.snapshots = world.nodeIds.map((_, i) => ({
+      heartbeat: this.heartbeat(i, 1),
+      placeable: true,
+    }));
+  }
+
+  indexOf(nodeId: string): number {
+    return this.#index.get(nodeId)!;
+  }
+
+  room(index: number): RoomState {
+    let room = this.rooms[index];
+    if (!room) {
+      room = { nodes: new Map(), participants: 0 };
+      this.rooms[index] = room;
+    }
+    return room;
+  }
+
+  /** A participant joins `roomIndex` on a node and worker: update every stream count it moves. */
+  join(roomIndex: number, node: number, worker: number): void {
+    const room = this.room(roomIndex);
+    const W = this.workers;
+    const slot = node * W + worker;
+    const nodeId = this.world.nodeIds[node]!;
+    const n = room.participants;
+    const otherNodes = room.nodes.size - (room.nodes.has(nodeId) ? 1 : 0);
+    const newNode = !room.nodes.has(nodeId);
+    // Everyone already there receives the newcomer while they see fewer than LAST_N others.
+    const received = n <= LAST_N;
+    if (received || newNode) {
+      for (const [id, workers] of room.nodes) {
+        const a = this.#index.get(id)!;
+        this.#touch(a);
+        for (const [w, count] of workers) {
+          // Those already in the room consume the newcomer's 2 streams (up to LAST_N each)...
+          if (received) this.consumers[a * W + w]! += 2 * count;
+          // ...and a node new to the room gets a pipe of every producer already there.
+          if (newNode) this.pipeConsumers[a * W + w]! += 2 * count;
+        }
+      }
+    }
+    this.producers[slot]! += 2;
+    this.consumers[slot]! += 2 * Math.min(n, LAST_N);
+    this.pipeConsumers[slot]! += 2 * otherNodes;
+    this.participantsOfWorker[slot]!++;
+    this.participantsOfNode[node]!++;
+    this.#touch(node);
+
+    let workers = room.nodes.get(nodeId);
+    if (!workers) {
+      workers = new Map();
+      room.nodes.set(nodeId, workers);
+      this.roomsOfNode[node]!++;
+    }
+    const before = workers.get(worker) ?? 0;
+    if (before === 0) this.routersOfWorker[slot]!++;
+    workers.set(worker, before + 1);
+    room.participants = n + 1;
+  }
+
+  #touch(node: number): void {
+    if (this.dirty[node]) return;
+    this.dirty[node] = 1;
+    this.dirtyList.push(node);
+  }
+
+  /** Heartbeats from every node whose state changed since its last one; returns them. */
+  refreshDirty(sentAt: number): number[] {
+    const list = this.dirtyList;
+    this.dirtyList = [];
+    for (const i of list) this.refresh(i, sentAt);
+    return list;
+  }
+
+  streamsOfWorker(slot: number): number {
+    return this.producers[slot]! + this.consumers[slot]! + this.pipeConsumers[slot]!;
+  }
+
+  /** Send a heartbeat of node `i` now: what the orchestrator will see until the next one. */
+  refresh(i: number, sentAt: number): void {
+    this.snapshots[i]!.heartbeat = this.heartbeat(i, sentAt);
+    this.dirty[i] = 0;
+  }
+
+  refreshAll(sentAt: number): void {
+    for (let i = 0; i < this.snapshots.length; i++) this.refresh(i, sentAt);
+    this.dirtyList = [];
+  }
+
+  heartbeat(i: number, sentAt: number): SfuNodeHeartbeat {
+    const W = this.workers;
+    const perWorker = this.world.maxStreams / W;
+    const sequence = ++this.#sequence[i]!;
+    const workers: SfuWorkerLoad[] = [];
+    let producers = 0;
+    let consumers = 0;
+    let pipeConsumers = 0;
+    let bitrateOutBps = 0;
+    let bitrateInBps = 0;
+    for (let w = 0; w < W; w++) {
+      const slot = i * W + w;
+      const p = this.producers[slot]!;
+      const c = this.consumers[slot]!;
+      const pc = this.pipeConsumers[slot]!;
+      const out = (c + pc) * BITRATE_PER_STREAM_BPS;
+      const inbound = p * BITRATE_PER_STREAM_BPS;
+      // CPU follows the streams (0.85 of a core at the worker's stream capacity), ±0.02 noise.
+      const noise = (hash01(i, sequence, w) - 0.5) * 0.04;
+      workers.push({
+        index: w,
+        pid: 1_000 + slot,
+        cpu: Math.max(0, (0.85 * (p + c + pc)) / perWorker + noise),
+        routers: this.routersOfWorker[slot]!,
+        transports: 2 * this.participantsOfWorker[slot]!,
+        producers: p,
+        consumers: c,
+        pipeConsumers: pc,
+        bitrateInBps: inbound,
+        bitrateOutBps: out,
+      });
+      producers += p;
+      consumers += c;
+      pipeConsumers += pc;
+      bitrateOutBps += out;
+      bitrateInBps += inbound;
+    }
+    return {
+      nodeId: this.world.nodeIds[i]!,
+      region: REGIONS[this.world.nodeRegions[i]!]!,
+      state: 'serving',
+      version: 'bench',
+      addresses: { announcedAddress: `${this.world.nodeIds[i]}.sim`, rtcBasePort: 40_000 },
+      capacity: {
+        maxStreams: this.world.maxStreams,
+        maxBitrateOutBps: this.world.maxBitrateOutBps,
+      },
+      workers,
+      totals: {
+        rooms: this.roomsOfNode[i]!,
+        participants: this.participantsOfNode[i]!,
+        producers,
+        consumers,
+        pipeConsumers,
+        bitrateInBps,
+        bitrateOutBps,
+      },
+      sentAt,
+      sequence,
+    };
+  }
+
+  /** Streams of every worker (a copy). */
+  workerStreams(): Float64Array {
+    const all = new Float64Array(this.producers.length);
+    for (let s = 0; s < all.length; s++) all[s] = this.streamsOfWorker(s);
+    return all;
+  }
+}

@@ -1,0 +1,580 @@
+import { CascadeError, type SfuNodeHeartbeat } from '@cascade/contracts';
+
+import {
+  DEFAULT_PLACEMENT,
+  EMPTY_ROOM,
+  type NodeSnapshot,
+  Placement,
+  type PlacementDecision,
+  type PlacementRequest,
+  type RoomFootprint,
+} from './placement';
+
+// Every node in these tables has 4 workers and room for 1,000 streams (250 per worker), so a
+// load of 0.7 is 700 streams on the node or 175 on one worker.
+const MAX_STREAMS = 1_000;
+const WORKERS = 4;
+const MAX_BITRATE = 1_000_000_000;
+const T0 = 1_000_000;
+
+interface NodeSpec {
+  id: string;
+  region?: string;
+  /** Streams per worker (all counted as consumers). */
+  streams?: number[];
+  /** CPU per worker (fraction of a core); 0 unless given. */
+  cpu?: number[];
+  /** Outgoing bandwidth as a fraction of the node's capacity. */
+  bandwidth?: number;
+  placeable?: boolean;
+  state?: SfuNodeHeartbeat['state'];
+  sentAt?: number;
+}
+
+/** Spread `total` streams evenly over the workers. */
+const even = (total: number): number[] =>
+  Array.from(
+    { length: WORKERS },
+    (_, i) => Math.floor(total / WORKERS) + (i < total % WORKERS ? 1 : 0),
+  );
+
+function heartbeat(spec: NodeSpec): SfuNodeHeartbeat {
+  const streams = spec.streams ?? even(0);
+  const workers = streams.map((s, index) => ({
+    index,
+    pid: 100 + index,
+    cpu: spec.cpu?.[index] ?? 0,
+    routers: 0,
+    transports: 0,
+    producers: 0,
+    consumers: s,
+    pipeConsumers: 0,
+    bitrateInBps: 0,
+    bitrateOutBps: ((spec.bandwidth ?? 0) * MAX_BITRATE) / streams.length,
+  }));
+  const consumers = streams.reduce((a, b) => a + b, 0);
+  return {
+    nodeId: spec.id,
+    region: spec.region ?? 'eu-west',
+    state: spec.state ?? 'serving',
+    version: 'test',
+    addresses: { announcedAddress: `${spec.id}.test`, rtcBasePort: 40_000 },
+    capacity: { maxStreams: MAX_STREAMS, maxBitrateOutBps: MAX_BITRATE },
+    workers,
+    totals: {
+      rooms: 0,
+      participants: 0,
+      producers: 0,
+      consumers,
+      pipeConsumers: 0,
+      bitrateInBps: 0,
+      bitrateOutBps: (spec.bandwidth ?? 0) * MAX_BITRATE,
+    },
+    sentAt: spec.sentAt ?? T0,
+    sequence: 1,
+  };
+}
+
+function node(spec: NodeSpec): NodeSnapshot {
+  return { heartbeat: heartbeat(spec), placeable: spec.placeable ?? spec.state !== 'draining' };
+}
+
+/** A room with `participants[nodeId][worker]` participants. */
+function room(where: Record<string, Record<number, number>>): RoomFootprint {
+  const nodes = new Map<string, Map<number, number>>();
+  let participants = 0;
+  for (const [nodeId, workers] of Object.entries(where)) {
+    const map = new Map<number, number>();
+    for (const [w, n] of Object.entries(workers)) {
+      map.set(Number(w), n);
+      participants += n;
+    }
+    nodes.set(nodeId, map);
+  }
+  return { nodes, participants };
+}
+
+/** The worker cases below are written for a room's worker kept within 0.1 of the least loaded. */
+const SETTINGS = { ...DEFAULT_PLACEMENT, workerStickinessSlack: 0.1 };
+
+function place(request: PlacementRequest, nodes: NodeSnapshot[], settings = SETTINGS) {
+  return new Placement(settings).place(request, nodes, T0);
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('Placement', () => {
+  describe('sticky rooms and spill-over at the sticky threshold (0.7)', () => {
+    // The room has one participant on node `a`, worker 2; `b` is empty.
+    it.each([
+      { what: 'well under', aStreams: 400, expected: { nodeId: 'a', reason: 'sticky' } },
+      { what: 'just under', aStreams: 699, expected: { nodeId: 'a', reason: 'sticky' } },
+      { what: 'exactly at', aStreams: 700, expected: { nodeId: 'b', reason: 'score' } },
+      { what: 'over', aStreams: 750, expected: { nodeId: 'b', reason: 'score' } },
+    ])('room node $what the threshold ($aStreams/1000 streams)', ({ aStreams, expected }) => {
+      const decision = place({ room: room({ a: { 2: 1 } }) }, [
+        node({ id: 'a', streams: [aStreams, 0, 0, 0] }),
+        node({ id: 'b' }),
+      ]);
+      expect(decision).toMatchObject(expected);
+    });
+
+    it('keeps the room on its worker while that worker is under the threshold', () => {
+      // Worker 2 of `a` carries the room (70/250 streams), within the slack of worker 1 (50).
+      const decision = place({ room: room({ a: { 2: 3 } }) }, [
+        node({ id: 'a', streams: [60, 50, 70, 50] }),
+        node({ id: 'b' }),
+      ]);
+      expect(decision).toEqual({ nodeId: 'a', workerIndex: 2, reason: 'sticky' });
+    });
+
+    it.each([
+      { what: 'just under', worker2: 174, expectedWorker: 2 },
+      { what: 'exactly at', worker2: 175, expectedWorker: 0 },
+      { what: 'over', worker2: 240, expectedWorker: 0 },
+    ])(
+      "uses the room's worker $what the threshold ($worker2/250), else the least loaded",
+      ({ worker2, expectedWorker }) => {
+        // The other workers at 160/250 (0.64): the room's worker is within the slack of them.
+        const decision = place({ room: room({ a: { 2: 3 } }) }, [
+          node({ id: 'a', streams: [160, 160, worker2, 160] }),
+        ]);
+        expect(decision).toMatchObject({ nodeId: 'a', workerIndex: expectedWorker });
+      },
+    );
+
+    it("prefers the room's busiest node among those under the threshold", () => {
+      const decision = place({ room: room({ a: { 0: 1 }, c: { 1: 3 } }) }, [
+        node({ id: 'a', streams: even(100) }),
+        node({ id: 'b' }),
+        node({ id: 'c', streams: even(600) }),
+      ]);
+      expect(decision).toMatchObject({ nodeId: 'c', workerIndex: 1, reason: 'sticky' });
+    });
+
+    it("spills from the room's busiest node to its other node before a new one", () => {
+      const decision = place({ room: room({ a: { 0: 1 }, c: { 1: 3 } }) }, [
+        node({ id: 'a', streams: even(500) }),
+        node({ id: 'b' }),
+        node({ id: 'c', streams: even(700) }),
+      ]);
+      expect(decision).toMatchObject({ nodeId: 'a', reason: 'sticky' });
+    });
+
+    it('a new room goes to the lowest score', () => {
+      const decision = place({ room: EMPTY_ROOM }, [
+        node({ id: 'a', streams: even(500) }),
+        node({ id: 'b', streams: even(200) }),
+        node({ id: 'c', streams: even(300) }),
+      ]);
+      expect(decision).toMatchObject({ nodeId: 'b', reason: 'score' });
+    });
+  });
+
+  describe('CPU, streams and bandwidth each count against the thresholds', () => {
+    // The room is on `a`; `b` is idle. `a`'s load is the largest of its three loads.
+    it.each([
+      { what: 'streams', a: { streams: even(720) }, expected: 'b' },
+      { what: 'cpu', a: { cpu: [0.75, 0.75, 0.75, 0.75] }, expected: 'b' },
+      { what: 'cpu on average only', a: { cpu: [0.9, 0.9, 0.3, 0.3] }, expected: 'a' },
+      { what: 'bandwidth', a: { bandwidth: 0.72 }, expected: 'b' },
+      { what: 'nothing', a: { streams: even(300), cpu: [0.3, 0.3, 0.3, 0.3] }, expected: 'a' },
+    ])('$what can push a node over the sticky threshold', ({ a, expected }) => {
+      const decision = place({ room: room({ a: { 0: 1 } }) }, [
+        node({ id: 'a', ...a }),
+        node({ id: 'b' }),
+      ]);
+      expect(decision.nodeId).toBe(expected);
+    });
+
+    it.each([
+      { what: 'streams', a: { streams: even(950) } },
+      { what: 'cpu', a: { cpu: [0.95, 0.95, 0.95, 0.95] } },
+      { what: 'bandwidth', a: { bandwidth: 0.95 } },
+    ])('$what can push a node over the overload threshold', ({ a }) => {
+      const nodes = [node({ id: 'a', ...a })];
+      expect((thrown(() => place({ room: EMPTY_ROOM }, nodes)) as CascadeError).code).toBe(
+        'CAPACITY_EXHAUSTED',
+      );
+    });
+
+    it.each([
+      { streams: 899, placed: true },
+      { streams: 900, placed: false },
+      { streams: 901, placed: false },
+    ])('overload threshold 0.9: a node at $streams/1000 placed=$placed', ({ streams, placed }) => {
+      const nodes = [node({ id: 'a', streams: even(streams) })];
+      if (placed) expect(place({ room: EMPTY_ROOM }, nodes).nodeId).toBe('a');
+      else expect(() => place({ room: EMPTY_ROOM }, nodes)).toThrow(CascadeError);
+    });
+
+    it('ranks by the weighted score: at equal load, the lighter-weighted resource wins', () => {
+      // cpu weighs 0.4 like streams, bandwidth only 0.2: at equal load, bandwidth ranks best.
+      const decision = place({ room: EMPTY_ROOM }, [
+        node({ id: 'cpu', cpu: [0.5, 0.5, 0.5, 0.5] }),
+        node({ id: 'bandwidth', bandwidth: 0.5 }),
+        node({ id: 'streams', streams: even(500) }),
+      ]);
+      expect(decision.nodeId).toBe('bandwidth');
+    });
+  });
+
+  describe('region hint', () => {
+    const eu = (id: string, streams: number) =>
+      node({ id, region: 'eu-west', streams: even(streams) });
+    const us = (id: string, streams: number, extra: Partial<NodeSpec> = {}) =>
+      node({ id, region: 'us-east', streams: even(streams), ...extra });
+
+    it.each<{
+      what: string;
+      nodes: NodeSnapshot[];
+      region?: string;
+      expected: Partial<PlacementDecision>;
+    }>([
+      {
+        what: 'honoured when a node in the region has room, even if busier',
+        nodes: [eu('eu1', 100), us('us1', 600), us('us2', 500)],
+        region: 'us-east',
+        expected: { nodeId: 'us2', reason: 'region' },
+      },
+      {
+        what: 'falls back when the region is overloaded',
+        nodes: [eu('eu1', 100), eu('eu2', 50), us('us1', 900), us('us2', 950)],
+        region: 'us-east',
+        expected: { nodeId: 'eu2', reason: 'score' },
+      },
+      {
+        what: "falls back when the region's nodes are not placeable",
+        nodes: [eu('eu1', 100), us('us1', 0, { placeable: false })],
+        region: 'us-east',
+        expected: { nodeId: 'eu1', reason: 'score' },
+      },
+      {
+        what: 'falls back for a region without nodes',
+        nodes: [eu('eu1', 100), us('us1', 50)],
+        region: 'ap-south',
+        expected: { nodeId: 'us1', reason: 'score' },
+      },
+      {
+        what: 'ignored without a hint',
+        nodes: [eu('eu1', 100), us('us1', 50)],
+        expected: { nodeId: 'us1', reason: 'score' },
+      },
+    ])('$what', ({ nodes, region, expected }) => {
+      expect(place({ room: EMPTY_ROOM, region }, nodes)).toMatchObject(expected);
+    });
+
+    it("a sticky room stays on its node whatever the participant's region", () => {
+      const decision = place({ room: room({ eu1: { 0: 2 } }), region: 'us-east' }, [
+        eu('eu1', 300),
+        us('us1', 0),
+      ]);
+      expect(decision).toMatchObject({ nodeId: 'eu1', reason: 'sticky' });
+    });
+  });
+
+  describe('nodes that may not take anyone', () => {
+    it.each([
+      { what: 'draining', spec: { state: 'draining' as const } },
+      { what: 'stale or dead (not placeable)', spec: { placeable: false } },
+      { what: 'worker-less', spec: { streams: [] } },
+    ])('a $what node is never chosen, not even for its own room', ({ spec }) => {
+      const p = new Placement();
+      const nodes = [node({ id: 'idle', ...spec }), node({ id: 'busy', streams: even(600) })];
+      for (const request of [{ room: EMPTY_ROOM }, { room: room({ idle: { 0: 4 } }) }]) {
+        for (let i = 0; i < 20; i++) expect(p.place(request, nodes, T0 + i).nodeId).toBe('busy');
+      }
+    });
+  });
+
+  describe('capacity exhausted', () => {
+    it.each<{ what: string; nodes: NodeSnapshot[] }>([
+      { what: 'no nodes at all', nodes: [] },
+      {
+        what: 'every node overloaded',
+        nodes: [node({ id: 'a', streams: even(900) }), node({ id: 'b', cpu: [1, 1, 1, 1] })],
+      },
+      {
+        what: 'every node draining, dead or overloaded',
+        nodes: [
+          node({ id: 'a', state: 'draining' }),
+          node({ id: 'b', placeable: false }),
+          node({ id: 'c', bandwidth: 0.9 }),
+        ],
+      },
+    ])('$what: CAPACITY_EXHAUSTED', ({ nodes }) => {
+      const error = thrown(() => place({ room: room({ a: { 0: 5 } }) }, nodes));
+      expect(error).toBeInstanceOf(CascadeError);
+      expect(error).toMatchObject({ code: 'CAPACITY_EXHAUSTED', details: { roomParticipants: 5 } });
+    });
+
+    it('reservations alone can exhaust a node', () => {
+      // 880 streams reported; each new-room placement reserves 2 more: 880 + 2·10 = 900.
+      const p = new Placement();
+      const nodes = [node({ id: 'a', streams: even(880) })];
+      for (let i = 0; i < 10; i++) p.place({ room: EMPTY_ROOM }, nodes, T0 + i);
+      expect(() => p.place({ room: EMPTY_ROOM }, nodes, T0 + 10)).toThrow(CascadeError);
+    });
+  });
+
+  describe('a burst against statistics that do not change', () => {
+    const identical = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        node({ id: `n${String(i).padStart(2, '0')}`, streams: even(300) }),
+      );
+
+    function burst(
+      p: Placement,
+      nodes: NodeSnapshot[],
+      joins: number,
+      request = () => ({ room: EMPTY_ROOM }),
+    ) {
+      const perNode = new Map<string, number>();
+      const perWorker = new Map<string, number>();
+      // 100 joins in 100 ms, long before any heartbeat could settle them.
+      for (let i = 0; i < joins; i++) {
+        const d = p.place(request(), nodes, T0 + i);
+        perNode.set(d.nodeId, (perNode.get(d.nodeId) ?? 0) + 1);
+        const key = `${d.nodeId}/${d.workerIndex}`;
+        perWorker.set(key, (perWorker.get(key) ?? 0) + 1);
+      }
+      return { perNode, perWorker };
+    }
+
+    it('100 joins of new rooms spread over 10 identical nodes and their workers', () => {
+      const { perNode, perWorker } = burst(new Placement(), identical(10), 100);
+      expect(perNode.size).toBe(10);
+      expect(Math.max(...perNode.values())).toBeLessThanOrEqual(Math.ceil(100 / 10) + 1);
+      expect(perWorker.size).toBe(40);
+      expect(Math.max(...perWorker.values())).toBeLessThanOrEqual(Math.ceil(100 / 40) + 1);
+    });
+
+    it('100 joins into rooms of various sizes elsewhere still spread', () => {
+      // Each join belongs to a room whose other participants are on a node not offered here:
+      // reservations are larger for larger rooms, and the spread holds by streams.
+      let i = 0;
+      const request = () => ({ room: room({ elsewhere: { 0: 1 + (i++ % 7) } }) });
+      const { perNode } = burst(new Placement(), identical(10), 100, request);
+      expect(perNode.size).toBe(10);
+      expect(Math.max(...perNode.values())).toBeLessThanOrEqual(Math.ceil(100 / 10) + 2);
+    });
+
+    it('without reservations the same burst piles onto one node', () => {
+      // Reservations that expire at once: every decision sees the same statistics.
+      const p = new Placement({ ...DEFAULT_PLACEMENT, reservationMaxAgeMs: 0 });
+      const { perNode } = burst(p, identical(10), 100);
+      expect([...perNode.values()]).toEqual([100]);
+    });
+
+    it('a burst fills the least loaded nodes first, then spreads', () => {
+      const nodes = [
+        node({ id: 'a', streams: even(100) }),
+        node({ id: 'b', streams: even(300) }),
+        node({ id: 'c', streams: even(300) }),
+      ];
+      const { perNode } = burst(new Placement(), nodes, 150);
+      // Each join reserves 2 streams and their share of CPU on `a` (score +0.0008): `a` takes
+      // the first 50 alone, until its score meets the others', then all three share the rest.
+      expect(perNode.get('a')).toBeGreaterThanOrEqual(80);
+      expect(perNode.get('b')).toBeGreaterThanOrEqual(30);
+      expect(Math.abs((perNode.get('b') ?? 0) - (perNode.get('c') ?? 0))).toBeLessThanOrEqual(1);
+    });
+  });
+
+  describe('reservations', () => {
+    const settle = DEFAULT_PLACEMENT.reservationSettleMs;
+    const maxAge = DEFAULT_PLACEMENT.reservationMaxAgeMs;
+
+    it('count the streams a placement is expected to add', () => {
+      const p = new Placement();
+      const a = node({ id: 'a', streams: even(100) });
+      p.place({ room: room({ a: { 0: 4 } }) }, [a], T0);
+      const load = p.nodeLoad(a.heartbeat, T0);
+      // The newcomer publishes 2 and consumes 2 of each of the 4 there; the 4 consume its 2.
+      expect(load).toMatchObject({ streams: 118, reservations: 1 });
+      expect(load.streamLoad).toBeCloseTo(0.118);
+      expect(load.cpu).toBeCloseTo(0.018);
+    });
+
+    describe('sized with last-N (25 by default)', () => {
+      it.each<{ what: string; where: Record<string, Record<number, number>>; reserved: number }>([
+        { what: 'a new room', where: {}, reserved: 2 },
+        { what: '4 there, all on the node', where: { a: { 0: 4 } }, reserved: 2 * (1 + 4 + 4) },
+        { what: '4 there, all elsewhere', where: { b: { 0: 4 } }, reserved: 2 * (1 + 4) },
+        { what: '10 there, 3 on the node', where: { a: { 1: 3 }, b: { 0: 7 } }, reserved: 28 },
+        { what: '25 there, all on the node', where: { a: { 0: 25 } }, reserved: 2 * 51 },
+        // In a room larger than last-N the newcomer sees 25 and replaces someone in others'.
+        { what: '26 there, all on the node', where: { a: { 0: 26 } }, reserved: 2 * 26 },
+        { what: '200 there', where: { a: { 0: 80 }, b: { 0: 120 } }, reserved: 2 * 26 },
+      ])('$what: $reserved streams', ({ where, reserved }) => {
+        const p = new Placement();
+        const a = node({ id: 'a', streams: even(100) });
+        expect(p.joinStreams(room(where), 'a')).toBe(reserved);
+        p.place({ room: room(where) }, [a], T0);
+        expect(p.nodeLoad(a.heartbeat, T0).streams).toBe(100 + reserved);
+      });
+
+      it.each([
+        { lastN: 10, participants: 30, reserved: 2 * 11 },
+        { lastN: 10, participants: 10, reserved: 2 * 21 },
+        { lastN: 50, participants: 30, reserved: 2 * 61 },
+      ])('lastN $lastN, $participants there: $reserved', ({ lastN, participants, reserved }) => {
+        const p = new Placement({ ...DEFAULT_PLACEMENT, lastN });
+        expect(p.joinStreams(room({ a: { 0: participants } }), 'a')).toBe(reserved);
+      });
+
+      it("put the room's consumers of the newcomer on their workers", () => {
+        // The room's 20 on worker 1 consume the newcomer's 2 streams each: 40 reserved there.
+        const p = new Placement();
+        const a = node({ id: 'a', streams: [0, 0, 0, 0] });
+        const big = room({ a: { 1: 20 } });
+        expect(p.place({ room: big }, [a], T0).workerIndex).toBe(1);
+        // Worker 1 now holds 2 + 40 + 40 = 82 reserved (0.328): a new room takes worker 0.
+        const next = p.place({ room: EMPTY_ROOM }, [a], T0 + 1);
+        expect(next.workerIndex).toBe(0);
+        // With the 40 of the room's consumers on worker 1, worker 1 is over the slack of the
+        // others (0.328 > 0.008 + 0.1): the room's next join goes to the least loaded.
+        expect(p.place({ room: room({ a: { 1: 21 } }) }, [a], T0 + 2).workerIndex).toBe(2);
+      });
+    });
+
+    it.each([
+      { what: 'a heartbeat sent before the placement', sentAt: T0 - 500, now: T0 + 1_500, live: 1 },
+      {
+        what: 'a heartbeat sent just under settleMs after',
+        sentAt: T0 + settle - 1,
+        now: T0 + settle,
+        live: 1,
+      },
+      { what: 'a heartbeat sent settleMs after', sentAt: T0 + settle, now: T0 + settle, live: 0 },
+      { what: 'a later heartbeat', sentAt: T0 + 2 * settle, now: T0 + 2 * settle, live: 0 },
+      {
+        what: 'no new heartbeat, at reservationMaxAgeMs',
+        sentAt: T0 - 500,
+        now: T0 + maxAge,
+        live: 1,
+      },
+      {
+        what: 'no new heartbeat, after reservationMaxAgeMs',
+        sentAt: T0 - 500,
+        now: T0 + maxAge + 1,
+        live: 0,
+      },
+    ])('with $what: $live live', ({ sentAt, now, live }) => {
+      const p = new Placement();
+      p.place({ room: EMPTY_ROOM }, [node({ id: 'a', sentAt: T0 - 500 })], T0);
+      expect(p.reservationsOf(heartbeat({ id: 'a', sentAt }), now)).toBe(live);
+    });
+
+    it('settle one by one as heartbeats catch up', () => {
+      const p = new Placement();
+      const stale = node({ id: 'a', sentAt: T0 - 500 });
+      for (let i = 0; i < 5; i++) p.place({ room: EMPTY_ROOM }, [stale], T0 + i * 400);
+      // Placed at T0, +400, +800, +1200, +1600; a heartbeat sent at T0+2000 covers the first three.
+      expect(p.reservationsOf(heartbeat({ id: 'a', sentAt: T0 + 2_000 }), T0 + 2_000)).toBe(2);
+      expect(p.reservationsOf(heartbeat({ id: 'a', sentAt: T0 + 2_600 }), T0 + 2_600)).toBe(0);
+    });
+
+    it('spread over workers and steer the worker choice', () => {
+      const p = new Placement();
+      const a = node({ id: 'a', streams: [10, 10, 10, 10] });
+      const workers = Array.from(
+        { length: 8 },
+        (_, i) => p.place({ room: EMPTY_ROOM }, [a], T0 + i).workerIndex,
+      );
+      expect(workers.sort()).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
+    });
+
+    it('are per node and forgotten with the node', () => {
+      const p = new Placement();
+      const a = node({ id: 'a' });
+      const b = node({ id: 'b' });
+      p.place({ room: EMPTY_ROOM }, [a], T0);
+      expect(p.reservationsOf(a.heartbeat, T0)).toBe(1);
+      expect(p.reservationsOf(b.heartbeat, T0)).toBe(0);
+      p.forget('a');
+      expect(p.reservationsOf(a.heartbeat, T0)).toBe(0);
+    });
+  });
+
+  describe('worker choice', () => {
+    it.each([
+      { what: 'fewest streams', streams: [50, 20, 30, 40], cpu: [0, 0, 0, 0], expected: 1 },
+      { what: 'CPU counts too', streams: [50, 20, 30, 40], cpu: [0, 0.5, 0, 0], expected: 2 },
+      { what: 'first of equals', streams: [5, 5, 5, 5], cpu: [0, 0, 0, 0], expected: 0 },
+    ])('a new room takes the least loaded worker: $what', ({ streams, cpu, expected }) => {
+      expect(place({ room: EMPTY_ROOM }, [node({ id: 'a', streams, cpu })]).workerIndex).toBe(
+        expected,
+      );
+    });
+
+    it("among the room's workers under the threshold, the least loaded", () => {
+      const decision = place({ room: room({ a: { 1: 2, 3: 1 } }) }, [
+        node({ id: 'a', streams: [80, 120, 200, 90] }),
+      ]);
+      expect(decision.workerIndex).toBe(3);
+    });
+
+    describe('worker stickiness slack (0.1)', () => {
+      // The room is on worker 2; worker 0 is the node's least loaded, at 50/250 (0.2).
+      it.each([
+        { what: 'level with the least loaded', worker2: 50, expected: 2 },
+        { what: 'well within the slack', worker2: 60, expected: 2 },
+        { what: 'exactly the slack above', worker2: 75, expected: 2 },
+        { what: 'just over the slack', worker2: 76, expected: 0 },
+        { what: 'far over the slack', worker2: 170, expected: 0 },
+      ])("the room's worker $what ($worker2/250): worker $expected", ({ worker2, expected }) => {
+        const decision = place({ room: room({ a: { 2: 5 } }) }, [
+          node({ id: 'a', streams: [50, 100, worker2, 100] }),
+        ]);
+        expect(decision).toMatchObject({ nodeId: 'a', workerIndex: expected, reason: 'sticky' });
+      });
+
+      it.each([
+        { slack: 0, worker2: 51, expected: 0 },
+        { slack: 0, worker2: 50, expected: 2 },
+        { slack: 0.5, worker2: 170, expected: 2 },
+        { slack: 0.5, worker2: 175, expected: 0 },
+      ])(
+        'slack $slack, room worker at $worker2/250: worker $expected',
+        ({ slack, worker2, expected }) => {
+          // With a large slack the sticky threshold (175/250) still bounds the room's worker.
+          const decision = place(
+            { room: room({ a: { 2: 5 } }) },
+            [node({ id: 'a', streams: [50, 100, worker2, 100] })],
+            { ...DEFAULT_PLACEMENT, workerStickinessSlack: slack },
+          );
+          expect(decision.workerIndex).toBe(expected);
+        },
+      );
+
+      it('a room growing on one node spreads over its workers', () => {
+        // Statistics that do not move: reservations alone steer 16 joins of one room (512 streams).
+        const p = new Placement();
+        const a = node({ id: 'a' });
+        const where = new Map<number, number>();
+        for (let i = 0; i < 16; i++) {
+          const footprint = { nodes: new Map([['a', where]]), participants: i };
+          const { workerIndex } = p.place({ room: footprint }, [a], T0 + i);
+          where.set(workerIndex, (where.get(workerIndex) ?? 0) + 1);
+        }
+        expect(where.size).toBe(4);
+        expect(Math.max(...where.values()) - Math.min(...where.values())).toBeLessThanOrEqual(6);
+      });
+    });
+
+    it("when every room worker is over the threshold, the node's least loaded worker", () => {
+      const decision = place({ room: room({ a: { 1: 2, 3: 1 } }) }, [
+        node({ id: 'a', streams: [60, 200, 20, 190] }),
+      ]);
+      expect(decision).toMatchObject({ nodeId: 'a', workerIndex: 2, reason: 'sticky' });
+    });
+  });
+});

@@ -1,0 +1,131 @@
+import { EventEmitter } from 'node:events';
+
+import type { NodeView, SfuNodeHeartbeat } from '@cascade/contracts';
+
+import type { NodeSnapshot, Placement } from '../placement/placement';
+
+export interface RegistrySettings {
+  /** A node not heard from for this long takes no new participants. */
+  staleAfterMs: number;
+  /** A node not heard from for this long is dead: its participants are placed again. */
+  deadAfterMs: number;
+}
+
+interface Entry {
+  heartbeat: SfuNodeHeartbeat;
+  receivedAt: number;
+  /** An operator's drain or undrain, until the node's own heartbeat reports it. */
+  requested?: 'draining' | 'serving';
+}
+
+interface RegistryEvents {
+  /** A node stopped sending heartbeats, or restarted (it lost every room it had). */
+  lost: [nodeId: string, why: 'silent' | 'restarted'];
+}
+
+/**
+ * The live SFU nodes, from their heartbeats. Every orchestrator replica keeps its own (heartbeats
+ * reach all of them), so a replica that starts knows the cluster within one heartbeat interval.
+ */
+export class NodeRegistry extends EventEmitter<RegistryEvents> {
+  readonly #nodes = new Map<string, Entry>();
+
+  constructor(
+    readonly settings: RegistrySettings,
+    private readonly clock: () => number = Date.now,
+  ) {
+    super();
+  }
+
+  observe(heartbeat: SfuNodeHeartbeat): void {
+    let previous = this.#nodes.get(heartbeat.nodeId);
+    if (previous && heartbeat.sequence < previous.heartbeat.sequence) {
+      // The sequence starts again: a new process under the same id, with none of the old rooms
+      // and none of the old process's drain.
+      this.#nodes.delete(heartbeat.nodeId);
+      previous = undefined;
+      this.emit('lost', heartbeat.nodeId, 'restarted');
+    }
+    const requested =
+      previous?.requested !== undefined && previous.requested !== heartbeat.state
+        ? previous.requested
+        : undefined;
+    this.#nodes.set(heartbeat.nodeId, {
+      heartbeat,
+      receivedAt: this.clock(),
+      ...(requested ? { requested } : {}),
+    });
+  }
+
+  /** Drops nodes silent for longer than `deadAfterMs`, announcing each. */
+  sweep(): string[] {
+    const now = this.clock();
+    const dead: string[] = [];
+    for (const [id, entry] of this.#nodes) {
+      if (now - entry.receivedAt > this.settings.deadAfterMs) {
+        this.#nodes.delete(id);
+        dead.push(id);
+      }
+    }
+    for (const id of dead) this.emit('lost', id, 'silent');
+    return dead;
+  }
+
+  requestState(nodeId: string, state: 'draining' | 'serving'): void {
+    const entry = this.#nodes.get(nodeId);
+    if (entry) entry.requested = state;
+  }
+
+  has(nodeId: string): boolean {
+    return this.#nodes.has(nodeId);
+  }
+
+  heartbeat(nodeId: string): SfuNodeHeartbeat | undefined {
+    return this.#nodes.get(nodeId)?.heartbeat;
+  }
+
+  state(nodeId: string): NodeView['state'] | undefined {
+    const entry = this.#nodes.get(nodeId);
+    if (!entry) return undefined;
+    if (this.clock() - entry.receivedAt > this.settings.staleAfterMs) return 'stale';
+    return entry.requested ?? entry.heartbeat.state;
+  }
+
+  *snapshots(): Iterable<NodeSnapshot> {
+    for (const [id, entry] of this.#nodes)
+      yield { heartbeat: entry.heartbeat, placeable: this.state(id) === 'serving' };
+  }
+
+  get size(): number {
+    return this.#nodes.size;
+  }
+
+  views(placement: Placement): NodeView[] {
+    const now = this.clock();
+    return [...this.#nodes.entries()]
+      .map(([nodeId, entry]) => {
+        const hb = entry.heartbeat;
+        const load = placement.nodeLoad(hb, now);
+        return {
+          nodeId,
+          region: hb.region,
+          state: this.state(nodeId)!,
+          ageMs: Math.max(0, now - entry.receivedAt),
+          load: round(load.load),
+          cpu: round(load.cpu),
+          streams: load.streams,
+          maxStreams: hb.capacity.maxStreams,
+          bitrateOutBps: hb.totals.bitrateOutBps,
+          workers: hb.workers.length,
+          reservations: load.reservations,
+          rooms: hb.totals.rooms,
+          participants: hb.totals.participants,
+        };
+      })
+      .sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
