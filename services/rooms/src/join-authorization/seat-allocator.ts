@@ -4,6 +4,7 @@ import {
   CascadeError,
   type RoomRole,
 } from '@cascade/contracts';
+import { KeyedQueue } from '@cascade/server-kit';
 
 import type { PrismaClient, Room } from '../generated/prisma/client';
 import { userFacts } from '../rooms/room-access';
@@ -15,14 +16,26 @@ import { assertMayJoin, roomNotFound } from '../rooms/room-policy';
  * seats held and not expired) that a grant sees includes every grant before it, and two joins for
  * the last place cannot both win. A granted seat is held for `holdSeconds`; the participant's
  * `participant.joined` event turns it into presence, otherwise it stops counting when it expires.
+ *
+ * Within one process, the grants of one room also queue in memory before they open their
+ * transaction: a burst of joins to one room would otherwise hold every pooled connection while
+ * waiting for the row lock, and starve everything else (each transaction waits at most
+ * `TRANSACTION_MAX_WAIT_MS` for a connection). The row lock still orders grants across replicas.
  */
 export class SeatAllocator {
+  readonly #rooms = new KeyedQueue();
+
   constructor(
     private readonly db: PrismaClient,
     private readonly holdSeconds: number,
   ) {}
 
-  async authorize(request: AuthorizeJoinRequest): Promise<AuthorizeJoinResult> {
+  authorize(request: AuthorizeJoinRequest): Promise<AuthorizeJoinResult> {
+    const { tenantId, roomId } = request;
+    return this.#rooms.run(`${tenantId}/${roomId}`, () => this.#grant(request));
+  }
+
+  async #grant(request: AuthorizeJoinRequest): Promise<AuthorizeJoinResult> {
     const { tenantId, roomId, userId, participantId } = request;
     return this.db.$transaction(async (tx) => {
       const locked = await tx.$queryRaw<Array<{ id: string }>>`
@@ -84,6 +97,11 @@ export class SeatAllocator {
         role: user.role as RoomRole | null,
         seatHeldUntil: (existing?.state === 'present' ? now : heldUntil).toISOString(),
       };
-    });
+    }, TRANSACTION_OPTIONS);
   }
 }
+
+/** Prisma's default wait for a connection is 2 s; under a burst of joins to many rooms it is the
+ * pool, not the work, that makes a grant wait. The gateway gives up on a join after 5 s. */
+const TRANSACTION_MAX_WAIT_MS = 4_000;
+const TRANSACTION_OPTIONS = { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: 4_000 };
