@@ -9,3 +9,4 @@ export * from './browser/sfu-participant';
 export * from './eventually';
 export * from './bench';
 export * from './sdk/sdk-bot';
+export * from './test-params';

@@ -1,6 +1,6 @@
 import { CascadeError, type RtpCapabilities } from '@cascade/contracts';
 
-import { opusRtpParameters, vp8RtpParameters } from './support/media-params';
+import { opusRtpParameters, vp8RtpParameters } from '@cascade/testing';
 import { type RunningSfuNode, useSfuCluster } from './support/sfu-nodes';
 
 const room = { tenantId: 'acme', roomId: 'spanning' };

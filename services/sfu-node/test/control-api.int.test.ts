@@ -6,7 +6,7 @@ import {
   opusRtpParameters,
   unknownId,
   vp8RtpParameters,
-} from './support/media-params';
+} from '@cascade/testing';
 import { failure } from './support/outcomes';
 import { type RunningSfuNode, useSfuCluster } from './support/sfu-nodes';
 

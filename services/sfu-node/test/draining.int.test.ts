@@ -1,4 +1,4 @@
-import { fakeDtlsParameters, vp8RtpParameters } from './support/media-params';
+import { fakeDtlsParameters, vp8RtpParameters } from '@cascade/testing';
 import { codeOf } from './support/outcomes';
 import { useSfuCluster } from './support/sfu-nodes';
 

@@ -1,4 +1,4 @@
-import { vp8RtpParameters } from './support/media-params';
+import { vp8RtpParameters } from '@cascade/testing';
 import { useSfuCluster } from './support/sfu-nodes';
 
 const room = { tenantId: 'acme', roomId: 'standup' };

@@ -1,6 +1,6 @@
 import type { RtpCapabilities } from '@cascade/contracts';
 
-import { opusRtpParameters, vp8RtpParameters } from './support/media-params';
+import { opusRtpParameters, vp8RtpParameters } from '@cascade/testing';
 import { useSfuCluster } from './support/sfu-nodes';
 
 const room = { tenantId: 'acme', roomId: 'wide' };

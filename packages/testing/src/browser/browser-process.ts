@@ -10,6 +10,7 @@ import * as wrtc from '@roamhq/wrtc';
 import { Device, type types as client } from 'mediasoup-client';
 
 import { type Channel, type Handlers, IpcRpc } from './rpc';
+import { syntheticCamera, syntheticMicrophone } from '../sdk/synthetic-media';
 
 export interface SyntheticMedia {
   video: { width: number; height: number; fps: number };
@@ -69,58 +70,7 @@ Object.assign(globalThis, {
   MediaStreamTrack: wrtc.MediaStreamTrack,
 });
 
-const { RTCVideoSource, RTCAudioSource, RTCVideoSink, RTCAudioSink } = wrtc.nonstandard;
-
-/**
- * A camera showing a bright bar that sweeps across a dark frame, with a patch of fresh noise in
- * every frame so that frames do not compress to nothing (each spans several RTP packets).
- */
-function syntheticCamera({ width, height, fps }: SyntheticMedia['video']) {
-  const source = new RTCVideoSource();
-  const track = source.createTrack();
-  const data = new Uint8Array((width * height * 3) / 2).fill(128);
-  const patch = Math.min(64, width, height);
-  let frame = 0;
-  const timer = setInterval(() => {
-    const bar = (frame++ * 8) % width;
-    for (let y = 0; y < height; y++) {
-      data.fill(16, y * width, (y + 1) * width);
-      data.fill(235, y * width + bar, y * width + Math.min(width, bar + 32));
-    }
-    for (let y = 0; y < patch; y++) {
-      for (let x = 0; x < patch; x++) data[y * width + x] = Math.random() * 256;
-    }
-    source.onFrame({ width, height, data });
-  }, 1000 / fps);
-  return { track, stop: () => (clearInterval(timer), track.stop()) };
-}
-
-/** A microphone playing a sine tone, in the 10 ms mono frames libwebrtc takes, kept in real time. */
-function syntheticMicrophone({ frequencyHz, sampleRate }: SyntheticMedia['audio']) {
-  const source = new RTCAudioSource();
-  const track = source.createTrack();
-  const frameSamples = sampleRate / 100;
-  const started = Date.now();
-  let sent = 0;
-  const timer = setInterval(() => {
-    const due = Math.min(Math.floor((Date.now() - started) / 10) - sent, 20);
-    for (let f = 0; f < due; f++, sent++) {
-      const samples = new Int16Array(frameSamples);
-      for (let i = 0; i < frameSamples; i++) {
-        const t = (sent * frameSamples + i) / sampleRate;
-        samples[i] = Math.round(12_000 * Math.sin(2 * Math.PI * frequencyHz * t));
-      }
-      source.onData({
-        samples,
-        sampleRate,
-        bitsPerSample: 16,
-        channelCount: 1,
-        numberOfFrames: frameSamples,
-      });
-    }
-  }, 10);
-  return { track, stop: () => (clearInterval(timer), track.stop()) };
-}
+const { RTCVideoSink, RTCAudioSink } = wrtc.nonstandard;
 
 const received: ReceivedMedia = {
   video: { frames: 0, width: 0, height: 0 },

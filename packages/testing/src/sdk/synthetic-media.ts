@@ -1,5 +1,5 @@
 /**
- * Synthetic media for bots on @roamhq/wrtc: a camera (a moving I420 pattern with a patch of
+ * Synthetic media on @roamhq/wrtc, for SdkBot and BrowserClient processes alike: a camera (a moving I420 pattern with a patch of
  * fresh noise, so frames never compress to nothing), a microphone (a sine tone in 10 ms frames,
  * kept in real time), and sinks that decode what is received and count it per producer.
  * Loaded in bot processes only (it needs the native WebRTC module).

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type Room, type Subjects, createSubjects } from '@cascade/contracts';
 import { OrchestratorClient } from '@cascade/sfu-client';
 import {
+  FAST_ORCHESTRATOR,
   type Infrastructure,
   type ServiceName,
   ServiceProcess,
@@ -17,17 +18,12 @@ import { API_AUDIENCE, ISSUER, type JoinTokenOptions, TokenAuthority } from './t
 
 export * from './signaling-client';
 export * from './tokens';
-export * from './media-params';
-
-/** Settings that make the orchestrator react in seconds (as its own suites use). */
-export const FAST_ORCHESTRATOR = {
-  ORCH_NODE_STALE_MS: '1500',
-  ORCH_NODE_DEAD_MS: '3000',
-  ORCH_WARMUP_MS: '1000',
-  ORCH_PIPE_LINGER_MS: '800',
-  ORCH_ROOM_LEASE_MS: '3000',
-  ORCH_REQUEST_TIMEOUT_MS: '4000',
-};
+export {
+  FAST_ORCHESTRATOR,
+  fakeDtlsParameters,
+  opusRtpParameters,
+  vp8RtpParameters,
+} from '@cascade/testing';
 
 type PerInstance = Record<string, string> | ((index: number) => Record<string, string>);
 

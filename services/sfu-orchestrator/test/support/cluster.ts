@@ -10,20 +10,10 @@ import {
   createSubjects,
 } from '@cascade/contracts';
 import { OrchestratorClient, SfuNodeClient } from '@cascade/sfu-client';
-import { ServiceProcess, useInfrastructure, waitFor } from '@cascade/testing';
+import { FAST_ORCHESTRATOR, ServiceProcess, useInfrastructure, waitFor } from '@cascade/testing';
 import { JSONCodec, type NatsConnection, connect } from 'nats';
 
 const json = JSONCodec<unknown>();
-
-/** Settings that make a test cluster react in seconds instead of tens of seconds. */
-export const FAST_ORCHESTRATOR = {
-  ORCH_NODE_STALE_MS: '1500',
-  ORCH_NODE_DEAD_MS: '3000',
-  ORCH_WARMUP_MS: '1000',
-  ORCH_PIPE_LINGER_MS: '800',
-  ORCH_ROOM_LEASE_MS: '3000',
-  ORCH_REQUEST_TIMEOUT_MS: '4000',
-};
 
 export interface RunningNode {
   id: string;

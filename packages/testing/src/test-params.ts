@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 /**
- * Parameters a real client would send, for driving signaling without a WebRTC stack: mediasoup
- * creates producers on a transport that never connected. (As in the sfu-node's own tests.)
+ * Parameters a real client would send, for driving the sfu-node control API or the gateway's
+ * signaling without a WebRTC stack: mediasoup creates producers on a transport that never
+ * connected.
  */
 export const fakeDtlsParameters = () => ({
   role: 'client' as const,
@@ -42,3 +43,15 @@ export const opusRtpParameters = (ssrc = 2222) => ({
   encodings: [{ ssrc }],
   rtcp: { cname: 'fake', reducedSize: true },
 });
+
+export const unknownId = () => randomUUID();
+
+/** Orchestrator settings that make it react in seconds (test suites and benchmarks). */
+export const FAST_ORCHESTRATOR = {
+  ORCH_NODE_STALE_MS: '1500',
+  ORCH_NODE_DEAD_MS: '3000',
+  ORCH_WARMUP_MS: '1000',
+  ORCH_PIPE_LINGER_MS: '800',
+  ORCH_ROOM_LEASE_MS: '3000',
+  ORCH_REQUEST_TIMEOUT_MS: '4000',
+};
