@@ -58,6 +58,19 @@ export const envBoolean = () =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/**
+ * PEM public keys, several concatenated in one variable; `\n` escapes (as in one-line env files)
+ * are allowed. For services that verify tokens with keys from configuration.
+ */
+export const pemListEnv = () =>
+  z
+    .string()
+    .transform((v) => v.replace(/\\n/g, '\n'))
+    .transform((v): string[] => [
+      ...(v.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? []),
+    ])
+    .pipe(z.array(z.string()).min(1, 'must hold at least one PEM public key'));
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Every service: environment, logging, HTTP listener, shutdown budget. */

@@ -1,17 +1,8 @@
 import { IceServer, Region } from '@cascade/contracts';
-import { baseEnv, envBoolean, natsEnv, redisEnv } from '@cascade/server-kit';
+import { baseEnv, envBoolean, natsEnv, redisEnv, pemListEnv } from '@cascade/server-kit';
 import { z } from 'zod';
 
 const ms = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-
-/** PEM public keys, several concatenated; `\n` escapes (as in one-line env files) are allowed. */
-const pemList = z
-  .string()
-  .transform((v) => v.replace(/\\n/g, '\n'))
-  .transform((v): string[] => [
-    ...(v.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? []),
-  ])
-  .pipe(z.array(z.string()).min(1, 'must hold at least one PEM public key'));
 
 /** A JSON array of ICE servers (STUN/TURN) handed to clients as they join. */
 const iceServers = z
@@ -49,7 +40,7 @@ export const GatewayConfigSchema = z
     /** Identity's JWKS, to verify join tokens (`http://identity:3001/.well-known/jwks.json`). */
     GATEWAY_AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** Or PEM public keys that verify join tokens, for deployments without identity. */
-    GATEWAY_AUTH_PUBLIC_KEYS: pemList.optional(),
+    GATEWAY_AUTH_PUBLIC_KEYS: pemListEnv().optional(),
     /** `iss` that join tokens must carry. */
     GATEWAY_AUTH_ISSUER: z.string().min(1).max(200).default('cascade-identity'),
     /** `aud` that join tokens must carry. */

@@ -1,16 +1,7 @@
-import { baseEnv, envBoolean, natsEnv, postgresEnv } from '@cascade/server-kit';
+import { baseEnv, envBoolean, natsEnv, postgresEnv, pemListEnv } from '@cascade/server-kit';
 import { z } from 'zod';
 
 const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-
-/** PEM public keys, several concatenated; `\n` escapes (as in one-line env files) are allowed. */
-const pemList = z
-  .string()
-  .transform((v) => v.replace(/\\n/g, '\n'))
-  .transform((v): string[] => [
-    ...(v.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? []),
-  ])
-  .pipe(z.array(z.string()).min(1, 'must hold at least one PEM public key'));
 
 export const RoomsConfigSchema = z
   .object({
@@ -20,7 +11,7 @@ export const RoomsConfigSchema = z
     /** Identity's JWKS, to verify access tokens (`http://identity:3001/.well-known/jwks.json`). */
     ROOMS_AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** Public keys (PEM) accepted for access tokens, besides or instead of the JWKS. */
-    ROOMS_AUTH_PUBLIC_KEYS: pemList.optional(),
+    ROOMS_AUTH_PUBLIC_KEYS: pemListEnv().optional(),
     /** `iss` and `aud` that access tokens must carry. */
     ROOMS_AUTH_ISSUER: z.string().min(1),
     ROOMS_AUTH_AUDIENCE: z.string().min(1),
