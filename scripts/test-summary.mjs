@@ -1,11 +1,13 @@
-// Prints the totals that scripts/jest-results-reporter.js recorded in every workspace, then
+// Prints the totals that scripts/jest-results-reporter.js (and the web app's Vitest and
+// Playwright reporters) recorded in every workspace, then
 // "N passed, N failed, N skipped". Exits 1 when a test failed or none ran at all.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = process.argv[2] ?? process.cwd();
 const runs = [];
-for (const group of ['packages', 'services']) {
+for (const group of ['packages', 'services', 'apps']) {
+  if (!existsSync(join(root, group))) continue;
   for (const workspace of readdirSync(join(root, group))) {
     const dir = join(root, group, workspace, '.test-results');
     if (!existsSync(dir)) continue;

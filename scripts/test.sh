@@ -6,7 +6,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
-rm -rf packages/*/.test-results services/*/.test-results
+rm -rf packages/*/.test-results services/*/.test-results apps/*/.test-results
 
 status=0
 log "lint, typecheck and unit tests"

@@ -11,3 +11,4 @@ export * from './orchestrator';
 export * from './rooms';
 export * from './identity';
 export * from './signaling';
+export * from './user-events';

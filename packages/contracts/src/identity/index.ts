@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { Identifier, RoomId, TenantId, UserId } from '../ids';
+import { LanguageTag } from '../rooms/common';
 import { replySchema } from '../reply';
 import { JOIN_TOKEN_MAX_TTL_SECONDS, RoomGrants, UserRole } from '../tokens';
 
@@ -132,6 +133,8 @@ export const Profile = z.object({
   avatarSource: AvatarSource,
   hasGooglePicture: z.boolean(),
   role: UserRole,
+  /** Preferred language (BCP 47): preselects the lobby filter and a new room's language. */
+  language: z.string().nullable(),
   createdAt: Timestamp,
 });
 export type Profile = z.infer<typeof Profile>;
@@ -140,41 +143,104 @@ export type Profile = z.infer<typeof Profile>;
 export const PublicProfile = Profile.pick({ id: true, displayName: true, avatarUrl: true });
 export type PublicProfile = z.infer<typeof PublicProfile>;
 
+export const PUBLIC_PROFILES_MAX = 100;
+
+/**
+ * `GET /users?ids=u1,u2,…`: the public profiles of up to {@link PUBLIC_PROFILES_MAX} users of
+ * the caller's tenant (unknown ids, and users of other tenants, are left out).
+ */
+export const PublicProfilesQuery = z
+  .object({
+    ids: z
+      .string()
+      .max(PUBLIC_PROFILES_MAX * 40)
+      .transform((v) => [...new Set(v.split(',').filter((id) => id.length > 0))])
+      .pipe(z.array(UserId).min(1).max(PUBLIC_PROFILES_MAX)),
+  })
+  .strict();
+export type PublicProfilesQuery = z.output<typeof PublicProfilesQuery>;
+
+export const PublicProfileList = z.object({ users: z.array(PublicProfile) });
+export type PublicProfileList = z.infer<typeof PublicProfileList>;
+
 export const UpdateProfileRequest = z
   .object({
     displayName: DisplayName.optional(),
     avatarSource: AvatarSource.optional(),
+    /** A BCP 47 tag (`en`, `pt-BR`), or null to clear it. */
+    language: LanguageTag.nullable().optional(),
   })
   .strict()
-  .refine((r) => r.displayName !== undefined || r.avatarSource !== undefined, {
-    message: 'nothing to update: give displayName or avatarSource',
-  });
+  .refine(
+    (r) => r.displayName !== undefined || r.avatarSource !== undefined || r.language !== undefined,
+    { message: 'nothing to update: give displayName, avatarSource or language' },
+  );
 export type UpdateProfileRequest = z.infer<typeof UpdateProfileRequest>;
 
 // ── Sign-in and sessions ───────────────────────────────────────────────────────────────────
+
+/**
+ * How a new or refreshed session's refresh token reaches the client: in the JSON `body` (an
+ * app that stores it itself, the SDK in Node), or in an HttpOnly `cookie` (the web app: the
+ * cookie is {@link REFRESH_COOKIE_NAME}, SameSite=Lax, Secure outside localhost, scoped to
+ * identity's `/auth` path, and the answer is a {@link WebSession} without the token).
+ */
+export const SessionDelivery = z.enum(['body', 'cookie']);
+export type SessionDelivery = z.infer<typeof SessionDelivery>;
+
+/** The HttpOnly cookie that carries a browser session's refresh token. */
+export const REFRESH_COOKIE_NAME = 'cascade_refresh';
 
 export const DevSignInRequest = z
   .object({
     tenant: TenantSlug,
     displayName: DisplayName,
     email: Email.optional(),
+    delivery: SessionDelivery.default('body'),
   })
   .strict();
 export type DevSignInRequest = z.infer<typeof DevSignInRequest>;
 
-/** `GET /auth/google` query: which tenant to sign in to, and where to send the browser back. */
+/**
+ * A same-origin path to send the browser back to after sign-in (`/rooms/abc?x=1`): starts with
+ * one `/`, never `//` or `/\` (which a browser would read as another host).
+ */
+export const ReturnPath = z
+  .string()
+  .max(2_000)
+  .regex(/^\/(?![/\\])[^\s]*$/, 'must be a path on this site, such as /rooms/abc');
+
+/**
+ * `GET /auth/google` query: which tenant to sign in to, and where to send the browser back:
+ * `returnTo`, an address on one of the tenant's allowed origins, receives the tokens in its
+ * fragment (`delivery` `body`); with `delivery` `cookie` the refresh token is set as the cookie
+ * and the browser is sent to `returnTo` (an allowed address, or a same-origin path) with no
+ * token in the address.
+ */
 export const GoogleSignInQuery = z
   .object({
     tenant: TenantSlug,
-    returnTo: z.string().url().max(2_000).optional(),
+    returnTo: z.union([ReturnPath, z.string().url().max(2_000)]).optional(),
+    delivery: SessionDelivery.default('body'),
   })
   .strict();
 export type GoogleSignInQuery = z.infer<typeof GoogleSignInQuery>;
 
 export const RefreshToken = z.string().min(1).max(256);
 
-export const RefreshRequest = z.object({ refreshToken: RefreshToken }).strict();
-export type RefreshRequest = z.infer<typeof RefreshRequest>;
+/**
+ * `POST /auth/refresh` and `POST /auth/logout`: the refresh token in the body, or, with
+ * `delivery` `cookie`, from the {@link REFRESH_COOKIE_NAME} cookie (and a refreshed token goes
+ * back into it).
+ */
+export const RefreshRequest = z
+  .object({ refreshToken: RefreshToken.optional(), delivery: SessionDelivery.default('body') })
+  .strict()
+  .refine((r) => r.delivery === 'cookie' || r.refreshToken !== undefined, {
+    message: 'refreshToken is required unless delivery is "cookie"',
+    path: ['refreshToken'],
+  });
+export type RefreshRequest = z.output<typeof RefreshRequest>;
 
 export const LogoutRequest = RefreshRequest;
 export type LogoutRequest = RefreshRequest;
@@ -190,6 +256,26 @@ export const SessionTokens = z.object({
   user: Profile,
 });
 export type SessionTokens = z.infer<typeof SessionTokens>;
+
+/** A session delivered to a browser: the refresh token went into the HttpOnly cookie. */
+export const WebSession = SessionTokens.omit({ refreshToken: true });
+export type WebSession = z.infer<typeof WebSession>;
+
+/**
+ * `GET /auth/methods?tenant=slug` (no authentication): how one can sign in to a tenant. Without
+ * `tenant`, the deployment's default tenant (`IDENTITY_DEFAULT_TENANT`), or `tenant: null` when
+ * there is none.
+ */
+export const AuthMethodsQuery = z.object({ tenant: TenantSlug.optional() }).strict();
+export type AuthMethodsQuery = z.infer<typeof AuthMethodsQuery>;
+
+export const AuthMethods = z.object({
+  tenant: PublicTenant.nullable(),
+  /** Development sign-in (name and email, no password) is on: never in production. */
+  devLogin: z.boolean(),
+  google: z.boolean(),
+});
+export type AuthMethods = z.infer<typeof AuthMethods>;
 
 // ── Friends ────────────────────────────────────────────────────────────────────────────────
 
@@ -231,6 +317,25 @@ export const Friend = z.object({
   room: FriendRoom.nullable(),
 });
 export type Friend = z.infer<typeof Friend>;
+
+const friendEvent = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), tenantId: TenantId, userId: UserId, ...shape });
+
+/**
+ * Notifications identity publishes on `subjects.userEvents(tenant, user)` for the gateways to
+ * deliver to that user (`userId`) when online: a friend request received, one of mine accepted,
+ * declined or cancelled, a friendship ended, and a friend's presence changed (the friend
+ * entered or left a room: ask `GET /friends` again for where).
+ */
+export const FriendUserEvent = z.discriminatedUnion('type', [
+  friendEvent('friend.requestReceived', { request: FriendRequest }),
+  friendEvent('friend.requestAccepted', { friend: PublicProfile }),
+  friendEvent('friend.requestDeclined', { requestId: Identifier }),
+  friendEvent('friend.requestCancelled', { requestId: Identifier }),
+  friendEvent('friend.removed', { friendId: UserId }),
+  friendEvent('friend.presenceChanged', { friendId: UserId }),
+]);
+export type FriendUserEvent = z.infer<typeof FriendUserEvent>;
 
 /** NATS request on `subjects.identityFriendship()`: which of `otherUserIds` are friends of `userId`. */
 export const FriendshipQuery = z

@@ -6,6 +6,7 @@ import { LanguageTag, PageCursor, PageLimit, Timestamp } from './common';
 export const ROOM_TITLE_MAX = 120;
 export const ROOM_TOPIC_MAX = 60;
 export const DEFAULT_ROOM_CAPACITY = 50;
+export const ROOM_PREVIEW_USERS = 5;
 
 export const RoomVisibility = z.enum(['public', 'private']);
 export type RoomVisibility = z.infer<typeof RoomVisibility>;
@@ -33,6 +34,11 @@ export const Room = z.object({
   status: RoomStatus,
   /** Participants in the room now. */
   participantCount: z.number().int().nonnegative(),
+  /**
+   * A few of the users in the room now (at most {@link ROOM_PREVIEW_USERS}, the earliest
+   * joined first), for the lobby's avatars; their profiles come from identity's `GET /users`.
+   */
+  previewUserIds: z.array(UserId).max(ROOM_PREVIEW_USERS),
   /** The caller's role in the room, or null when not a member. */
   myRole: RoomRole.nullable(),
   createdAt: Timestamp,

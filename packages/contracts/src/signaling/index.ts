@@ -5,9 +5,9 @@ import { DisplayName } from '../identity';
 import { Identifier, ParticipantId, Region, RoomId, TenantId, UserId } from '../ids';
 import { PROTOCOL_VERSION } from '../protocol';
 import { type Reply } from '../reply';
-import { InvitationUserEvent } from '../rooms/invitations';
 import { CHAT_MESSAGE_MAX_LENGTH, ParticipantLeftReason } from '../rooms/activity';
 import { RoomGrants } from '../tokens';
+import { UserEvent } from '../user-events';
 import { MediaObjectId } from '../sfu/control';
 import {
   DtlsParameters,
@@ -40,7 +40,13 @@ import {
 /** Largest request payload the gateway accepts, in bytes of JSON. */
 export const SIGNALING_MAX_BYTES = 64 * 1024;
 
-/** Handshake `auth` object. At least one of `token` and `resumeToken` is required. */
+/**
+ * Handshake `auth` object: exactly one way in.
+ * - `token` (a join token) or `resumeToken`: a **room socket**, bound to one room's session.
+ * - `accessToken` (the user's access token, audience `cascade-api`): a **user connection**, in
+ *   no room, that only receives the user's notifications (`user.notification`) while the app
+ *   is open; it may send no request but `user.ping`.
+ */
 export const SignalingHandshake = z
   .object({
     protocolVersion: z.number().int().positive(),
@@ -48,12 +54,21 @@ export const SignalingHandshake = z
     token: z.string().min(1).max(8_192).optional(),
     /** The resume token a previous `room.join` answered with, to take a dropped session back. */
     resumeToken: z.string().min(16).max(256).optional(),
+    /** An access token (JWT, audience `cascade-api`): a user connection in no room. */
+    accessToken: z.string().min(1).max(8_192).optional(),
   })
   .strict()
-  .refine((h) => h.token !== undefined || h.resumeToken !== undefined, {
-    message: 'token or resumeToken is required',
+  .refine((h) => h.token !== undefined || h.resumeToken !== undefined || h.accessToken !== undefined, {
+    message: 'token, resumeToken or accessToken is required',
     path: ['token'],
+  })
+  .refine((h) => h.accessToken === undefined || (h.token === undefined && h.resumeToken === undefined), {
+    message: 'accessToken opens a user connection: give it alone',
+    path: ['accessToken'],
   });
+
+/** Requests a user connection (handshake `accessToken`) may send; everything else is refused. */
+export const USER_CONNECTION_METHODS = ['user.ping'] as const;
 export type SignalingHandshake = z.infer<typeof SignalingHandshake>;
 
 export { PROTOCOL_VERSION as SIGNALING_PROTOCOL_VERSION };
@@ -256,6 +271,11 @@ export const SignalingRequests = {
     request: obj({ text: z.string().trim().min(1).max(CHAT_MESSAGE_MAX_LENGTH) }),
     result: z.object({ messageId: Identifier, at: z.number().int().positive() }),
   },
+  /**
+   * A user connection's keep-alive and clock check (room sockets may send it too): answers the
+   * server's time. The only request a user connection may send.
+   */
+  'user.ping': { grant: 'none', request: empty, result: z.object({ at: z.number().int() }) },
   /** Removes another participant from the room (admin grant). */
   'participant.remove': {
     grant: 'admin',
@@ -264,7 +284,11 @@ export const SignalingRequests = {
   },
 } as const satisfies Record<
   string,
-  { grant: 'join' | 'publish' | 'subscribe' | 'admin'; request: z.ZodType; result: z.ZodType }
+  {
+    grant: 'none' | 'join' | 'publish' | 'subscribe' | 'admin';
+    request: z.ZodType;
+    result: z.ZodType;
+  }
 >;
 
 export type SignalingMethod = keyof typeof SignalingRequests;
@@ -312,8 +336,8 @@ export const SignalingEvents = {
   'session.reconnectRequired': z.object({ reason: z.enum(['node-lost', 'worker-lost']) }),
   /** This participant is out of the room and its session is over. */
   'session.removed': z.object({ reason: RemovedReason }),
-  /** A notification for the user (an invitation, say), wherever the user is. */
-  'user.notification': InvitationUserEvent,
+  /** A notification for the user (an invitation, a friend request), wherever the user is. */
+  'user.notification': UserEvent,
 } as const satisfies Record<string, z.ZodType>;
 
 export type SignalingEventName = keyof typeof SignalingEvents;

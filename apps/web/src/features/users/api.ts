@@ -1,0 +1,27 @@
+import { PUBLIC_PROFILES_MAX, type PublicProfile, PublicProfileList } from '@cascade/contracts';
+import { useQuery } from '@tanstack/react-query';
+
+import { useApi } from '../../app/services';
+import { IDENTITY_BASE } from '../../lib/api/session';
+
+/**
+ * The public profiles (name, avatar) of some users of my tenant, by id: one request for the
+ * whole set (identity's `GET /users?ids=`), cached by the set.
+ */
+export function usePublicProfiles(userIds: readonly string[]) {
+  const api = useApi();
+  const ids = [...new Set(userIds)].sort().slice(0, PUBLIC_PROFILES_MAX);
+  return useQuery({
+    queryKey: ['users', ids],
+    enabled: ids.length > 0,
+    staleTime: 60_000,
+    queryFn: async ({ signal }) => {
+      const { users } = await api.request(PublicProfileList, `${IDENTITY_BASE}/users`, {
+        query: { ids: ids.join(',') },
+        signal,
+      });
+      return new Map<string, PublicProfile>(users.map((u) => [u.id, u]));
+    },
+    placeholderData: (previous) => previous,
+  });
+}
