@@ -7,9 +7,17 @@
 # SERVICE is the directory name under services/ (gateway, identity, rooms, sfu-orchestrator,
 # sfu-node). The container runs services/$SERVICE/dist/main.js as the unprivileged `node` user
 # (uid 1000). Configuration comes only from environment variables (see deploy/README.md).
+#
+# The web app (apps/web) is the `web` target: its production build served by nginx, unprivileged
+# (uid 101) on port 8080 with apps/web/deploy/nginx.conf. It takes no build argument:
+#
+#   docker build --target web -t cascade/web:dev .
+#
+# `runtime` stays the last stage, so a build without --target is a service image.
 
 ARG NODE_IMAGE=node:20-bookworm
 ARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim
+ARG NGINX_IMAGE=nginxinc/nginx-unprivileged:1.28-alpine-slim
 
 # ---------------------------------------------------------------------------------------------
 # Build toolchain: full Debian bookworm image (compilers, python3) so that native add-ons and,
@@ -37,11 +45,49 @@ RUN mkdir /manifests \
     | tar -xf - -C /manifests
 
 # ---------------------------------------------------------------------------------------------
-# Build: install, compile the selected service and its workspace dependencies, prune.
+# Dependencies of every workspace (shared by the service builds and the web app's build).
 # ---------------------------------------------------------------------------------------------
-FROM toolchain AS build
+FROM toolchain AS deps
 COPY --from=manifests /manifests/ ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+
+# ---------------------------------------------------------------------------------------------
+# Web app: Vite production build (apps/web/dist). Vite bundles @cascade/client and
+# @cascade/contracts from their TypeScript sources, so no other workspace is compiled first. The
+# build stops if nginx.conf's Content-Security-Policy drifted from the app's.
+# ---------------------------------------------------------------------------------------------
+FROM deps AS web-build
+COPY . .
+RUN node apps/web/deploy/check-csp.mjs
+RUN npm run build -w @cascade/web && test -f apps/web/dist/index.html
+
+# ---------------------------------------------------------------------------------------------
+# Web app image: static files and nginx only. nginx runs as uid 101 and writes only to /tmp (pid,
+# temporary files): mount a tmpfs/emptyDir there and the root filesystem can be read-only.
+# ---------------------------------------------------------------------------------------------
+FROM ${NGINX_IMAGE} AS web
+USER root
+# No default site (conf.d is not included by our nginx.conf) and no sample pages. The config stays
+# root-owned and read-only for nginx's user (the base image makes /etc/nginx writable for it).
+# `nginx -t` as root leaves a pid file and temp dirs behind: /tmp is emptied afterwards.
+RUN rm -rf /etc/nginx/conf.d/default.conf /usr/share/nginx/html/*
+COPY apps/web/deploy/nginx.conf /etc/nginx/nginx.conf
+COPY --from=web-build /app/apps/web/dist/ /usr/share/nginx/html/
+RUN chown -R root:root /etc/nginx /usr/share/nginx/html \
+ && chmod -R go-w /etc/nginx /usr/share/nginx/html \
+ && nginx -t \
+ && rm -rf /tmp/*
+# Numeric, so that Kubernetes can verify runAsNonRoot against the image.
+USER 101
+EXPOSE 8080
+# The base image's entrypoint and command (`nginx -g 'daemon off;'`); SIGQUIT is nginx's graceful
+# stop (finish requests in flight, then exit).
+STOPSIGNAL SIGQUIT
+
+# ---------------------------------------------------------------------------------------------
+# Build: compile the selected service and its workspace dependencies, prune.
+# ---------------------------------------------------------------------------------------------
+FROM deps AS build
 
 ARG SERVICE
 RUN test -n "${SERVICE}" || { echo 'build with --build-arg SERVICE=<gateway|identity|rooms|sfu-orchestrator|sfu-node>' >&2; exit 1; }

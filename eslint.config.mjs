@@ -12,6 +12,8 @@ export default tseslint.config(
       '**/coverage/**',
       '**/.turbo/**',
       '**/src/generated/**',
+      'apps/web/test-results/**',
+      'apps/web/playwright-report/**',
     ],
   },
   js.configs.recommended,
@@ -30,6 +32,15 @@ export default tseslint.config(
       'no-console': 'error',
       eqeqeq: ['error', 'always'],
     },
+  },
+  {
+    // The web app runs in browsers; its tests, configs and e2e support run in Node.
+    files: ['apps/web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['apps/web/e2e/**/*.ts', 'apps/web/test-support/**/*.ts', 'apps/web/*.ts'],
+    rules: { 'no-console': 'off' },
   },
   {
     // Nest resolves constructor parameters from emitted decorator metadata: type-only imports

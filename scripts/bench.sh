@@ -9,3 +9,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 npm run bench --workspace @cascade/sfu-orchestrator
 npm run bench --workspace @cascade/sfu-node -- "$@"
 npm run bench --workspace @cascade/gateway
+npm run bench --workspace @cascade/rooms

@@ -18,6 +18,9 @@
 //                          + 4   sfu-node-1         mediasoup workers
 //                          + 5   gateway-2          Socket.IO signaling, second instance
 //                          + 6   sfu-node-2         mediasoup workers, second node
+//   CASCADE_WEB_PORT (8080)          web                the web app (vite preview of its build) with
+//                                                       /api/identity, /api/rooms and /socket.io
+//                                                       proxied: the one URL to open
 //
 //   Media (UDP and TCP, below Linux's ephemeral range so no outgoing connection takes them):
 //   sfu-node-N's worker i has its WebRtcServer on CASCADE_MEDIA_PORT_BASE + 100 × (N − 1) + i
@@ -43,6 +46,8 @@ const workersPerNode = Number(env.MEDIASOUP_NUM_WORKERS ?? 1);
 const identityUrl = `http://127.0.0.1:${base + 1}`;
 const roomsUrl = `http://127.0.0.1:${base + 2}`;
 const gatewayUrls = [base, base + 5].map((port) => `http://127.0.0.1:${port}`);
+const webPort = Number(env.CASCADE_WEB_PORT ?? 8080);
+const webUrl = `http://localhost:${webPort}`;
 const devTenant = 'dev';
 
 if (process.argv[2] === 'join-token') {
@@ -54,6 +59,7 @@ for (const [name, value, max] of [
   ['CASCADE_HTTP_PORT_BASE', base, 65_535 - 6],
   ['CASCADE_MEDIA_PORT_BASE', mediaBase, 65_535 - 200],
   ['MEDIASOUP_NUM_WORKERS', workersPerNode, 100],
+  ['CASCADE_WEB_PORT', webPort, 65_535],
 ]) {
   if (!Number.isInteger(value) || value < 1 || value > max) {
     process.stderr.write(`${name} must be an integer from 1 to ${max} (got "${value}")\n`);
@@ -130,6 +136,12 @@ const services = [
       IDENTITY_ISSUER: 'cascade-identity',
       IDENTITY_DEV_LOGIN: 'true',
       IDENTITY_BOOTSTRAP_TENANTS: devTenant,
+      // The web app's sign-in page offers this tenant when its address names none.
+      IDENTITY_DEFAULT_TENANT: devTenant,
+      // The web app reaches identity under /api/identity (its proxy strips the prefix), on
+      // http://localhost, where the session cookie is not Secure (auto).
+      IDENTITY_REFRESH_COOKIE_PATH: '/api/identity/auth',
+      IDENTITY_REFRESH_COOKIE_SECURE: 'auto',
     },
     database: `${dbPrefix}_identity`,
   },
@@ -144,6 +156,22 @@ const services = [
   { name: 'sfu-node-1', dir: 'sfu-node', port: base + 4, env: sfuNode(1) },
   { name: 'gateway-2', dir: 'gateway', port: base + 5, env: gateway },
   { name: 'sfu-node-2', dir: 'sfu-node', port: base + 6, env: sfuNode(2) },
+  // The web app's production build, served by `vite preview` with the same routes Traefik has
+  // in compose and Kubernetes: `/api/identity`, `/api/rooms` (prefix stripped) and `/socket.io`.
+  {
+    name: 'web',
+    dir: '../apps/web',
+    port: webPort,
+    command: [join(root, 'node_modules/vite/bin/vite.js'), 'preview'],
+    readyPath: '/',
+    env: {
+      CASCADE_WEB_PORT: String(webPort),
+      CASCADE_WEB_HOST: env.CASCADE_WEB_HOST ?? '127.0.0.1',
+      CASCADE_IDENTITY_URL: identityUrl,
+      CASCADE_ROOMS_URL: roomsUrl,
+      CASCADE_GATEWAY_URL: gatewayUrls[0],
+    },
+  },
 ];
 
 const useColor = process.stdout.isTTY && env.NO_COLOR === undefined;
@@ -211,7 +239,7 @@ let stopping = false;
 
 function start(service, index) {
   const cwd = join(root, 'services', service.dir);
-  const child = spawn(process.execPath, [join(cwd, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, service.command ?? [join(cwd, 'dist', 'main.js')], {
     cwd,
     env: { ...process.env, ...shared, ...service.env, HTTP_PORT: String(service.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -251,7 +279,7 @@ async function waitUntilReady(timeoutMs = 90_000) {
   while (pending.size > 0 && Date.now() < deadline && !stopping) {
     for (const s of services.filter((s) => pending.has(s.name))) {
       try {
-        const res = await fetch(`http://127.0.0.1:${s.port}/readyz`, {
+        const res = await fetch(`http://127.0.0.1:${s.port}${s.readyPath ?? '/readyz'}`, {
           signal: AbortSignal.timeout(2_000),
         });
         if (res.status === 200) pending.delete(s.name);
@@ -387,11 +415,12 @@ if (stopping) {
     return workersPerNode === 1 ? `${first}` : `${first}-${first + workersPerNode - 1}`;
   };
   say(paint(32, `Cascade is running (${services.length} services). Press Ctrl-C to stop.`));
-  for (const s of services)
+  for (const s of services.filter((s) => s.name !== 'web'))
     say(`  ${s.name.padEnd(width)}  http://127.0.0.1:${s.port}  (/healthz /readyz /metrics)`);
   say(
     `  NATS ${shared.NATS_URL} (subjects ${shared.NATS_SUBJECT_PREFIX}.*), Redis ${redis.REDIS_URL}`,
   );
+  say(paint(32, `  Open the app: ${webUrl}  (sign in with any name; development sign-in)`));
   say(`  signaling (Socket.IO, path /socket.io): ${gatewayUrls.join('  ')}`);
   say(`  media: sfu-node-1 UDP/TCP ${media(1)}, sfu-node-2 UDP/TCP ${media(2)} on 127.0.0.1`);
   say(`  sign in (development, tenant "${devTenant}"): ${identityUrl}/auth/dev`);

@@ -50,7 +50,8 @@ export default defineConfig({
   },
   build: {
     target: 'es2022',
-    sourcemap: true,
+    // Maps for error reports, not referenced from the served files.
+    sourcemap: 'hidden',
     // The lobby's first load is measured against a budget (bench); the call page is its own
     // chunk, loaded lazily with mediasoup-client.
     chunkSizeWarningLimit: 600,

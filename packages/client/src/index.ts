@@ -2,9 +2,18 @@
  * Cascade client SDK: join a room, publish and subscribe, in browsers and in Node.
  *
  * - {@link CascadeClient}: the participant (connection, media, events, reconnection).
+ * - {@link UserConnection}: the signed-in user's connection while the app is open, in no room:
+ *   notifications (invitations, friends).
  * - {@link installWebRtcGlobals}: WebRTC for Node (@roamhq/wrtc) before a client joins there.
  */
 export { CascadeClient, type CascadeClientSeams } from './cascade-client';
+export {
+  UserConnection,
+  type UserConnectionEvents,
+  type UserConnectionOptions,
+  type UserConnectionSeams,
+  type UserConnectionState,
+} from './user-connection';
 export { installWebRtcGlobals, type NodeWebRtc } from './node';
 export { type CascadeLogger, silentLogger } from './logger';
 export { TypedEmitter, type AnyListener, type Listener } from './typed-emitter';
@@ -25,4 +34,10 @@ export {
   type SocketFactoryOptions,
 } from './signaling/signaling-socket';
 export * from './types';
-export { CascadeError, isCascadeError, PROTOCOL_VERSION } from '@cascade/contracts';
+export {
+  CascadeError,
+  isCascadeError,
+  PROTOCOL_VERSION,
+  type UserEvent,
+  type UserEventType,
+} from '@cascade/contracts';

@@ -1,5 +1,4 @@
 import type {
-  InvitationUserEvent,
   JoinResult,
   MediaKind,
   MediaSource,
@@ -8,6 +7,7 @@ import type {
   ProducerInfo,
   SignalingChatMessage,
   SignalingEventOf,
+  UserEvent,
 } from '@cascade/contracts';
 
 import type { types as client } from 'mediasoup-client';
@@ -166,8 +166,8 @@ export interface CascadeClientEvents {
   trackUnpublished: TrackPublishedEvent;
   activeSpeaker: { participantId: string; producerId: string };
   chat: SignalingChatMessage;
-  /** A user notification (an invitation, say). */
-  notification: InvitationUserEvent;
+  /** A user notification (an invitation, a friend request), wherever the user is. */
+  notification: UserEvent;
   sessionRestored: SessionRestoredEvent;
   /** This participant is out of the room for good (kicked, replaced, room closed, expired). */
   removed: { reason: RemovedReason };

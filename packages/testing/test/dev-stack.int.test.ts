@@ -41,8 +41,10 @@ describe('the README run command (scripts/dev-stack.mjs)', () => {
     const { env, runId } = infra();
     // One run of ports below the ephemeral range: 7 HTTP listeners, then the media ports of
     // sfu-node-1 (media base) and sfu-node-2 (media base + 100), one worker each.
-    const base = await freePortRange(SERVICES.length + 101);
+    // and last the web app's port.
+    const base = await freePortRange(SERVICES.length + 102);
     const mediaBase = base + SERVICES.length;
+    const webPort = mediaBase + 101;
     const databasePrefix = `cascade_${runId}_dev`;
     const adminUrl = new URL(env['DATABASE_URL']!);
     adminUrl.pathname = '/postgres';
@@ -55,6 +57,7 @@ describe('the README run command (scripts/dev-stack.mjs)', () => {
       CASCADE_HTTP_PORT_BASE: String(base),
       CASCADE_MEDIA_PORT_BASE: String(mediaBase),
       CASCADE_DATABASE_PREFIX: databasePrefix,
+      CASCADE_WEB_PORT: String(webPort),
       DATABASE_ADMIN_URL: adminUrl.toString(),
       MEDIASOUP_NUM_WORKERS: '1',
       NATS_URL: env['NATS_URL']!,
@@ -89,6 +92,15 @@ describe('the README run command (scripts/dev-stack.mjs)', () => {
       // Where to connect: both gateways, and how to get a token.
       expect(output).toContain(`http://127.0.0.1:${base}  http://127.0.0.1:${base + 5}`);
       expect(output).toContain('join-token');
+      // The one URL to open: the web app, with its Content-Security-Policy, and the APIs on
+      // the same origin behind it.
+      expect(output).toContain(`Open the app: http://localhost:${webPort}`);
+      const page = await fetch(`http://127.0.0.1:${webPort}/rooms/some-deep-link`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root"></div>');
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+      const methods = await fetch(`http://127.0.0.1:${webPort}/api/identity/auth/methods`);
+      expect(await methods.json()).toMatchObject({ devLogin: true, tenant: { slug: 'dev' } });
 
       // The printed recipe works: a development user, a room, a join token for it.
       const { stdout } = await promisify(execFile)(

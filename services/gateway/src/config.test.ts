@@ -17,6 +17,8 @@ describe('gateway configuration', () => {
       HTTP_PORT: 3000,
       GATEWAY_AUTH_ISSUER: 'cascade-identity',
       GATEWAY_AUTH_AUDIENCE: 'cascade-join',
+      GATEWAY_ACCESS_AUDIENCE: 'cascade-api',
+      GATEWAY_USER_CONNECTIONS_MAX: 10,
       GATEWAY_AUTHORIZE_JOINS: true,
       GATEWAY_RESUME_GRACE_MS: 15_000,
       GATEWAY_RATE_LIMIT_PER_SECOND: 20,
@@ -56,6 +58,16 @@ describe('gateway configuration', () => {
     ]);
     expect(config.GATEWAY_AUTHORIZE_JOINS).toBe(false);
     expect(config.GATEWAY_REGION).toBe('eu-west');
+  });
+
+  it('takes the access token audience and the cap on user connections', () => {
+    const config = load({
+      ...base,
+      GATEWAY_ACCESS_AUDIENCE: 'acme-api',
+      GATEWAY_USER_CONNECTIONS_MAX: '3',
+    });
+    expect(config.GATEWAY_ACCESS_AUDIENCE).toBe('acme-api');
+    expect(config.GATEWAY_USER_CONNECTIONS_MAX).toBe(3);
   });
 
   it.each([
@@ -101,6 +113,21 @@ describe('gateway configuration', () => {
       /GATEWAY_RESUME_GRACE_MS is invalid/,
     ],
     ['a region with capitals', { GATEWAY_REGION: 'EU' }, /GATEWAY_REGION is invalid/],
+    [
+      'the join audience for access tokens too',
+      { GATEWAY_ACCESS_AUDIENCE: 'cascade-join' },
+      /GATEWAY_ACCESS_AUDIENCE is invalid.*must differ from GATEWAY_AUTH_AUDIENCE/,
+    ],
+    [
+      'no user connections at all',
+      { GATEWAY_USER_CONNECTIONS_MAX: '0' },
+      /GATEWAY_USER_CONNECTIONS_MAX is invalid/,
+    ],
+    [
+      'a fractional user connection cap',
+      { GATEWAY_USER_CONNECTIONS_MAX: '2.5' },
+      /GATEWAY_USER_CONNECTIONS_MAX is invalid/,
+    ],
     [
       'a boolean that is not one',
       { GATEWAY_AUTHORIZE_JOINS: 'maybe' },

@@ -45,6 +45,10 @@ export const GatewayConfigSchema = z
     GATEWAY_AUTH_ISSUER: z.string().min(1).max(200).default('cascade-identity'),
     /** `aud` that join tokens must carry. */
     GATEWAY_AUTH_AUDIENCE: z.string().min(1).max(100).default('cascade-join'),
+    /** `aud` that access tokens (user connections) must carry: identity's API audience. */
+    GATEWAY_ACCESS_AUDIENCE: z.string().min(1).max(100).default('cascade-api'),
+    /** Live user connections (handshake `accessToken`) one user may hold across all instances. */
+    GATEWAY_USER_CONNECTIONS_MAX: z.coerce.number().int().min(1).max(1_000).default(10),
     /** Ask the rooms service (capacity, privacy, bans) before each join. */
     GATEWAY_AUTHORIZE_JOINS: envBoolean().default(true),
     /** How long a dropped socket's session is kept for a resume. */
@@ -66,6 +70,12 @@ export const GatewayConfigSchema = z
       message: 'set exactly one of GATEWAY_AUTH_JWKS_URL and GATEWAY_AUTH_PUBLIC_KEYS',
       path: ['GATEWAY_AUTH_JWKS_URL'],
     },
-  );
+  )
+  // One audience for both would let a join token open a user connection, and the reverse.
+  .refine((c) => c.GATEWAY_ACCESS_AUDIENCE !== c.GATEWAY_AUTH_AUDIENCE, {
+    message:
+      'must differ from GATEWAY_AUTH_AUDIENCE (join tokens and access tokens are not interchangeable)',
+    path: ['GATEWAY_ACCESS_AUDIENCE'],
+  });
 
 export type GatewayConfig = z.output<typeof GatewayConfigSchema>;

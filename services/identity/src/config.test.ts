@@ -33,6 +33,13 @@ describe('identity configuration', () => {
     expect(config.IDENTITY_SIGNING_KEYS.map((k) => k.alg)).toEqual(['ES256']);
   });
 
+  it('scopes the session cookie to the proxied /auth path, Secure outside localhost', () => {
+    const config = loadConfig('identity', IdentityConfigSchema, base);
+    expect(config.IDENTITY_REFRESH_COOKIE_PATH).toBe('/api/identity/auth');
+    expect(config.IDENTITY_REFRESH_COOKIE_SECURE).toBe('auto');
+    expect(config.IDENTITY_DEFAULT_TENANT).toBeUndefined();
+  });
+
   it('names what is wrong', () => {
     expect(problems({ ...base, IDENTITY_SIGNING_KEYS: '' })).toEqual(['IDENTITY_SIGNING_KEYS']);
     expect(problems({ ...base, IDENTITY_SIGNING_KEYS: '{"k1":"nope"}' })).toEqual([
@@ -47,5 +54,17 @@ describe('identity configuration', () => {
       'GOOGLE_CLIENT_SECRET',
     ]);
     expect(problems({ ...base, IDENTITY_ADMIN_TOKEN: 'short' })).toEqual(['IDENTITY_ADMIN_TOKEN']);
+    expect(problems({ ...base, IDENTITY_REFRESH_COOKIE_PATH: 'auth' })).toEqual([
+      'IDENTITY_REFRESH_COOKIE_PATH',
+    ]);
+    expect(problems({ ...base, IDENTITY_REFRESH_COOKIE_PATH: '/auth; Domain=evil.test' })).toEqual([
+      'IDENTITY_REFRESH_COOKIE_PATH',
+    ]);
+    expect(problems({ ...base, IDENTITY_REFRESH_COOKIE_SECURE: 'yes' })).toEqual([
+      'IDENTITY_REFRESH_COOKIE_SECURE',
+    ]);
+    expect(problems({ ...base, IDENTITY_DEFAULT_TENANT: 'Not A Slug' })).toEqual([
+      'IDENTITY_DEFAULT_TENANT',
+    ]);
   });
 });

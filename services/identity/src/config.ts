@@ -58,6 +58,22 @@ export const IdentityConfigSchema = z
     IDENTITY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
     /** How long the friends list waits for the rooms service's presence answer. */
     IDENTITY_PRESENCE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1_000),
+    /**
+     * Path of the browser session cookie (the refresh token), as the browser sees identity's
+     * `/auth` routes: behind the web app's proxy, `/api/identity/auth`.
+     */
+    IDENTITY_REFRESH_COOKIE_PATH: z
+      .string()
+      .max(200)
+      .regex(/^\/[A-Za-z0-9._~!$&'()*+=:@%/-]*$/, 'must be a URL path such as /api/identity/auth')
+      .default('/api/identity/auth'),
+    /**
+     * Whether the session cookie is `Secure`: `auto` (unless the request's Host is localhost,
+     * 127.0.0.1 or [::1]), `true` or `false`.
+     */
+    IDENTITY_REFRESH_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+    /** The tenant (slug) `GET /auth/methods` describes when the sign-in page names none. */
+    IDENTITY_DEFAULT_TENANT: TenantSlug.optional(),
     IDENTITY_MIGRATE_ON_START: envBoolean().default(true),
     /** Tenants (slugs, comma-separated) that must exist: created at start when missing. */
     IDENTITY_BOOTSTRAP_TENANTS: z

@@ -1,6 +1,7 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuthMethodsModule } from './auth-methods/auth-methods.module';
 import { IdentityConfig, googleEnabled } from './config';
 import { DatabaseModule } from './database/database.module';
 import { DevLoginModule } from './dev-login/dev-login.module';
@@ -18,6 +19,7 @@ export function identityModules(config: IdentityConfig): Array<Type | DynamicMod
     DatabaseModule,
     KeysModule,
     SessionsModule,
+    AuthMethodsModule,
     TenantsModule,
     ProfilesModule,
     ApiKeysModule,

@@ -5,6 +5,7 @@ import {
   type Page,
   type Profile,
   type PublicProfile,
+  type PublicProfileList,
   type SendFriendRequestResult,
   type SessionTokens,
   createSubjects,
@@ -78,8 +79,24 @@ describe('profiles', () => {
     );
   });
 
+  it('sets my preferred language (canonical BCP 47) and clears it with null', async () => {
+    expect((await h.app().get<Profile>('/me', as(bob))).body.language).toBeNull();
+    const set = await h.app().patch<Profile>('/me', { ...as(bob), body: { language: 'pt-br' } });
+    expect(set.status).toBe(200);
+    expect(set.body.language).toBe('pt-BR');
+    expect((await h.app().get<Profile>('/me', as(bob))).body).toMatchObject({
+      language: 'pt-BR',
+      displayName: 'Bob',
+    });
+    const cleared = await h.app().patch<Profile>('/me', { ...as(bob), body: { language: null } });
+    expect(cleared.body.language).toBeNull();
+  });
+
   it.each([
     [{}, ''],
+    [{ language: 'not a language!' }, 'language'],
+    [{ language: 'x' }, 'language'],
+    [{ language: 42 }, 'language'],
     [{ displayName: '' }, 'displayName'],
     [{ displayName: 'x'.repeat(101) }, 'displayName'],
     [{ displayName: 3 }, 'displayName'],
@@ -107,6 +124,41 @@ describe('profiles', () => {
     expect((await h.app().get(`/users/${ann.user.id}`, as(outsider))).status).toBe(404);
     expect((await h.app().get('/users/a.b', as(ann))).status).toBe(400);
     expect((await h.app().get(`/users/${bob.user.id}`)).status).toBe(401);
+  });
+});
+
+describe('public profiles in bulk', () => {
+  it("lists the users of my tenant among the ids, in order, leaving out unknown and other tenants' users", async () => {
+    const ids = [cat.user.id, outsider.user.id, 'usr_nobody', bob.user.id, cat.user.id];
+    const res = await h.app().get<PublicProfileList>(`/users?ids=${ids.join(',')}`, as(ann));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      users: [
+        { id: cat.user.id, displayName: 'Cat', avatarUrl: expect.any(String) },
+        { id: bob.user.id, displayName: 'Bob', avatarUrl: expect.any(String) },
+      ],
+    });
+    const fromOutside = await h
+      .app()
+      .get<PublicProfileList>(`/users?ids=${ann.user.id},${outsider.user.id}`, as(outsider));
+    expect(fromOutside.body.users.map((u) => u.id)).toEqual([outsider.user.id]);
+  });
+
+  it('needs an access token and a valid list of ids', async () => {
+    expect((await h.app().get(`/users?ids=${bob.user.id}`)).status).toBe(401);
+    for (const query of [
+      '',
+      '?ids=',
+      '?ids=a.b',
+      `?ids=${Array(101)
+        .fill('u')
+        .map((u, i) => u + i)
+        .join(',')}`,
+      '?ids=a&other=1',
+    ]) {
+      const res = await h.app().get(`/users${query}`, as(ann));
+      expect([query, res.status]).toEqual([query, 400]);
+    }
   });
 });
 

@@ -4,8 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import type { SessionTokens } from '@cascade/contracts';
+import {
+  type AuthMethods,
+  REFRESH_COOKIE_NAME,
+  type SessionTokens,
+  type WebSession,
+} from '@cascade/contracts';
 import { freePort } from '@cascade/testing';
+import { parseSetCookie } from 'cookie';
 
 import { IdentityApp, useIdentity } from './support/identity-harness';
 
@@ -61,6 +67,8 @@ async function start(query: string): Promise<Started> {
   expect(res.status).toBe(302);
   const setCookie = res.headers.get('set-cookie') ?? '';
   expect(setCookie).toMatch(/cascade_oauth_state=[^;]+;.*HttpOnly/i);
+  // Scoped to the callback as the browser reaches it (GOOGLE_CALLBACK_URL's path).
+  expect(parseSetCookie(setCookie).path).toBe('/auth/google/callback');
   return {
     authorizeUrl: new URL(res.headers.get('location') as string),
     cookie: setCookie.split(';')[0] as string,
@@ -208,6 +216,79 @@ describe('Google sign-in', () => {
     // The state is single-use: replaying the same callback fails.
     expect((await callback(back, started.cookie)).status).toBe(401);
     expect(await h.count('users')).toBe(usersBefore + 1);
+  });
+
+  it('with cookie delivery and a path returnTo, sets the session cookie and sends the browser to the path with no token', async () => {
+    googleUser({
+      sub: 'google-sub-6',
+      name: 'Fay',
+      email: 'fay@example.com',
+      email_verified: true,
+    });
+    const returnTo = '/rooms/room-1?lang=en';
+    const started = await start(
+      `tenant=google-two&delivery=cookie&returnTo=${encodeURIComponent(returnTo)}`,
+    );
+    const res = await callback(await authorize(started), started.cookie);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(returnTo);
+    const session = res.headers
+      .getSetCookie()
+      .map((c) => parseSetCookie(c))
+      .find((c) => c.name === REFRESH_COOKIE_NAME);
+    expect(session).toMatchObject({
+      value: expect.stringMatching(/^rt_/),
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/api/identity/auth',
+    });
+    // The cookie is the session: it refreshes into a WebSession of the Google user.
+    const refreshed = await app.post<WebSession>('/auth/refresh', {
+      body: { delivery: 'cookie' },
+      headers: { cookie: `${REFRESH_COOKIE_NAME}=${session?.value}` },
+    });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.user).toMatchObject({ displayName: 'Fay', email: 'fay@example.com' });
+    expect(refreshed.body).not.toHaveProperty('refreshToken');
+  });
+
+  it('with cookie delivery, redirects to an allowed address without a fragment, or answers a WebSession', async () => {
+    googleUser({ sub: 'google-sub-7', name: 'Gus' });
+    const started = await start(
+      `tenant=google&delivery=cookie&returnTo=${encodeURIComponent('https://app.google-tenant.test/in#x')}`,
+    );
+    const res = await callback(await authorize(started), started.cookie);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('https://app.google-tenant.test/in#x');
+    expect(res.headers.get('location')).not.toMatch(/token/);
+
+    const plain = await start('tenant=google&delivery=cookie');
+    const json = await callback(await authorize(plain), plain.cookie);
+    expect(json.status).toBe(200);
+    const body = (await json.json()) as WebSession;
+    expect(body).not.toHaveProperty('refreshToken');
+    expect(body.user.displayName).toBe('Gus');
+    expect(json.headers.getSetCookie().join('\n')).toMatch(/cascade_refresh=rt_/);
+  });
+
+  it.each([
+    ['a path without cookie delivery', 'tenant=google&returnTo=%2Frooms'],
+    [
+      'another site with cookie delivery',
+      'tenant=google&delivery=cookie&returnTo=https%3A%2F%2Fevil.test%2F',
+    ],
+    ['a protocol-relative address', 'tenant=google&delivery=cookie&returnTo=%2F%2Fevil.test%2Fx'],
+    ['a backslash path', 'tenant=google&delivery=cookie&returnTo=%2F%5Cevil.test'],
+    ['an unknown delivery', 'tenant=google&delivery=url'],
+  ])('refuses %s', async (_what, query) => {
+    const res = await app.get<{ code: string }>(`/auth/google?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_ARGUMENT');
+  });
+
+  it('is offered by GET /auth/methods', async () => {
+    const res = await app.get<AuthMethods>('/auth/methods?tenant=google');
+    expect(res.body).toMatchObject({ tenant: { slug: 'google' }, devLogin: true, google: true });
   });
 
   it('reports a provider error (the user cancelled) as 401', async () => {

@@ -46,6 +46,7 @@ describe('rooms HTTP API', () => {
         visibility: 'public',
         status: 'active',
         participantCount: 0,
+        previewUserIds: [],
         myRole: 'owner',
       });
       const members = await alice.get(`/rooms/${res.body.id}/members`);

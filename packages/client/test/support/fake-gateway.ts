@@ -350,6 +350,7 @@ export class FakeGateway {
     },
     'consumer.setPreferredLayers': () => ({}),
     'chat.send': () => ({ messageId: `m-${this.#next++}`, at: Date.now() }),
+    'user.ping': () => ({ at: Date.now() }),
   };
 
   #transport(socket: FakeSocket, transportId: unknown): Record<string, never> {

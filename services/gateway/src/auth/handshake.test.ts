@@ -4,14 +4,23 @@ import { CascadeError, PROTOCOL_VERSION } from '@cascade/contracts';
 import { JwtVerifier } from '@cascade/server-kit';
 import jwt from 'jsonwebtoken';
 
-import { HandshakeAuthenticator, type ResumedIdentity } from './handshake';
+import {
+  HandshakeAuthenticator,
+  type ResumedIdentity,
+  type UserConnectionAdmission,
+} from './handshake';
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const verifier = new JwtVerifier({
-  keys: [publicKey.export({ type: 'spki', format: 'pem' }) as string],
-  issuer: 'cascade-identity',
-  audience: 'cascade-join',
-});
+const verifierFor = (audience: string) =>
+  new JwtVerifier({
+    keys: [publicKey.export({ type: 'spki', format: 'pem' }) as string],
+    issuer: 'cascade-identity',
+    audience,
+  });
+const verifiers = {
+  joinTokens: verifierFor('cascade-join'),
+  accessTokens: verifierFor('cascade-api'),
+};
 const grants = { room: 'standup', join: true, publish: true, subscribe: true, admin: false };
 const token = (over: Record<string, unknown> = {}) =>
   jwt.sign({ sub: 'u_alice', tenant: 'acme', grants, name: 'Alice', ...over }, privateKey, {
@@ -20,6 +29,27 @@ const token = (over: Record<string, unknown> = {}) =>
     audience: 'cascade-join',
     expiresIn: 60,
   });
+/** An access token as identity signs it at sign-in (audience `cascade-api`, 15 minutes). */
+const accessToken = (over: Record<string, unknown> = {}, expiresIn = 900) =>
+  jwt.sign(
+    { sub: 'u_alice', tenant: 'acme', sid: 's_1', jti: 'j_1', role: 'member', ...over },
+    privateKey,
+    { algorithm: 'RS256', issuer: 'cascade-identity', audience: 'cascade-api', expiresIn },
+  );
+
+/** A cap of `limit` user connections, kept in memory; `taken` lists who got a slot. */
+function slots(limit: number): UserConnectionAdmission & { taken: string[] } {
+  const taken: string[] = [];
+  return {
+    limit,
+    taken,
+    acquire: async (identity, socketId) => {
+      if (taken.length >= limit) return false;
+      taken.push(`${identity.tenantId}/${identity.userId}/${socketId}`);
+      return true;
+    },
+  };
+}
 const RESUME = 'r'.repeat(43);
 const resumed: ResumedIdentity = {
   tenantId: 'acme',
@@ -43,10 +73,12 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('handshake', () => {
-  const live = new HandshakeAuthenticator(verifier, async (t) =>
-    t === RESUME ? resumed : undefined,
+  const live = new HandshakeAuthenticator(
+    verifiers,
+    async (t) => (t === RESUME ? resumed : undefined),
+    slots(10),
   );
-  const dead = new HandshakeAuthenticator(verifier, async () => undefined);
+  const dead = new HandshakeAuthenticator(verifiers, async () => undefined, slots(10));
 
   it('binds a socket to the tenant, user, room and grants of its join token', async () => {
     const outcome = await live.authenticate(
@@ -55,6 +87,7 @@ describe('handshake', () => {
     );
     expect(outcome).toEqual({
       identity: {
+        kind: 'room',
         tenantId: 'acme',
         userId: 'u_alice',
         roomId: 'standup',
@@ -69,7 +102,7 @@ describe('handshake', () => {
       { protocolVersion: 1, token: token({ name: undefined }) },
       's1',
     );
-    expect(outcome.identity.displayName).toBe('u_alice');
+    expect(outcome.identity).toMatchObject({ kind: 'room', displayName: 'u_alice' });
   });
 
   it('refuses a protocol version it does not serve, before anything else', async () => {
@@ -111,7 +144,7 @@ describe('handshake', () => {
   it('takes back a live session with its resume token, no join token needed', async () => {
     const outcome = await live.authenticate({ protocolVersion: 1, resumeToken: RESUME }, 's2');
     expect(outcome.resumed).toEqual(resumed);
-    expect(outcome.identity.tenantId).toBe('acme');
+    expect(outcome.identity).toMatchObject({ kind: 'room', tenantId: 'acme', roomId: 'standup' });
   });
 
   it('says the session expired when a dead resume token is all there is', async () => {
@@ -128,4 +161,69 @@ describe('handshake', () => {
     expect(outcome.resumed).toBeUndefined();
     expect(outcome.identity.userId).toBe('u_alice');
   });
+});
+
+describe('handshake with an access token (user connection)', () => {
+  it('opens a user connection for the tenant and user of the token, in no room', async () => {
+    const cap = slots(10);
+    const auth = new HandshakeAuthenticator(verifiers, async () => undefined, cap);
+    const outcome = await auth.authenticate(
+      { protocolVersion: PROTOCOL_VERSION, accessToken: accessToken() },
+      's1',
+    );
+    expect(outcome).toEqual({
+      identity: { kind: 'user', tenantId: 'acme', userId: 'u_alice', signInSessionId: 's_1' },
+    });
+    expect(cap.taken).toEqual(['acme/u_alice/s1']);
+  });
+
+  it('refuses a join token offered as an access token, and the reverse: UNAUTHENTICATED', async () => {
+    const cap = slots(10);
+    const auth = new HandshakeAuthenticator(verifiers, async () => undefined, cap);
+    expect(
+      await refusal(auth.authenticate({ protocolVersion: 1, accessToken: token() }, 's1')),
+    ).toBe('UNAUTHENTICATED');
+    expect(
+      await refusal(auth.authenticate({ protocolVersion: 1, token: accessToken() }, 's1')),
+    ).toBe('UNAUTHENTICATED');
+    expect(cap.taken).toEqual([]);
+  });
+
+  it('refuses an expired access token: UNAUTHENTICATED', async () => {
+    const expired = accessToken({ iat: Math.floor(Date.now() / 1000) - 1_000 }, -60);
+    expect(
+      await refusal(live().authenticate({ protocolVersion: 1, accessToken: expired }, 's1')),
+    ).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses access token claims that are not identity’s (no session id): UNAUTHENTICATED', async () => {
+    expect(
+      await refusal(
+        live().authenticate(
+          { protocolVersion: 1, accessToken: accessToken({ sid: undefined }) },
+          's1',
+        ),
+      ),
+    ).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses an access token together with a join or resume token: INVALID_ARGUMENT', async () => {
+    const both = { protocolVersion: 1, accessToken: accessToken(), token: token() };
+    expect(await refusal(live().authenticate(both, 's1'))).toBe('INVALID_ARGUMENT');
+    const withResume = { protocolVersion: 1, accessToken: accessToken(), resumeToken: RESUME };
+    expect(await refusal(live().authenticate(withResume, 's1'))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('refuses a user connection past the cap with RATE_LIMITED and the limit', async () => {
+    const auth = new HandshakeAuthenticator(verifiers, async () => undefined, slots(2));
+    const open = (id: string) =>
+      auth.authenticate({ protocolVersion: 1, accessToken: accessToken() }, id);
+    await open('s1');
+    await open('s2');
+    await expect(open('s3')).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { limit: 2 } });
+  });
+
+  function live() {
+    return new HandshakeAuthenticator(verifiers, async () => undefined, slots(10));
+  }
 });

@@ -1,4 +1,5 @@
 import {
+  AccessTokenClaims,
   CascadeError,
   JoinTokenClaims,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -8,7 +9,11 @@ import {
 } from '@cascade/contracts';
 import type { z } from 'zod';
 
-import type { SocketIdentity } from '../signaling/socket-data';
+import type {
+  RoomSocketIdentity,
+  SocketIdentity,
+  UserConnectionIdentity,
+} from '../signaling/socket-data';
 
 /** Verifies a JWT against a claims schema (the kit's `JwtVerifier`). */
 export interface TokenVerifier {
@@ -16,7 +21,7 @@ export interface TokenVerifier {
 }
 
 /** A session a resume token took back: who it belongs to. */
-export interface ResumedIdentity extends SocketIdentity {
+export interface ResumedIdentity extends Omit<RoomSocketIdentity, 'kind'> {
   participantId: string;
   nodeId: string;
   workerIndex: number;
@@ -28,6 +33,21 @@ export type ResumeClaimer = (
   socketId: string,
 ) => Promise<ResumedIdentity | undefined>;
 
+/** The cap on a user's live user connections, across every gateway instance. */
+export interface UserConnectionAdmission {
+  /** Connections one user may hold at once. */
+  readonly limit: number;
+  /** Takes one of the user's slots for the socket; false when every slot is taken. */
+  acquire(identity: UserConnectionIdentity, socketId: string): Promise<boolean>;
+}
+
+export interface HandshakeVerifiers {
+  /** Join tokens (audience `GATEWAY_AUTH_AUDIENCE`): room sockets. */
+  joinTokens: TokenVerifier;
+  /** Access tokens (audience `GATEWAY_ACCESS_AUDIENCE`): user connections. */
+  accessTokens: TokenVerifier;
+}
+
 export interface HandshakeOutcome {
   identity: SocketIdentity;
   /** Present when the socket took back a session with its resume token. */
@@ -36,14 +56,21 @@ export interface HandshakeOutcome {
 
 /**
  * Decides who a connecting socket is, from its handshake `auth` alone: the protocol version it
- * speaks, then a resume token naming a live session (the session's identity), else a join token
- * (signature, expiry, issuer, audience; the claims; the join grant). Every refusal is a
- * `CascadeError` whose envelope the client gets as `connect_error` data.
+ * speaks, then
+ * - an access token: a user connection (signature, expiry, issuer, the access audience, the
+ *   claims), admitted while the user holds fewer than the cap of them;
+ * - a resume token naming a live session: that session's room socket;
+ * - else a join token (signature, expiry, issuer, the join audience, the claims, the join grant).
+ *
+ * The two audiences keep the two kinds of token apart: a join token offered as an access token,
+ * or the reverse, is refused. Every refusal is a `CascadeError` whose envelope the client gets as
+ * `connect_error` data.
  */
 export class HandshakeAuthenticator {
   constructor(
-    private readonly verifier: TokenVerifier,
+    private readonly verifiers: HandshakeVerifiers,
     private readonly claimResume: ResumeClaimer,
+    private readonly userConnections: UserConnectionAdmission,
   ) {}
 
   async authenticate(auth: unknown, socketId: string): Promise<HandshakeOutcome> {
@@ -57,11 +84,15 @@ export class HandshakeAuthenticator {
     }
     const handshake = parseOrThrow(SignalingHandshake, auth ?? {}, 'handshake');
 
+    if (handshake.accessToken !== undefined) {
+      return { identity: await this.#userConnection(handshake.accessToken, socketId) };
+    }
+
     if (handshake.resumeToken !== undefined) {
       const resumed = await this.claimResume(handshake.resumeToken, socketId);
       if (resumed) {
         const { participantId: _p, nodeId: _n, workerIndex: _w, ...identity } = resumed;
-        return { identity, resumed };
+        return { identity: { kind: 'room', ...identity }, resumed };
       }
       if (handshake.token === undefined) {
         throw new CascadeError(
@@ -71,7 +102,7 @@ export class HandshakeAuthenticator {
       }
     }
 
-    const claims = await this.verifier.verify(handshake.token!, JoinTokenClaims);
+    const claims = await this.verifiers.joinTokens.verify(handshake.token!, JoinTokenClaims);
     if (!claims.grants.join) {
       throw new CascadeError('FORBIDDEN', 'this token does not grant joining the room', {
         grant: 'join',
@@ -79,6 +110,7 @@ export class HandshakeAuthenticator {
     }
     return {
       identity: {
+        kind: 'room',
         tenantId: claims.tenant,
         userId: claims.sub,
         roomId: claims.grants.room,
@@ -86,5 +118,24 @@ export class HandshakeAuthenticator {
         displayName: claims.name ?? claims.sub,
       },
     };
+  }
+
+  async #userConnection(accessToken: string, socketId: string): Promise<UserConnectionIdentity> {
+    const claims = await this.verifiers.accessTokens.verify(accessToken, AccessTokenClaims);
+    const identity: UserConnectionIdentity = {
+      kind: 'user',
+      tenantId: claims.tenant,
+      userId: claims.sub,
+      signInSessionId: claims.sid,
+    };
+    if (!(await this.userConnections.acquire(identity, socketId))) {
+      const { limit } = this.userConnections;
+      throw new CascadeError(
+        'RATE_LIMITED',
+        `this user already has ${limit} open connections (the most allowed): close one, or try again later`,
+        { limit },
+      );
+    }
+    return identity;
   }
 }

@@ -230,4 +230,52 @@ describe('event router', () => {
     expect(router.userEvent(subjects.userEvents('evil', 'u_bob'), event)).toBe('wrong-subject');
     expect(sent).toEqual([{ to: 'user acme/u_bob', event: 'user.notification', payload: event }]);
   });
+
+  it('delivers identity’s friend events to that user, as notifications too', () => {
+    const { router, sent, forwarded } = setup();
+    const received = friendRequestReceived('u_bob');
+    const presence = {
+      type: 'friend.presenceChanged',
+      tenantId: 'acme',
+      userId: 'u_bob',
+      friendId: 'u_alice',
+    };
+    expect(router.userEvent(subjects.userEvents('acme', 'u_bob'), received)).toBe('forwarded');
+    expect(router.userEvent(subjects.userEvents('acme', 'u_bob'), presence)).toBe('forwarded');
+    expect(sent).toEqual([
+      { to: 'user acme/u_bob', event: 'user.notification', payload: received },
+      { to: 'user acme/u_bob', event: 'user.notification', payload: presence },
+    ]);
+    expect(forwarded).toEqual(['user.notification', 'user.notification']);
+  });
+
+  it('drops a friend event on another user’s or tenant’s subject, and one that is malformed', () => {
+    const { router, sent } = setup();
+    const event = friendRequestReceived('u_bob');
+    expect(router.userEvent(subjects.userEvents('acme', 'u_mallory'), event)).toBe('wrong-subject');
+    expect(router.userEvent(subjects.userEvents('evil', 'u_bob'), event)).toBe('wrong-subject');
+    expect(
+      router.userEvent(subjects.userEvents('acme', 'u_bob'), { ...event, request: undefined }),
+    ).toBe('invalid');
+    expect(
+      router.userEvent(subjects.userEvents('acme', 'u_bob'), { ...event, type: 'friend.hugged' }),
+    ).toBe('invalid');
+    expect(sent).toEqual([]);
+  });
 });
+
+/** Identity's notification to `userId` that u_alice asked to be friends. */
+function friendRequestReceived(userId: string) {
+  const profile = (id: string) => ({ id, displayName: id, avatarUrl: `https://a.example/${id}` });
+  return {
+    type: 'friend.requestReceived',
+    tenantId: 'acme',
+    userId,
+    request: {
+      id: 'fr1',
+      from: profile('u_alice'),
+      to: profile(userId),
+      createdAt: '2025-01-01T00:00:00.000Z',
+    },
+  };
+}

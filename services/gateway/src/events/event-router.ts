@@ -1,9 +1,9 @@
 import {
-  InvitationUserEvent,
   OrchestratorRoomEvent,
   SfuRoomEvent,
   type SignalingEventName,
   type Subjects,
+  UserEvent,
 } from '@cascade/contracts';
 
 import type { Broadcaster } from '../signaling/broadcaster';
@@ -37,7 +37,7 @@ export type Routed =
   'forwarded' | 'invalid' | 'wrong-subject' | 'ignored' | 'duplicate' | 'unknown-session';
 
 /**
- * Turns the events of SFU nodes, the orchestrator and the rooms service (each taken by one
+ * Turns the events of SFU nodes, the orchestrator, and the rooms and identity services (each taken by one
  * gateway instance, NATS queue group) into signaling events for the sockets concerned, once:
  * a producer close that the gateway already announced, a pipe's copy closing, or the same active
  * speaker reported by several nodes is not announced again. An event must arrive on the subject
@@ -123,9 +123,12 @@ export class EventRouter {
     return this.#sent('session.reconnectRequired');
   }
 
-  /** An event of `subjects.userEventsAll()` (the rooms service's notifications). */
+  /**
+   * An event of `subjects.userEventsAll()`: a notification for one user (rooms: invitations;
+   * identity: friends), to every socket of that user, room sockets and user connections alike.
+   */
   userEvent(subject: string, body: unknown): Routed {
-    const parsed = InvitationUserEvent.safeParse(body);
+    const parsed = UserEvent.safeParse(body);
     if (!parsed.success) return 'invalid';
     const e = parsed.data;
     if (!this.#onSubject(subject, () => this.subjects.userEvents(e.tenantId, e.userId)))

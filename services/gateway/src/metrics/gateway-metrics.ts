@@ -8,7 +8,7 @@ export class GatewayMetrics {
   readonly requests: Counter<'method' | 'outcome'>;
   readonly requestDuration: Histogram<'method'>;
   readonly eventsForwarded: Counter<'type'>;
-  #sockets: () => number = () => 0;
+  #sockets: () => SocketCounts = () => ({ total: 0, user: 0 });
 
   constructor(metrics: MetricsService) {
     this.requests = new Counter({
@@ -33,18 +33,32 @@ export class GatewayMetrics {
     const sockets = () => this.#sockets();
     new Gauge({
       name: 'gateway_sockets',
-      help: 'Sockets connected to this instance',
+      help: 'Sockets connected to this instance (room sockets and user connections)',
       registers: [metrics.registry],
       collect() {
-        this.set(sockets());
+        this.set(sockets().total);
+      },
+    });
+    new Gauge({
+      name: 'gateway_user_connections',
+      help: 'User connections (handshake accessToken, in no room) connected to this instance',
+      registers: [metrics.registry],
+      collect() {
+        this.set(sockets().user);
       },
     });
   }
 
-  /** Where the socket count comes from (the Socket.IO server, once it exists). */
-  countSocketsWith(count: () => number): void {
+  /** Where the socket counts come from (the Socket.IO server, once it exists). */
+  countSocketsWith(count: () => SocketCounts): void {
     this.#sockets = count;
   }
+}
+
+/** Sockets connected to this instance: all of them, and the user connections among them. */
+export interface SocketCounts {
+  total: number;
+  user: number;
 }
 
 @Module({ providers: [GatewayMetrics], exports: [GatewayMetrics] })

@@ -22,6 +22,12 @@ export const keys = {
   /** Set of the sessions whose socket an instance holds. */
   instanceSessions: (instanceId: string) => `gw:instance:${instanceId}:sessions`,
   instanceSessionsPrefix: 'gw:instance:',
+  /**
+   * Sorted set of one user's live user connections (socket ids), on every instance, scored by
+   * when each one's lease ends.
+   */
+  userConnections: (tenantId: string, userId: string) =>
+    `gw:user:${tenantId}:${userId}:connections`,
 };
 
 /** A session's reference as stored in sets: `tenant:room:participant`. */

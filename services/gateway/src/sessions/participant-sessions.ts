@@ -17,7 +17,11 @@ import {
 import type { Routing } from '../routing/routing';
 import type { Broadcaster } from '../signaling/broadcaster';
 import { type ParticipantRef, participantChannel, roomChannel } from '../signaling/channels';
-import type { SessionBinding, SignalingSocket } from '../signaling/socket-data';
+import {
+  type SessionBinding,
+  type SignalingSocket,
+  roomIdentityOf,
+} from '../signaling/socket-data';
 import { hashResumeToken, newResumeToken } from './resume-token';
 import type { RoomMedia } from './room-media';
 import type { SessionStore, StoredSession } from './session-store';
@@ -77,7 +81,8 @@ export class ParticipantSessions {
     socket: SignalingSocket,
     request: SignalingParsedRequestOf<'room.join'>,
   ): Promise<JoinResult> {
-    const { tenantId, roomId, userId, grants } = socket.data.identity;
+    const identity = roomIdentityOf(socket);
+    const { tenantId, roomId, userId, grants } = identity;
     const ref: ParticipantRef = { tenantId, roomId, participantId: newParticipantId() };
     if (this.settings.authorizeJoins) {
       await this.routing.authorizeJoin({
@@ -103,7 +108,7 @@ export class ParticipantSessions {
     const placed = await this.routing
       .orchestrator('participant.join', { ...ref, userId, ...(region ? { region } : {}) })
       .catch(failed);
-    const displayName = request.displayName ?? socket.data.identity.displayName;
+    const displayName = request.displayName ?? identity.displayName;
     const resumeToken = newResumeToken();
     const joinedAt = this.clock();
     await this.store

@@ -9,6 +9,7 @@ export function signalingHandlers(
   sessions: ParticipantSessions,
   media: MediaOperations,
   chat: RoomChat,
+  clock: () => number = Date.now,
 ): SignalingHandlers<SignalingSocket> {
   return {
     'room.join': (request, socket) => sessions.join(socket, request),
@@ -29,5 +30,6 @@ export function signalingHandlers(
     'consumer.close': (request, socket) => media.closeConsumer(socket, request),
     'consumer.setPreferredLayers': (request, socket) => media.setPreferredLayers(socket, request),
     'chat.send': (request, socket) => chat.send(socket, request),
+    'user.ping': () => Promise.resolve({ at: clock() }),
   };
 }

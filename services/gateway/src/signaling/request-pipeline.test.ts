@@ -51,8 +51,7 @@ function setup(
   const pipeline = new RequestPipeline(handlers, observer, options.maxBytes);
   const context = (over: Partial<RequestContext<Socket>> = {}): RequestContext<Socket> => ({
     socket: { id: 's1' },
-    grants: allGrants,
-    joined: true,
+    access: { kind: 'room', grants: allGrants, joined: true },
     bucket: new TokenBucket(10, 100, () => 0),
     ...over,
   });
@@ -145,7 +144,7 @@ describe('request pipeline', () => {
         method,
         { garbage: true },
         context({
-          grants: { ...allGrants, [grant]: false },
+          access: { kind: 'room', grants: { ...allGrants, [grant]: false }, joined: true },
         }),
       );
       expect(reply).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { grant } } });
@@ -196,11 +195,55 @@ describe('request pipeline', () => {
 
   it('lets only room.join and session.resume through before the socket is in a room', async () => {
     const { send, code, context } = setup();
-    const outside = context({ joined: false });
+    const outside = context({ access: { kind: 'room', grants: allGrants, joined: false } });
     expect(code(await send('room.join', {}, outside))).toBe('ok');
     expect(code(await send('session.resume', {}, outside))).toBe('ok');
     expect(code(await send('participant.list', {}, outside))).toBe('CONFLICT');
     expect(code(await send('transport.create', { direction: 'recv' }, outside))).toBe('CONFLICT');
+  });
+
+  it('answers user.ping on any socket, in a room or not, whatever its grants', async () => {
+    const { send, code, context, calls } = setup();
+    const noGrants = { room: 'r1', join: false, publish: false, subscribe: false, admin: false };
+    expect(code(await send('user.ping', {}))).toBe('ok');
+    expect(
+      code(
+        await send(
+          'user.ping',
+          {},
+          context({ access: { kind: 'room', grants: noGrants, joined: false } }),
+        ),
+      ),
+    ).toBe('ok');
+    expect(code(await send('user.ping', {}, context({ access: { kind: 'user' } })))).toBe('ok');
+    expect(calls.map((c) => c.method)).toEqual(['user.ping', 'user.ping', 'user.ping']);
+  });
+
+  it('refuses every room method on a user connection, before looking at the payload', async () => {
+    const { send, calls, context } = setup();
+    const user = context({ access: { kind: 'user' } });
+    for (const method of SIGNALING_METHODS.filter((m) => m !== 'user.ping')) {
+      const reply = await send(method, { garbage: true }, user);
+      expect(reply).toMatchObject({
+        ok: false,
+        error: { code: 'FORBIDDEN', details: { allowed: ['user.ping'] } },
+      });
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('validates user.ping like any request', async () => {
+    const { send, code, context } = setup();
+    const reply = await send('user.ping', { at: 1 }, context({ access: { kind: 'user' } }));
+    expect(code(reply)).toBe('INVALID_ARGUMENT');
+  });
+
+  it('rate-limits a user connection with its bucket too', async () => {
+    const { send, code, context } = setup();
+    const ctx = context({ access: { kind: 'user' }, bucket: new TokenBucket(1, 2, () => 0) });
+    const outcomes = [];
+    for (let i = 0; i < 4; i++) outcomes.push(code(await send('user.ping', {}, ctx)));
+    expect(outcomes).toEqual(['ok', 'ok', 'RATE_LIMITED', 'RATE_LIMITED']);
   });
 
   it('answers a CascadeError with its envelope, anything else as INTERNAL without details', async () => {

@@ -7,6 +7,7 @@ import {
   type SignalingParsedRequestOf,
   SignalingRequests,
   type SignalingResultOf,
+  USER_CONNECTION_METHODS,
   errorReply,
   isCascadeError,
   isSignalingMethod,
@@ -16,12 +17,20 @@ import {
 
 import type { TokenBucket } from './token-bucket';
 
+/** What a socket may do: a room socket's grants and session; a user connection, next to nothing. */
+export type SocketAccess =
+  | {
+      kind: 'room';
+      grants: RoomGrants;
+      /** Whether the socket is bound to a session (joined, or resumed at the handshake). */
+      joined: boolean;
+    }
+  | { kind: 'user' };
+
 /** What the pipeline knows of the socket a request came on. */
 export interface RequestContext<S> {
   socket: S;
-  grants: RoomGrants;
-  /** Whether the socket is bound to a session (joined, or resumed at the handshake). */
-  joined: boolean;
+  access: SocketAccess;
   bucket: TokenBucket;
 }
 
@@ -48,15 +57,21 @@ export interface PipelineObserver<S> {
   failed(request: RequestFacts<S>, error: unknown): void;
 }
 
-/** Methods a socket may call before it is in a room. */
+/** Room methods a room socket may call before it is in a room. */
 const BEFORE_JOIN: ReadonlySet<SignalingMethod> = new Set(['room.join', 'session.resume']);
+
+/** The only methods a user connection may call. */
+const FOR_USER_CONNECTIONS: ReadonlySet<SignalingMethod> = new Set(USER_CONNECTION_METHODS);
 
 /**
  * Every signaling request goes through here, in this order: a known method with an
  * acknowledgement (no ack: dropped, nobody would hear the answer), the payload's size, the
- * socket's rate limit, the grant the method needs, the payload's schema, being in the room, and
- * only then the handler. Each step refuses with its own code; nothing a client sends reaches a
- * handler unvalidated, and nothing a handler throws escapes as anything but an error envelope.
+ * socket's rate limit, whether the socket may call the method (a user connection: only the
+ * {@link USER_CONNECTION_METHODS}; a room socket: the grant the method needs, if any), the
+ * payload's schema, being in the room (not for `room.join`, `session.resume` and the methods of
+ * grant `none`), and only then the handler. Each step refuses with its own code; nothing a client
+ * sends reaches a handler unvalidated, and nothing a handler throws escapes as anything but an
+ * error envelope.
  */
 export class RequestPipeline<S> {
   #requests = 0;
@@ -132,13 +147,27 @@ export class RequestPipeline<S> {
       });
     }
     const spec = SignalingRequests[method];
-    if (!ctx.grants[spec.grant]) {
+    const { access } = ctx;
+    if (access.kind === 'user') {
+      if (!FOR_USER_CONNECTIONS.has(method)) {
+        throw new CascadeError(
+          'FORBIDDEN',
+          `${method} is not available on a user connection: connect with a join token to use a room`,
+          { allowed: [...USER_CONNECTION_METHODS] },
+        );
+      }
+    } else if (spec.grant !== 'none' && !access.grants[spec.grant]) {
       throw new CascadeError('FORBIDDEN', `${method} needs the ${spec.grant} grant`, {
         grant: spec.grant,
       });
     }
     const request: unknown = parseOrThrow(spec.request, payload, `${method} request`);
-    if (!ctx.joined && !BEFORE_JOIN.has(method)) {
+    if (
+      access.kind === 'room' &&
+      !access.joined &&
+      spec.grant !== 'none' &&
+      !BEFORE_JOIN.has(method)
+    ) {
       throw new CascadeError('CONFLICT', `join the room first (room.join) before ${method}`);
     }
     const handler = this.handlers[method] as (request: unknown, socket: S) => Promise<unknown>;

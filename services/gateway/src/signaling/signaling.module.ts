@@ -10,11 +10,19 @@ import { ParticipantSessions } from '../sessions/participant-sessions';
 import { RoomMedia } from '../sessions/room-media';
 import { SessionStore } from '../sessions/session-store';
 import { SessionsModule } from '../sessions/sessions.module';
+import { UserConnectionsModule } from '../user-connections/user-connections.module';
 import { SignalingServer } from './signaling.server';
 import { SocketIoModule, SocketIoServer } from './socket-io.server';
 
 @Module({
-  imports: [AuthModule, SessionsModule, RoutingModule, SocketIoModule, GatewayMetricsModule],
+  imports: [
+    AuthModule,
+    SessionsModule,
+    RoutingModule,
+    SocketIoModule,
+    GatewayMetricsModule,
+    UserConnectionsModule,
+  ],
   providers: [
     {
       provide: MediaOperations,

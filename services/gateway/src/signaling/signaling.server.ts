@@ -17,18 +17,21 @@ import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { MediaOperations } from '../routing/media-operations';
 import { ParticipantSessions } from '../sessions/participant-sessions';
 import { SessionStore } from '../sessions/session-store';
+import { UserConnectionSlots } from '../user-connections/user-connection-slots';
 import { participantChannel, roomChannel, userChannel } from './channels';
 import { signalingHandlers } from './handlers';
-import { type RequestFacts, RequestPipeline } from './request-pipeline';
-import type { SignalingSocket } from './socket-data';
+import { type RequestFacts, RequestPipeline, type SocketAccess } from './request-pipeline';
+import type { SignalingSocket, SocketData } from './socket-data';
 import { type GatewaySocket, SocketIoServer } from './socket-io.server';
 import { TokenBucket } from './token-bucket';
 
 /**
  * Socket.IO on the service's HTTP server (`/socket.io`): the handshake decides who each socket
- * is, every event goes through the {@link RequestPipeline}, and a socket that drops without
- * leaving leaves its session waiting for a resume. On shutdown every connection is closed (the
- * clients reconnect to another instance and resume) and the drops are recorded before Redis goes.
+ * is (a room socket, or a user connection in no room), every event goes through the
+ * {@link RequestPipeline}, a room socket that drops without leaving leaves its session waiting
+ * for a resume, and a user connection that goes gives its slot back. On shutdown every
+ * connection is closed (the clients reconnect to another instance and resume) and the drops are
+ * recorded before Redis goes.
  */
 @Injectable()
 export class SignalingServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -43,6 +46,7 @@ export class SignalingServer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly auth: HandshakeAuthenticator,
     private readonly sessions: ParticipantSessions,
     private readonly store: SessionStore,
+    private readonly userSlots: UserConnectionSlots,
     media: MediaOperations,
     chat: RoomChat,
     metrics: GatewayMetrics,
@@ -56,7 +60,12 @@ export class SignalingServer implements OnApplicationBootstrap, BeforeApplicatio
       failed: (request, error) =>
         this.logger.error({ ...context(request), err: error, msg: `${request.method} failed` }),
     });
-    metrics.countSocketsWith(() => this.server.io.of('/').sockets.size);
+    metrics.countSocketsWith(() => {
+      const sockets = this.server.io.of('/').sockets;
+      let user = 0;
+      for (const socket of sockets.values()) if (socket.data.identity.kind === 'user') user++;
+      return { total: sockets.size, user };
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -82,9 +91,11 @@ export class SignalingServer implements OnApplicationBootstrap, BeforeApplicatio
             };
           }
           // The client may have gone while this ran: Socket.IO then drops the socket without a
-          // connection (or a disconnect) event, so the resumed session's drop is recorded here.
+          // connection (or a disconnect) event, so the resumed session's drop is recorded here,
+          // and a user connection's slot given back.
           if (socket.conn.readyState !== 'open') {
             if (resumed) void this.sessions.dropped(socket);
+            if (identity.kind === 'user') this.#track(this.#releaseSlot(socket));
             next(new Error('connection closed during the handshake'));
             return;
           }
@@ -93,6 +104,8 @@ export class SignalingServer implements OnApplicationBootstrap, BeforeApplicatio
         (error: unknown) => {
           if (!(error instanceof CascadeError))
             this.logger.error({ err: error, msg: 'handshake failed' });
+          else
+            this.logger.debug({ socketId: socket.id, code: error.code, msg: 'handshake refused' });
           next(connectError(CascadeError.toEnvelope(error)));
         },
       );
@@ -110,47 +123,80 @@ export class SignalingServer implements OnApplicationBootstrap, BeforeApplicatio
 
   #connected(socket: GatewaySocket): void {
     const { identity, session } = socket.data;
+    // Every socket hears its user's notifications; a user connection hears nothing else.
     const channels = [userChannel(identity.tenantId, identity.userId)];
     if (session)
       channels.push(roomChannel(session.tenantId, session.roomId), participantChannel(session));
     void socket.join(channels);
+    if (identity.kind === 'user')
+      this.logger.debug({ ...identify(socket), msg: 'user connection opened' });
     socket.onAny((event: unknown, ...args: unknown[]) => {
       void this.#pipeline.handle(
-        {
-          socket,
-          grants: socket.data.identity.grants,
-          joined: socket.data.session !== undefined,
-          bucket: socket.data.bucket,
-        },
+        { socket, access: accessOf(socket.data), bucket: socket.data.bucket },
         event,
         args,
       );
     });
-    socket.on('disconnect', () => {
-      const drop = this.sessions
-        .dropped(socket)
-        .catch((error: unknown) =>
+    socket.on('disconnect', (reason) => {
+      if (identity.kind === 'user') {
+        this.logger.debug({ ...identify(socket), reason, msg: 'user connection closed' });
+        this.#track(this.#releaseSlot(socket));
+        return;
+      }
+      this.#track(
+        this.sessions.dropped(socket).catch((error: unknown) =>
           this.logger.warn({
             ...identify(socket),
             error: String(error),
             msg: 'recording a drop failed',
           }),
-        )
-        .finally(() => this.#drops.delete(drop));
-      this.#drops.add(drop);
+        ),
+      );
     });
+  }
+
+  /** Gives a user connection's slot back (its lease would end anyway if Redis is away). */
+  #releaseSlot(socket: SignalingSocket): Promise<void> {
+    return this.userSlots.release(socket.id).catch((error: unknown) =>
+      this.logger.warn({
+        ...identify(socket),
+        error: String(error),
+        msg: 'releasing a user connection slot failed',
+      }),
+    );
+  }
+
+  /** Keeps a disconnection's bookkeeping until it is done: shutdown waits for it. */
+  #track(work: Promise<void>): void {
+    const done = work.finally(() => this.#drops.delete(done));
+    this.#drops.add(done);
   }
 }
 
-/** Log fields of a socket: tenant, room and participant. */
+/** What the socket may do, from what the handshake and its session say. */
+function accessOf(data: SocketData): SocketAccess {
+  return data.identity.kind === 'user'
+    ? { kind: 'user' }
+    : { kind: 'room', grants: data.identity.grants, joined: data.session !== undefined };
+}
+
+/** Log fields of a socket: tenant and user, and room and participant for a room socket. */
 function identify(socket: SignalingSocket) {
   const { identity, session } = socket.data;
-  return {
-    socketId: socket.id,
-    tenantId: identity.tenantId,
-    roomId: identity.roomId,
-    ...(session ? { participantId: session.participantId } : {}),
-  };
+  return identity.kind === 'user'
+    ? {
+        socketId: socket.id,
+        connection: 'user' as const,
+        tenantId: identity.tenantId,
+        userId: identity.userId,
+      }
+    : {
+        socketId: socket.id,
+        tenantId: identity.tenantId,
+        userId: identity.userId,
+        roomId: identity.roomId,
+        ...(session ? { participantId: session.participantId } : {}),
+      };
 }
 
 /** Log fields of a request. */

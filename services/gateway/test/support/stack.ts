@@ -82,6 +82,15 @@ export interface CascadeStack {
     token: JoinTokenOptions,
     options?: ConnectOptions,
   ): Promise<SignalingClient>;
+  /**
+   * A raw user connection (handshake `accessToken`, in no room) on gateway `gateway` (index),
+   * with an access token minted for the user.
+   */
+  connectUser(
+    gateway: number,
+    who: { tenant: string; user: string },
+    options?: ConnectOptions,
+  ): Promise<SignalingClient>;
   /** Prints the last lines of every process's output. */
   dumpLogs(lines?: number): void;
 }
@@ -203,11 +212,18 @@ export async function startCascadeStack(options: StackOptions = {}): Promise<Run
         if (o.id !== undefined) return insertRoom(databaseUrl, tenant, ownerUser, o);
         return createRoomThroughApi(rooms, authority.mintAccessToken(tenant, ownerUser), o);
       },
-      connect: (gateway, token, connectOptions) => {
-        const url = gatewayUrls[gateway];
-        if (!url) throw new Error(`no gateway ${gateway}: the stack has ${gatewayUrls.length}`);
-        return SignalingClient.withToken(url, authority.mintJoinToken(token), connectOptions);
-      },
+      connect: (gateway, token, connectOptions) =>
+        SignalingClient.withToken(
+          gatewayUrl(gatewayUrls, gateway),
+          authority.mintJoinToken(token),
+          connectOptions,
+        ),
+      connectUser: (gateway, who, connectOptions) =>
+        SignalingClient.connect(
+          gatewayUrl(gatewayUrls, gateway),
+          { accessToken: authority.mintAccessToken(who.tenant, who.user) },
+          connectOptions,
+        ),
       dumpLogs: (lines = 60) => dumpLogs(processes, lines),
       stop,
     };
@@ -264,6 +280,12 @@ async function createRoomThroughApi(
   return body;
 }
 
+function gatewayUrl(urls: string[], gateway: number): string {
+  const url = urls[gateway];
+  if (!url) throw new Error(`no gateway ${gateway}: the stack has ${urls.length}`);
+  return url;
+}
+
 function dumpLogs(processes: ServiceProcess[], lines: number): void {
   for (const p of processes) console.log(`── ${p.service} (${p.url}) ──\n${p.tail(lines)}`);
 }
@@ -316,6 +338,7 @@ async function insertRoom(
       visibility,
       status: 'active',
       participantCount: 0,
+      previewUserIds: [],
       myRole: null,
       createdAt: now,
       lastActiveAt: now,

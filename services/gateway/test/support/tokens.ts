@@ -110,25 +110,41 @@ export class TokenAuthority {
     );
   }
 
-  /** An access token for the rooms HTTP API (audience `cascade-api`). */
+  /**
+   * An access token as identity signs it at sign-in (audience `cascade-api`, 15 minutes): for
+   * the rooms HTTP API, and for a user connection to the gateway.
+   */
   mintAccessToken(tenant: string, user: string, role: 'member' | 'admin' = 'member'): string {
-    return jwt.sign(
-      {
-        iss: ISSUER,
-        aud: API_AUDIENCE,
-        sub: user,
-        tenant,
-        sid: `s_${user}`,
-        jti: randomUUID(),
-        role,
-      },
-      this.#rsa.privateKey,
-      { algorithm: 'RS256', keyid: RSA_KID, expiresIn: 900 },
-    );
+    return jwt.sign(this.#accessClaims(tenant, user, role), this.#rsa.privateKey, {
+      algorithm: 'RS256',
+      keyid: RSA_KID,
+      expiresIn: 900,
+    });
+  }
+
+  #accessClaims(tenant: string, user: string, role: 'member' | 'admin'): Record<string, unknown> {
+    return {
+      iss: ISSUER,
+      aud: API_AUDIENCE,
+      sub: user,
+      tenant,
+      sid: `s_${user}`,
+      jti: randomUUID(),
+      role,
+    };
   }
 
   /** Tokens that must be refused at the handshake, each for one reason. */
   readonly forge = {
+    /** An access token that expired a minute ago (beyond any clock tolerance). */
+    expiredAccess: (tenant: string, user: string) => {
+      const now = Math.floor(Date.now() / 1000);
+      return jwt.sign(
+        { ...this.#accessClaims(tenant, user, 'member'), iat: now - 960, exp: now - 60 },
+        this.#rsa.privateKey,
+        { algorithm: 'RS256', keyid: RSA_KID },
+      );
+    },
     /** Expired a minute ago (beyond any clock tolerance). */
     expired: (o: JoinTokenOptions) => {
       const now = Math.floor(Date.now() / 1000);

@@ -1,11 +1,14 @@
-import { DevSignInRequest, SessionTokens, parseOrThrow } from '@cascade/contracts';
-import { Body, Controller, Get, Header, HttpCode, Module, Post, Req } from '@nestjs/common';
+import { DevSignInRequest, SessionTokens, WebSession, parseOrThrow } from '@cascade/contracts';
+import { Body, Controller, Get, Header, HttpCode, Module, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
 
+import { requireJsonBody } from '../common/http';
 import { openApiSchema } from '../docs/openapi';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { Users } from '../profiles/users';
+import { BrowserSessions } from '../sessions/browser-sessions';
 import { RequestLimiter } from '../sessions/request-limiter';
 import { Sessions } from '../sessions/sessions';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -32,6 +35,7 @@ export class DevLoginController {
     private readonly tenants: Tenants,
     private readonly users: Users,
     private readonly sessions: Sessions,
+    private readonly browser: BrowserSessions,
     private readonly limiter: RequestLimiter,
   ) {}
 
@@ -41,21 +45,31 @@ export class DevLoginController {
     return FORM;
   }
 
-  /** Signs in as a display name (JSON or a form post); a known email signs in as that user. */
+  /**
+   * Signs in as a display name (JSON or a form post); a known email signs in as that user. With
+   * `delivery: 'cookie'` (JSON only) the refresh token is set as the session cookie and a
+   * `WebSession` answers.
+   */
   @Post()
   @HttpCode(200)
   @ApiBody({ schema: openApiSchema(DevSignInRequest) })
-  @ApiOkResponse({ schema: openApiSchema(SessionTokens, 'output') })
-  async signIn(@Req() req: Request, @Body() body: unknown): Promise<SessionTokens> {
+  @ApiOkResponse({ schema: openApiSchema(z.union([SessionTokens, WebSession]), 'output') })
+  async signIn(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() body: unknown,
+  ): Promise<SessionTokens | WebSession> {
     this.limiter.hit('sign-in', req);
     const input =
       typeof body === 'object' && body !== null && (body as { email?: unknown }).email === ''
         ? { ...(body as object), email: undefined }
         : body;
     const request = parseOrThrow(DevSignInRequest, input, 'sign-in request');
+    if (request.delivery === 'cookie') requireJsonBody(req, 'sign-in');
     const tenant = await this.tenants.bySlug(request.tenant);
     const user = await this.users.signInDev(tenant.id, request.displayName, request.email);
-    return this.sessions.start(user);
+    const tokens = await this.sessions.start(user);
+    return request.delivery === 'cookie' ? this.browser.deliver(req, res, tokens) : tokens;
   }
 }
 

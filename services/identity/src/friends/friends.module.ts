@@ -8,6 +8,7 @@ import {
   SendFriendRequest,
   SendFriendRequestResult,
   UserId,
+  createSubjects,
   pageOf,
   parseOrThrow,
   type Page,
@@ -18,22 +19,39 @@ import {
   Delete,
   Get,
   HttpCode,
+  Logger,
   Module,
   Param,
   Post,
   Query,
   Req,
 } from '@nestjs/common';
+import { MetricsService, NatsBus, SERVICE_CONFIG } from '@cascade/server-kit';
+import { Counter } from 'prom-client';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 
+import type { IdentityConfig } from '../config';
 import { Database } from '../database/database.module';
 import { openApiSchema } from '../docs/openapi';
 import { Authenticator } from '../sessions/authenticator';
 import { SessionsModule } from '../sessions/sessions.module';
+import { FriendNotifier } from './friend-notifier';
+import { FriendPresence } from './friend-presence';
 import { Friends } from './friends';
 import { FriendshipResponder } from './friendship-responder';
+import { NatsUserEvents } from './nats-user-events';
 import { PresenceClient } from './presence-client';
+import { RoomActivityConsumer } from './room-activity.consumer';
+
+/** How long a notification waits for NATS to be connected before it is given up (and logged). */
+const NOTIFY_CONNECT_TIMEOUT_MS = 2_000;
+
+/** pino through Nest's logger, as the plain classes' `(obj, msg)` logs. */
+function pinoLog(context: string) {
+  const logger = new Logger(context);
+  return { warn: (obj: object, msg: string) => logger.warn({ ...obj, msg }) };
+}
 
 @ApiTags('friends')
 @ApiBearerAuth('access-token')
@@ -133,9 +151,44 @@ export class FriendsController {
   imports: [SessionsModule],
   controllers: [FriendsController],
   providers: [
-    { provide: Friends, inject: [Database], useFactory: (db: Database) => new Friends(db.prisma) },
+    {
+      provide: FriendNotifier,
+      inject: [NatsBus, SERVICE_CONFIG],
+      useFactory: (bus: NatsBus, config: IdentityConfig) =>
+        new FriendNotifier(
+          new NatsUserEvents(bus, config.NATS_SUBJECT_PREFIX, NOTIFY_CONNECT_TIMEOUT_MS),
+          pinoLog('friend-notifications'),
+        ),
+    },
+    {
+      provide: Friends,
+      inject: [Database, FriendNotifier],
+      useFactory: (db: Database, notifier: FriendNotifier) => new Friends(db.prisma, notifier),
+    },
+    {
+      provide: FriendPresence,
+      inject: [Friends, FriendNotifier, MetricsService, SERVICE_CONFIG],
+      useFactory: (
+        friends: Friends,
+        notifier: FriendNotifier,
+        metrics: MetricsService,
+        config: IdentityConfig,
+      ) =>
+        new FriendPresence(
+          friends,
+          notifier,
+          createSubjects(config.NATS_SUBJECT_PREFIX),
+          new Counter({
+            name: 'identity_room_activity_ignored_total',
+            help: 'Room activity events ignored by friend presence (invalid, or on the wrong subject)',
+            registers: [metrics.registry],
+          }),
+          pinoLog('friend-presence'),
+        ),
+    },
     PresenceClient,
     FriendshipResponder,
+    RoomActivityConsumer,
   ],
 })
 export class FriendsModule {}

@@ -13,6 +13,8 @@ import { newId } from '../common/ids';
 import { decodeCursor, toPage } from '../common/pagination';
 import type { PrismaClient } from '../generated/prisma/client';
 import { type UserRow, toPublicProfile } from '../profiles/users';
+import type { FriendChange } from './friend-events';
+import type { FriendDirectory } from './friend-presence';
 
 /** A friend without where they are now (the rooms service knows that). */
 export interface FriendEntry {
@@ -20,13 +22,21 @@ export interface FriendEntry {
   since: string;
 }
 
+/** Told about each change once it is committed; never fails the change. */
+export interface FriendChangeListener {
+  notify(change: FriendChange): Promise<void>;
+}
+
 /**
  * Friends within one tenant: requests (send, accept, decline, cancel) and friendships (kept as
  * one row per direction, so each side lists and pages its own). Requests that cross (both asked)
- * become a friendship at once.
+ * become a friendship at once. Every change is told to the listener after it is committed.
  */
-export class Friends {
-  constructor(private readonly prisma: PrismaClient) {}
+export class Friends implements FriendDirectory {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly listener: FriendChangeListener,
+  ) {}
 
   async send(
     tenantId: string,
@@ -50,21 +60,27 @@ export class Friends {
     });
     if (crossing) {
       await this.#befriend(tenantId, crossing.id, fromUserId, toUserId);
+      this.#tell({
+        type: 'befriended',
+        tenantId,
+        requester: toPublicProfile(to),
+        accepter: toPublicProfile(from),
+        crossed: true,
+      });
       return { status: 'accepted', friend: toPublicProfile(to) };
     }
     try {
       const row = await this.prisma.friendRequest.create({
         data: { id: newId('frq'), tenantId, fromUserId, toUserId },
       });
-      return {
-        status: 'pending',
-        request: {
-          id: row.id,
-          from: toPublicProfile(from),
-          to: toPublicProfile(to),
-          createdAt: row.createdAt.toISOString(),
-        },
+      const request: FriendRequest = {
+        id: row.id,
+        from: toPublicProfile(from),
+        to: toPublicProfile(to),
+        createdAt: row.createdAt.toISOString(),
       };
+      this.#tell({ type: 'requested', tenantId, request });
+      return { status: 'pending', request };
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new CascadeError('CONFLICT', 'you already asked this user');
@@ -105,21 +121,42 @@ export class Friends {
   async accept(tenantId: string, userId: string, requestId: string): Promise<PublicProfile> {
     const request = await this.#request(tenantId, userId, requestId, 'to');
     await this.#befriend(tenantId, request.id, request.toUserId, request.fromUserId);
-    const friend = await this.prisma.user.findFirst({
-      where: { id: request.fromUserId, tenantId },
+    const users = await this.#users(tenantId, [request.fromUserId, request.toUserId]);
+    const friend = users.get(request.fromUserId);
+    const me = users.get(request.toUserId);
+    if (!friend || !me) throw notFound('user');
+    this.#tell({
+      type: 'befriended',
+      tenantId,
+      requester: toPublicProfile(friend),
+      accepter: toPublicProfile(me),
+      crossed: false,
     });
-    if (!friend) throw notFound('user');
     return toPublicProfile(friend);
   }
 
   async decline(tenantId: string, userId: string, requestId: string): Promise<void> {
     const request = await this.#request(tenantId, userId, requestId, 'to');
-    await this.prisma.friendRequest.deleteMany({ where: { id: request.id } });
+    if (await this.#deleteRequest(request.id)) {
+      this.#tell({
+        type: 'declined',
+        tenantId,
+        requestId: request.id,
+        requesterId: request.fromUserId,
+      });
+    }
   }
 
   async cancel(tenantId: string, userId: string, requestId: string): Promise<void> {
     const request = await this.#request(tenantId, userId, requestId, 'from');
-    await this.prisma.friendRequest.deleteMany({ where: { id: request.id } });
+    if (await this.#deleteRequest(request.id)) {
+      this.#tell({
+        type: 'cancelled',
+        tenantId,
+        requestId: request.id,
+        recipientId: request.toUserId,
+      });
+    }
   }
 
   async remove(tenantId: string, userId: string, friendId: string): Promise<void> {
@@ -133,6 +170,18 @@ export class Friends {
       },
     });
     if (count === 0) throw notFound('friend');
+    this.#tell({ type: 'unfriended', tenantId, userId, formerFriendId: friendId });
+  }
+
+  /** Up to `limit` friend ids of a user (whom their presence changes are told), one query. */
+  async friendIdsOf(tenantId: string, userId: string, limit: number): Promise<string[]> {
+    const rows = await this.prisma.friendship.findMany({
+      where: { tenantId, userId },
+      select: { friendId: true },
+      orderBy: { friendId: 'asc' },
+      take: limit,
+    });
+    return rows.map((r) => r.friendId);
   }
 
   async list(tenantId: string, userId: string, query: PageQuery): Promise<Page<FriendEntry>> {
@@ -213,6 +262,17 @@ export class Friends {
         skipDuplicates: true,
       });
     });
+  }
+
+  /** Deletes a request; whether this call deleted it (a concurrent answer may have first). */
+  async #deleteRequest(id: string): Promise<boolean> {
+    const { count } = await this.prisma.friendRequest.deleteMany({ where: { id } });
+    return count > 0;
+  }
+
+  /** Tells the listener about a committed change, without waiting for it (it never fails). */
+  #tell(change: FriendChange): void {
+    void this.listener.notify(change);
   }
 
   async #users(tenantId: string, ids: string[]): Promise<Map<string, UserRow>> {

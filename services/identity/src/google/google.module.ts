@@ -1,6 +1,8 @@
 import {
   CascadeError,
   GoogleSignInQuery,
+  ReturnPath,
+  type SessionDelivery,
   type SessionTokens,
   parseOrThrow,
 } from '@cascade/contracts';
@@ -19,10 +21,11 @@ import { IdentityConfig } from '../config';
 import { Database } from '../database/database.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { type GoogleProfile, type UserRow, Users } from '../profiles/users';
+import { BrowserSessions } from '../sessions/browser-sessions';
 import { RequestLimiter } from '../sessions/request-limiter';
 import { Sessions } from '../sessions/sessions';
 import { SessionsModule } from '../sessions/sessions.module';
-import { Tenants } from '../tenants/tenants';
+import { type TenantRow, Tenants } from '../tenants/tenants';
 import { TenantsModule } from '../tenants/tenants.module';
 import { OAuthStateStore, type RequestWithSignIn } from './oauth-state-store';
 
@@ -121,23 +124,28 @@ export class GoogleController {
     private readonly google: GoogleSignIn,
     private readonly tenants: Tenants,
     private readonly sessions: Sessions,
+    private readonly browser: BrowserSessions,
     private readonly limiter: RequestLimiter,
   ) {}
 
   /**
    * Starts Google sign-in for a tenant. `returnTo` (an address on one of the tenant's allowed
-   * origins) receives the tokens in its fragment; without it the callback answers JSON.
+   * origins) receives the tokens in its fragment; without it the callback answers JSON. With
+   * `delivery: 'cookie'` the session goes into the cookie and `returnTo` may also be a path on
+   * this site; the browser comes back to it with no token in the address.
    */
   @Get()
   @ApiFoundResponse({ description: 'redirect to Google' })
   async start(@Req() req: Request, @Res() res: Response, @Query() query: unknown): Promise<void> {
     this.limiter.hit('sign-in', req);
-    const { tenant: slug, returnTo } = parseOrThrow(GoogleSignInQuery, query, 'sign-in request');
-    const tenant = await this.tenants.bySlug(slug);
-    if (returnTo !== undefined && !tenant.allowedOrigins.includes(new URL(returnTo).origin)) {
-      throw invalidField('returnTo', "is not on one of the tenant's allowed origins");
-    }
-    (req as RequestWithSignIn).cascadeSignIn = { tenantId: tenant.id, returnTo: returnTo ?? null };
+    const request = parseOrThrow(GoogleSignInQuery, query, 'sign-in request');
+    const tenant = await this.tenants.bySlug(request.tenant);
+    checkReturnTo(request.returnTo, request.delivery, tenant);
+    (req as RequestWithSignIn).cascadeSignIn = {
+      tenantId: tenant.id,
+      returnTo: request.returnTo ?? null,
+      delivery: request.delivery,
+    };
     await new Promise<void>((resolve, reject) => {
       res.on('finish', () => resolve());
       this.google.redirect(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
@@ -145,7 +153,11 @@ export class GoogleController {
   }
 
   @Get('callback')
-  @ApiFoundResponse({ description: 'redirect to returnTo with the tokens, or the tokens as JSON' })
+  @ApiFoundResponse({
+    description:
+      'redirect to returnTo (with the tokens in the fragment, or none with cookie delivery), ' +
+      'or the session as JSON',
+  })
   async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
     this.limiter.hit('sign-in', req);
     const providerError = (req.query as Record<string, unknown>)['error'];
@@ -157,12 +169,40 @@ export class GoogleController {
     }
     const user = await this.google.callback(req, res);
     const tokens = await this.sessions.start(user);
-    const returnTo = (req as RequestWithSignIn).cascadeSignIn?.returnTo;
+    const context = (req as RequestWithSignIn).cascadeSignIn;
+    const returnTo = context?.returnTo;
+    if (context?.delivery === 'cookie') {
+      const session = this.browser.deliver(req, res, tokens);
+      if (returnTo) res.redirect(302, returnTo);
+      else res.status(200).json(session);
+      return;
+    }
     if (returnTo) {
       res.redirect(302, `${returnTo.split('#')[0]}#${fragment(tokens)}`);
       return;
     }
     res.status(200).json(tokens);
+  }
+}
+
+/**
+ * Where the browser may be sent back: an address on one of the tenant's allowed origins, or,
+ * when the session goes into the cookie, a path on this site (tokens never travel in it).
+ */
+function checkReturnTo(
+  returnTo: string | undefined,
+  delivery: SessionDelivery,
+  tenant: TenantRow,
+): void {
+  if (returnTo === undefined) return;
+  if (ReturnPath.safeParse(returnTo).success) {
+    if (delivery !== 'cookie') {
+      throw invalidField('returnTo', 'a path is for delivery "cookie"; give an allowed address');
+    }
+    return;
+  }
+  if (!tenant.allowedOrigins.includes(new URL(returnTo).origin)) {
+    throw invalidField('returnTo', "is not on one of the tenant's allowed origins");
   }
 }
 
@@ -175,6 +215,12 @@ function fragment(tokens: SessionTokens): string {
   }).toString();
 }
 
+/** The state cookie goes only where the browser brings it back: the callback, as it sees it. */
+function stateCookie(callbackUrl: string): { secure: boolean; path: string } {
+  const url = new URL(callbackUrl);
+  return { secure: url.protocol === 'https:', path: url.pathname };
+}
+
 @Module({
   imports: [TenantsModule, ProfilesModule, SessionsModule],
   controllers: [GoogleController],
@@ -185,7 +231,7 @@ function fragment(tokens: SessionTokens): string {
       useFactory: (config: IdentityConfig, db: Database, users: Users) =>
         new GoogleSignIn(
           config,
-          new OAuthStateStore(db.prisma, (config.GOOGLE_CALLBACK_URL ?? '').startsWith('https:')),
+          new OAuthStateStore(db.prisma, stateCookie(config.GOOGLE_CALLBACK_URL as string)),
           users,
         ),
     },

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 
+import { SessionDelivery } from '@cascade/contracts';
 import type { Request, Response } from 'express';
 
 import { hashSecret, newSecret } from '../common/ids';
@@ -11,7 +12,9 @@ const STATE_TTL_MS = 10 * 60_000;
 /** What the sign-in started with, carried from `/auth/google` to the callback. */
 export interface SignInContext {
   tenantId: string;
+  /** An allowed address, or a path on this site (with `cookie` delivery only). */
   returnTo: string | null;
+  delivery: SessionDelivery;
 }
 
 export type RequestWithSignIn = Request & { cascadeSignIn?: SignInContext };
@@ -32,13 +35,16 @@ function sameString(a: string, b: string): boolean {
 
 /**
  * passport-oauth2's state store: `state` is a random value kept (hashed) in the database with
- * the tenant and return address, and in an HttpOnly cookie of the browser that started the
- * sign-in. The callback must bring both, once, within ten minutes.
+ * the tenant, return address and session delivery, and in an HttpOnly cookie of the browser that
+ * started the sign-in. The callback must bring both, once, within ten minutes.
+ *
+ * The cookie is scoped to the callback's path as the browser sees it (`GOOGLE_CALLBACK_URL`'s
+ * path: `/api/identity/auth/google/callback` behind the web app's proxy), where it is needed.
  */
 export class OAuthStateStore {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly secureCookie: boolean,
+    private readonly cookie: { secure: boolean; path: string },
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -55,6 +61,7 @@ export class OAuthStateStore {
           stateHash: hashSecret(state),
           tenantId: context.tenantId,
           returnTo: context.returnTo,
+          delivery: context.delivery,
           expiresAt: new Date(this.now() + STATE_TTL_MS),
         },
       })
@@ -63,8 +70,8 @@ export class OAuthStateStore {
           (req.res as Response).cookie(STATE_COOKIE, state, {
             httpOnly: true,
             sameSite: 'lax',
-            secure: this.secureCookie,
-            path: '/auth/google',
+            secure: this.cookie.secure,
+            path: this.cookie.path,
             maxAge: STATE_TTL_MS,
           });
           callback(null, state);
@@ -80,7 +87,7 @@ export class OAuthStateStore {
     callback: (err: Error | null, ok: boolean, info?: { message: string }) => void,
   ): void {
     const fromCookie = cookie(req, STATE_COOKIE);
-    (req.res as Response).clearCookie(STATE_COOKIE, { path: '/auth/google' });
+    (req.res as Response).clearCookie(STATE_COOKIE, { path: this.cookie.path });
     if (typeof state !== 'string' || state.length === 0 || state.length > 200) {
       callback(null, false, { message: 'missing sign-in state' });
       return;
@@ -105,11 +112,13 @@ export class OAuthStateStore {
   /** Takes the state's row and deletes it in one statement, so a state is used at most once. */
   async #take(state: string): Promise<SignInContext | undefined> {
     const rows = await this.prisma.$queryRaw<
-      Array<{ tenant_id: string; return_to: string | null; expires_at: Date }>
+      Array<{ tenant_id: string; return_to: string | null; delivery: string; expires_at: Date }>
     >`DELETE FROM oauth_states WHERE state_hash = ${hashSecret(state)}
-      RETURNING tenant_id, return_to, expires_at`;
+      RETURNING tenant_id, return_to, delivery, expires_at`;
     const row = rows[0];
     if (!row || row.expires_at.getTime() <= this.now()) return undefined;
-    return { tenantId: row.tenant_id, returnTo: row.return_to };
+    const delivery = SessionDelivery.safeParse(row.delivery);
+    if (!delivery.success) return undefined;
+    return { tenantId: row.tenant_id, returnTo: row.return_to, delivery: delivery.data };
   }
 }

@@ -1,11 +1,13 @@
 import {
   Profile,
   PublicProfile,
+  PublicProfileList,
+  PublicProfilesQuery,
   UpdateProfileRequest,
   UserId,
   parseOrThrow,
 } from '@cascade/contracts';
-import { Body, Controller, Get, Module, Param, Patch, Req } from '@nestjs/common';
+import { Body, Controller, Get, Module, Param, Patch, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 
@@ -31,7 +33,10 @@ export class ProfilesController {
     return toProfile(await this.users.get(me.tenantId, me.userId));
   }
 
-  /** Changes my display name, or where my avatar comes from (`google` or `generated`). */
+  /**
+   * Changes my display name, where my avatar comes from (`google` or `generated`), or my
+   * preferred language (a BCP 47 tag, or null to clear it).
+   */
   @Patch('me')
   @ApiBody({ schema: openApiSchema(UpdateProfileRequest) })
   @ApiOkResponse({ schema: openApiSchema(Profile, 'output') })
@@ -39,6 +44,15 @@ export class ProfilesController {
     const me = await this.auth.user(req);
     const request = parseOrThrow(UpdateProfileRequest, body, 'profile update');
     return this.users.update(me.tenantId, me.userId, request);
+  }
+
+  /** Several users of my tenant at once (`?ids=a,b,c`); unknown ids are left out. */
+  @Get('users')
+  @ApiOkResponse({ schema: openApiSchema(PublicProfileList, 'output') })
+  async publicProfiles(@Req() req: Request, @Query() query: unknown): Promise<PublicProfileList> {
+    const me = await this.auth.user(req);
+    const { ids } = parseOrThrow(PublicProfilesQuery, query, 'users query');
+    return { users: await this.users.publicProfiles(me.tenantId, ids) };
   }
 
   /** Another user of my tenant, as everyone sees them. */

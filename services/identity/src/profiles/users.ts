@@ -42,6 +42,7 @@ export function toProfile(row: UserRow): Profile {
     avatarSource: row.avatarSource as AvatarSource,
     hasGooglePicture: row.pictureUrl !== null,
     role: row.role as UserRole,
+    language: row.language,
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -63,6 +64,22 @@ export class Users {
     return row;
   }
 
+  /**
+   * The users of this tenant among `userIds`, in the order asked; unknown ids and other
+   * tenants' users are left out. One query.
+   */
+  async publicProfiles(tenantId: string, userIds: readonly string[]): Promise<PublicProfile[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.prisma.user.findMany({
+      where: { tenantId, id: { in: [...new Set(userIds)] } },
+    });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return [...new Set(userIds)].flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [toPublicProfile(row)] : [];
+    });
+  }
+
   async update(tenantId: string, userId: string, request: UpdateProfileRequest): Promise<Profile> {
     const row = await this.get(tenantId, userId);
     if (request.avatarSource === 'google' && row.pictureUrl === null) {
@@ -73,6 +90,7 @@ export class Users {
       data: {
         ...(request.displayName !== undefined && { displayName: request.displayName }),
         ...(request.avatarSource !== undefined && { avatarSource: request.avatarSource }),
+        ...(request.language !== undefined && { language: request.language }),
       },
     });
     return toProfile(updated);

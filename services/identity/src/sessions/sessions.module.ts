@@ -6,6 +6,8 @@ import { Database } from '../database/database.module';
 import { KeysModule } from '../keys/keys.module';
 import { SigningKeys } from '../keys/signing-keys';
 import { Authenticator } from './authenticator';
+import { BrowserSessions } from './browser-sessions';
+import { RefreshCookie } from './refresh-cookie';
 import { RequestLimiter } from './request-limiter';
 import { Sessions } from './sessions';
 import { SessionsController } from './sessions.controller';
@@ -25,9 +27,22 @@ import { SessionsController } from './sessions.controller';
           refreshTokenTtlSeconds: config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS,
         }),
     },
+    {
+      provide: BrowserSessions,
+      inject: [Sessions, SERVICE_CONFIG],
+      useFactory: (sessions: Sessions, config: IdentityConfig) =>
+        new BrowserSessions(
+          sessions,
+          new RefreshCookie({
+            path: config.IDENTITY_REFRESH_COOKIE_PATH,
+            secure: config.IDENTITY_REFRESH_COOKIE_SECURE,
+            maxAgeSeconds: config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS,
+          }),
+        ),
+    },
     Authenticator,
     RequestLimiter,
   ],
-  exports: [Sessions, Authenticator, RequestLimiter],
+  exports: [Sessions, BrowserSessions, Authenticator, RequestLimiter],
 })
 export class SessionsModule {}

@@ -107,11 +107,17 @@ export class Sessions {
 
   /** Ends the session of this refresh token (every token of its family). Idempotent. */
   async logout(refreshToken: string): Promise<void> {
+    if (!(await this.end(refreshToken))) throw unauthenticated('unknown refresh token');
+  }
+
+  /** Ends the session of this refresh token when it names one; whether it did. Idempotent. */
+  async end(refreshToken: string): Promise<boolean> {
     const row = await this.prisma.refreshToken.findUnique({
       where: { tokenHash: hashSecret(refreshToken) },
     });
-    if (!row) throw unauthenticated('unknown refresh token');
+    if (!row) return false;
     await this.#revoke(row.sessionId, 'logout');
+    return true;
   }
 
   /** Verifies an access token and that its session and user still exist. */

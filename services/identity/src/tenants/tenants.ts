@@ -14,6 +14,8 @@ import { newId } from '../common/ids';
 import { decodeCursor, toPage } from '../common/pagination';
 import type { PrismaClient, Tenant as TenantRow } from '../generated/prisma/client';
 
+export type { TenantRow };
+
 export function toTenant(row: TenantRow): Tenant {
   return {
     id: row.id,

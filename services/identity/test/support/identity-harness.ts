@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 
 import type { SessionTokens, Tenant } from '@cascade/contracts';
 import { ServiceKitModule, loadConfig } from '@cascade/server-kit';
@@ -34,6 +35,43 @@ export interface RequestOptions {
   apiKey?: string;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The Host header to send (fetch always sends the URL's own), e.g. a public name. */
+  host?: string;
+}
+
+function toResponse<T>(status: number, headers: Headers, text: string): Response<T> {
+  let parsed: unknown = text;
+  if ((headers.get('content-type') ?? '').includes('json') && text.length > 0) {
+    parsed = JSON.parse(text);
+  }
+  return { status, body: parsed as T, headers };
+}
+
+/** A request through node:http, which sends the Host header it is given. */
+function requestWithHost<T>(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<Response<T>> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const received = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const v of Array.isArray(value) ? value : [value ?? '']) received.append(name, v);
+        }
+        resolve(
+          toResponse<T>(res.statusCode ?? 0, received, Buffer.concat(chunks).toString('utf8')),
+        );
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** One identity application, in this process, on a free port. */
@@ -73,13 +111,11 @@ export class IdentityApp {
       headers['content-type'] ??= 'application/json';
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     }
-    const res = await fetch(this.url + path, { method, headers, body, redirect: 'manual' });
-    const text = await res.text();
-    let parsed: unknown = text;
-    if ((res.headers.get('content-type') ?? '').includes('json') && text.length > 0) {
-      parsed = JSON.parse(text);
+    if (options.host !== undefined) {
+      return requestWithHost<T>(this.url + path, method, { ...headers, host: options.host }, body);
     }
-    return { status: res.status, body: parsed as T, headers: res.headers };
+    const res = await fetch(this.url + path, { method, headers, body, redirect: 'manual' });
+    return toResponse<T>(res.status, res.headers, await res.text());
   }
 
   get = <T = unknown>(path: string, o?: RequestOptions) => this.request<T>('GET', path, o);

@@ -7,7 +7,6 @@ import {
   type ListRoomsQuery,
   type Room as RoomView,
   type RoomPage,
-  type RoomRole,
   type UpdateRoomRequest,
 } from '@cascade/contracts';
 
@@ -15,15 +14,17 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { TimeIdCursor, decodeCursor, timeIdCursor } from '../http/cursor';
 import type { Caller } from '../auth/caller';
 import { RoomAccess } from './room-access';
+import { NOBODY, RoomOccupants } from './room-occupants';
+import { RoomSearch } from './room-search';
 import { toRoomView } from './room-view';
-
-const PRESENT = { where: { state: 'present' as const } };
 
 /** Rooms of a tenant: create, find, list with search and filters, change, close. */
 export class RoomDirectory {
   constructor(
     private readonly db: PrismaClient,
     private readonly access: RoomAccess,
+    private readonly search: RoomSearch,
+    private readonly occupants: RoomOccupants,
     private readonly maxCapacity: number,
   ) {}
 
@@ -44,15 +45,12 @@ export class RoomDirectory {
         members: { create: { userId: caller.userId, role: 'owner' } },
       },
     });
-    return toRoomView(room, 0, 'owner');
+    return toRoomView(room, NOBODY, 'owner');
   }
 
   async get(caller: Caller, roomId: string): Promise<RoomView> {
     const { room, user } = await this.access.visible(caller.tenantId, roomId, caller.userId);
-    const count = await this.db.roomParticipant.count({
-      where: { tenantId: room.tenantId, roomId: room.id, state: 'present' },
-    });
-    return toRoomView(room, count, user.role);
+    return toRoomView(room, await this.occupants.ofRoom(room.tenantId, room.id), user.role);
   }
 
   /**
@@ -61,37 +59,24 @@ export class RoomDirectory {
    */
   async list(caller: Caller, query: ListRoomsQuery): Promise<RoomPage> {
     const after = query.cursor ? decodeCursor(TimeIdCursor, query.cursor) : undefined;
-    const and: Prisma.RoomWhereInput[] = [
-      { OR: [{ visibility: 'public' }, { members: { some: { userId: caller.userId } } }] },
-    ];
-    if (query.q) and.push({ title: { contains: query.q, mode: 'insensitive' } });
-    if (query.topic) and.push({ topic: { equals: query.topic, mode: 'insensitive' } });
-    if (query.language) {
-      and.push({
-        OR: [
-          { language: { equals: query.language, mode: 'insensitive' } },
-          { language: { startsWith: `${query.language}-`, mode: 'insensitive' } },
-        ],
-      });
-    }
-    if (after) {
-      const t = new Date(after.t);
-      and.push({ OR: [{ createdAt: { lt: t } }, { createdAt: t, id: { lt: after.id } }] });
-    }
-    const rows = await this.db.room.findMany({
-      where: { tenantId: caller.tenantId, status: 'active', AND: and },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    const rows = await this.search.find({
+      tenantId: caller.tenantId,
+      userId: caller.userId,
+      q: query.q,
+      language: query.language,
+      topic: query.topic,
+      after: after && { t: new Date(after.t), id: after.id },
       take: query.limit + 1,
-      include: {
-        _count: { select: { participants: PRESENT } },
-        members: { where: { userId: caller.userId }, select: { role: true } },
-      },
     });
     const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
+    const occupants = await this.occupants.of(
+      caller.tenantId,
+      page.map(({ room }) => room.id),
+    );
+    const last = page.at(-1)?.room;
     return {
-      rooms: page.map((r) =>
-        toRoomView(r, r._count.participants, (r.members[0]?.role ?? null) as RoomRole | null),
+      rooms: page.map(({ room, myRole }) =>
+        toRoomView(room, occupants.get(room.id) ?? NOBODY, myRole),
       ),
       nextCursor: rows.length > query.limit && last ? timeIdCursor(last.createdAt, last.id) : null,
     };

@@ -1,12 +1,9 @@
 import type { Room as RoomView } from '@cascade/contracts';
 
 import type { Room } from '../generated/prisma/client';
+import type { Occupants } from './room-occupants';
 
-export function toRoomView(
-  room: Room,
-  participantCount: number,
-  myRole: RoomView['myRole'],
-): RoomView {
+export function toRoomView(room: Room, occupants: Occupants, myRole: RoomView['myRole']): RoomView {
   return {
     id: room.id,
     tenantId: room.tenantId,
@@ -17,7 +14,8 @@ export function toRoomView(
     capacity: room.capacity,
     visibility: room.visibility,
     status: room.status,
-    participantCount,
+    participantCount: occupants.count,
+    previewUserIds: [...occupants.previewUserIds],
     myRole,
     createdAt: room.createdAt.toISOString(),
     lastActiveAt: room.lastActiveAt.toISOString(),

@@ -5,6 +5,8 @@ import type { RoomsConfig } from '../config';
 import { PrismaService } from '../database/prisma.service';
 import { RoomAccess } from './room-access';
 import { RoomDirectory } from './room-directory';
+import { RoomOccupants } from './room-occupants';
+import { RoomSearch } from './room-search';
 import { RoomsController } from './rooms.controller';
 
 @Module({
@@ -19,7 +21,13 @@ import { RoomsController } from './rooms.controller';
       provide: RoomDirectory,
       inject: [PrismaService, RoomAccess, SERVICE_CONFIG],
       useFactory: (db: PrismaService, access: RoomAccess, config: RoomsConfig) =>
-        new RoomDirectory(db, access, config.ROOMS_MAX_CAPACITY),
+        new RoomDirectory(
+          db,
+          access,
+          new RoomSearch(db),
+          new RoomOccupants(db),
+          config.ROOMS_MAX_CAPACITY,
+        ),
     },
   ],
   exports: [RoomAccess],

@@ -2,7 +2,12 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createSubjects, type Subjects } from '@cascade/contracts';
+import {
+  type ParticipantJoinedEvent,
+  type ParticipantLeftEvent,
+  createSubjects,
+  type Subjects,
+} from '@cascade/contracts';
 import { ServiceKitModule, loadConfig } from '@cascade/server-kit';
 import { type Infrastructure, provisionInfrastructure, waitFor } from '@cascade/testing';
 import jwt from 'jsonwebtoken';
@@ -80,6 +85,13 @@ export class Client {
 
 const json = JSONCodec<unknown>();
 
+/** A presence event as the signaling path publishes it; `at` defaults to now. */
+export type PresenceEvent = (
+  Omit<ParticipantJoinedEvent, 'at'> | Omit<ParticipantLeftEvent, 'at'>
+) & {
+  at?: string;
+};
+
 export interface RoomsHarness {
   infra: Infrastructure;
   config: RoomsConfig;
@@ -92,6 +104,8 @@ export interface RoomsHarness {
   /** A NATS request with a JSON payload; resolves with the decoded reply. */
   request<T = Json>(subject: string, payload: unknown): Promise<T>;
   publish(subject: string, payload: unknown): void;
+  /** Publishes a participant's join or leave on its room's activity subject. */
+  presence(event: PresenceEvent): void;
   count(table: string): Promise<number>;
 }
 
@@ -155,6 +169,11 @@ export function useRoomsApp(env: Record<string, string> = {}): () => RoomsHarnes
           (await nats.request(subject, json.encode(payload), { timeout: 5_000 })).data,
         ) as Json,
       publish: (subject, payload) => nats.publish(subject, json.encode(payload)),
+      presence: (event) =>
+        nats.publish(
+          subjects.roomActivity(event.tenantId, event.roomId),
+          json.encode({ at: new Date().toISOString(), ...event }),
+        ),
       count: async (table) =>
         Number((await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n),
     };

@@ -99,7 +99,7 @@ export default function ProfilePage() {
               </Text>
               <Select.Root value={language} onValueChange={setLanguage}>
                 <Select.Trigger aria-labelledby="profile-language-label" />
-                <Select.Content position="popper">
+                <Select.Content>
                   <Select.Item value={NO_LANGUAGE}>No preference</Select.Item>
                   <Select.Separator />
                   {LANGUAGE_OPTIONS.map(({ code, name }) => (

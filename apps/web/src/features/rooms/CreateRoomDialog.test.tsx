@@ -50,7 +50,9 @@ describe('Create room dialog', () => {
     await user.type(capacity, '1');
     await user.click(screen.getByRole('button', { name: 'Create room' }));
 
-    await waitFor(() => expect(screen.getByLabelText('Title')).toHaveAttribute('aria-invalid', 'true'));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Title')).toHaveAttribute('aria-invalid', 'true'),
+    );
     expect(screen.getByLabelText('Title')).toHaveAccessibleDescription(/too small/i);
     expect(capacity).toHaveAccessibleDescription(/>=2/);
     expect(capacity).toHaveAttribute('aria-invalid', 'true');

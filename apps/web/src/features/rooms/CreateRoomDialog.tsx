@@ -115,7 +115,7 @@ function CreateRoomForm({ onCancel }: { onCancel: () => void }) {
             </Text>
             <Select.Root value={language} onValueChange={setLanguage}>
               <Select.Trigger aria-labelledby="room-language-label" {...field('language')} />
-              <Select.Content position="popper">
+              <Select.Content>
                 {LANGUAGE_OPTIONS.map(({ code, name }) => (
                   <Select.Item key={code} value={code}>
                     {name}

@@ -57,7 +57,7 @@ export function LobbyPage() {
       replace: true,
     });
     // Only the settled input changes the address; back/forward changes come in through `params`.
-  }, [settledSearch, settledTopic]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [settledSearch, settledTopic]);
   // Back and forward: the inputs follow the address.
   useEffect(() => {
     setSearch(filters.q ?? '');
@@ -108,7 +108,7 @@ export function LobbyPage() {
             onValueChange={(language) => setParams(lobbySearchParams(params, { language }))}
           >
             <Select.Trigger aria-label="Language" style={{ minWidth: 180 }} />
-            <Select.Content position="popper">
+            <Select.Content>
               <Select.Item value={ANY_LANGUAGE}>All languages</Select.Item>
               <Select.Separator />
               {LANGUAGE_OPTIONS.map(({ code, name }) => (

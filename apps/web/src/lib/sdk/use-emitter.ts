@@ -25,11 +25,9 @@ export function useEmitterValue<Events extends object, T>(
       version: () => version,
     };
   }, [emitter]);
-  const version = useSyncExternalStore(store.subscribe, store.version, store.version);
-  const selectRef = useRef(select);
-  selectRef.current = select;
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  return useMemo(() => selectRef.current(), [version, emitter]);
+  useSyncExternalStore(store.subscribe, store.version, store.version);
+  // Read on every render: a render for another reason (the join resolving) sees fresh state too.
+  return select();
 }
 
 /** Runs `listener` for every `event` of `emitter` while mounted (toasts, side effects). */

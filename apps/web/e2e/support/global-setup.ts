@@ -1,0 +1,149 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+import pg from 'pg';
+
+import {
+  E2E_DATABASE_PREFIX,
+  E2E_HTTP_PORT_BASE,
+  E2E_MEDIA_PORT_BASE,
+  E2E_WEB_PORT,
+  E2E_WEB_URL,
+} from './stack-config';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
+export const GOOGLE_USER = { name: 'Grace Google', email: 'grace@example.com' };
+
+/** Starts a process and resolves with it once `ready(output)` says so. */
+function launch(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: (output: string) => boolean,
+  timeoutMs: number,
+): Promise<{ child: ChildProcess; output: () => string }> {
+  // Its own process group, so that the teardown stops it and every process it started.
+  const child = spawn(process.execPath, args, {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} was not ready after ${timeoutMs} ms:\n${output.slice(-5_000)}`));
+    }, timeoutMs);
+    const check = () => {
+      if (ready(output)) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve({ child, output: () => output });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}) before it was ready:\n${output.slice(-5_000)}`));
+    });
+  });
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function freshDatabases(adminUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    for (const service of ['identity', 'rooms']) {
+      await client.query(
+        `DROP DATABASE IF EXISTS "${E2E_DATABASE_PREFIX}_${service}" WITH (FORCE)`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The whole stack as `npm start` runs it, plus a local OAuth provider for Google sign-in, with
+ * fresh databases and its own NATS subjects and Redis keys. Returns the teardown.
+ */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const adminUrl =
+    process.env['DATABASE_ADMIN_URL'] ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
+  await freshDatabases(adminUrl);
+
+  const dir = mkdtempSync(join(tmpdir(), 'cascade-e2e-'));
+  const profileFile = join(dir, 'google-profile.json');
+  writeFileSync(
+    profileFile,
+    JSON.stringify({
+      sub: 'google-grace-1',
+      name: GOOGLE_USER.name,
+      given_name: 'Grace',
+      family_name: 'Google',
+      email: GOOGLE_USER.email,
+      email_verified: true,
+    }),
+  );
+  const oauth = await launch(
+    'OAuth test server',
+    [join(ROOT, 'services/identity/test/support/oauth-mock-server.mjs')],
+    { ...process.env, PROFILE_FILE: profileFile },
+    (out) => out.includes('"url"'),
+    30_000,
+  );
+  const oauthUrl = /"url":\s*"([^"]+)"/.exec(oauth.output())![1]!;
+
+  const run = randomBytes(4).toString('hex');
+  const stack = await launch(
+    'the stack (scripts/dev-stack.mjs)',
+    [join(ROOT, 'scripts/dev-stack.mjs')],
+    {
+      ...process.env,
+      NO_COLOR: '1',
+      CASCADE_HTTP_PORT_BASE: String(E2E_HTTP_PORT_BASE),
+      CASCADE_MEDIA_PORT_BASE: String(E2E_MEDIA_PORT_BASE),
+      CASCADE_WEB_PORT: String(E2E_WEB_PORT),
+      CASCADE_DATABASE_PREFIX: E2E_DATABASE_PREFIX,
+      DATABASE_ADMIN_URL: adminUrl,
+      NATS_SUBJECT_PREFIX: `cascade-e2e-${run}`,
+      REDIS_KEY_PREFIX: `cascade-e2e-${run}:`,
+      GOOGLE_CLIENT_ID: 'cascade-e2e-client',
+      GOOGLE_CLIENT_SECRET: 'cascade-e2e-secret',
+      GOOGLE_CALLBACK_URL: `${E2E_WEB_URL}/api/identity/auth/google/callback`,
+      GOOGLE_AUTHORIZATION_URL: `${oauthUrl}/authorize`,
+      GOOGLE_TOKEN_URL: `${oauthUrl}/token`,
+      GOOGLE_USERINFO_URL: `${oauthUrl}/userinfo`,
+    },
+    (out) => out.includes('Cascade is running'),
+    180_000,
+  );
+
+  return async () => {
+    const exited = new Promise((resolve) => stack.child.once('exit', resolve));
+    signalGroup(stack.child, 'SIGTERM');
+    signalGroup(oauth.child, 'SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    // Whatever did not stop in time (a service's child included) goes now.
+    signalGroup(stack.child, 'SIGKILL');
+    signalGroup(oauth.child, 'SIGKILL');
+    if (process.env['CASCADE_E2E_SHOW_STACK_LOG']) process.stdout.write(stack.output());
+  };
+}

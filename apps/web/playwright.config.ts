@@ -1,0 +1,42 @@
+import { defineConfig, devices } from '@playwright/test';
+
+import { E2E_WEB_URL } from './e2e/support/stack-config';
+
+/**
+ * End-to-end tests in Debian's Chromium (never a downloaded browser) against the real stack,
+ * started as `npm start` starts it (scripts/dev-stack.mjs) with its own ports, databases, NATS
+ * subjects and Redis keys, and a local OAuth server standing in for Google.
+ */
+export default defineConfig({
+  testDir: './e2e',
+  globalSetup: './e2e/support/global-setup.ts',
+  fullyParallel: false,
+  workers: 1,
+  // Two cores run seven services and the browsers: generous bounds, no timing asserts.
+  timeout: 180_000,
+  expect: { timeout: 20_000 },
+  retries: 0,
+  reporter: [['list'], ['./test-support/playwright-results-reporter.ts']],
+  outputDir: './test-results',
+  use: {
+    baseURL: E2E_WEB_URL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    },
+  },
+  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], channel: undefined } }],
+});
