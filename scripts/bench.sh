@@ -10,3 +10,4 @@ npm run bench --workspace @cascade/sfu-orchestrator
 npm run bench --workspace @cascade/sfu-node -- "$@"
 npm run bench --workspace @cascade/gateway
 npm run bench --workspace @cascade/rooms
+npm run bench --workspace @cascade/web
