@@ -58,14 +58,20 @@ export const SignalingHandshake = z
     accessToken: z.string().min(1).max(8_192).optional(),
   })
   .strict()
-  .refine((h) => h.token !== undefined || h.resumeToken !== undefined || h.accessToken !== undefined, {
-    message: 'token, resumeToken or accessToken is required',
-    path: ['token'],
-  })
-  .refine((h) => h.accessToken === undefined || (h.token === undefined && h.resumeToken === undefined), {
-    message: 'accessToken opens a user connection: give it alone',
-    path: ['accessToken'],
-  });
+  .refine(
+    (h) => h.token !== undefined || h.resumeToken !== undefined || h.accessToken !== undefined,
+    {
+      message: 'token, resumeToken or accessToken is required',
+      path: ['token'],
+    },
+  )
+  .refine(
+    (h) => h.accessToken === undefined || (h.token === undefined && h.resumeToken === undefined),
+    {
+      message: 'accessToken opens a user connection: give it alone',
+      path: ['accessToken'],
+    },
+  );
 
 /** Requests a user connection (handshake `accessToken`) may send; everything else is refused. */
 export const USER_CONNECTION_METHODS = ['user.ping'] as const;

@@ -22,10 +22,25 @@ describe('signaling protocol', () => {
     ).toBe(false);
   });
 
+  it('opens a user connection with an access token alone, never with a join token beside it', () => {
+    expect(SignalingHandshake.safeParse({ protocolVersion: 1, accessToken: 'a.b.c' }).success).toBe(
+      true,
+    );
+    expect(
+      SignalingHandshake.safeParse({ protocolVersion: 1, accessToken: 'a.b.c', token: 'd.e.f' })
+        .success,
+    ).toBe(false);
+    expect(SignalingHandshake.safeParse({ protocolVersion: 1 }).success).toBe(false);
+    // `user.ping` is the one request any socket may send: it needs no grant.
+    expect(SignalingRequests['user.ping'].grant).toBe('none');
+  });
+
   it('names every method once, each with a grant, and recognises only those names', () => {
     expect(new Set(SIGNALING_METHODS).size).toBe(SIGNALING_METHODS.length);
     for (const method of SIGNALING_METHODS) {
-      expect(['join', 'publish', 'subscribe', 'admin']).toContain(SignalingRequests[method].grant);
+      expect(['none', 'join', 'publish', 'subscribe', 'admin']).toContain(
+        SignalingRequests[method].grant,
+      );
       expect(isSignalingMethod(method)).toBe(true);
     }
     for (const name of ['toString', '__proto__', 'constructor', 'room.JOIN', '', 42, null])
