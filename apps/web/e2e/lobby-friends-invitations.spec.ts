@@ -45,7 +45,7 @@ test('a deep link goes through sign-in and comes back; the sign-in page is acces
   await bob.page.getByLabel('Name').fill(bob.name);
   await bob.page.getByRole('button', { name: 'Sign in' }).click();
   await expect(bob.page).toHaveURL(/\/invitations$/);
-  await expect(bob.page.getByRole('heading', { name: 'Invitations' })).toBeVisible();
+  await expect(bob.page.getByRole('heading', { level: 1, name: 'Invitations' })).toBeVisible();
 });
 
 test('the session survives a reload (refresh cookie) and the access token is not stored', async () => {
