@@ -30,7 +30,8 @@
 // Environment (all optional): NATS_URL, REDIS_URL, DATABASE_ADMIN_URL (a PostgreSQL URL whose
 // user may create databases), CASCADE_HTTP_PORT_BASE (3000), CASCADE_MEDIA_PORT_BASE (20000),
 // CASCADE_DATABASE_PREFIX (cascade_dev), MEDIASOUP_NUM_WORKERS (workers per sfu-node, 1),
-// NATS_SUBJECT_PREFIX, REDIS_KEY_PREFIX, LOG_LEVEL, CASCADE_LOG_FORMAT=json to print the
+// NATS_SUBJECT_PREFIX, REDIS_KEY_PREFIX, LOG_LEVEL, CASCADE_KEEP_GOING=1 to keep the others
+// running when one process dies (failure drills), CASCADE_LOG_FORMAT=json to print the
 // services' JSON lines unchanged. Any other variable a service reads (GATEWAY_RATE_LIMIT_BURST,
 // ORCH_*, ...) passes through to it.
 import { execFileSync, spawn } from 'node:child_process';
@@ -169,7 +170,7 @@ const services = [
       CASCADE_WEB_HOST: env.CASCADE_WEB_HOST ?? '127.0.0.1',
       CASCADE_IDENTITY_URL: identityUrl,
       CASCADE_ROOMS_URL: roomsUrl,
-      CASCADE_GATEWAY_URL: gatewayUrls[0],
+      CASCADE_GATEWAY_URLS: gatewayUrls.join(','),
     },
   },
 ];
@@ -236,6 +237,8 @@ async function ensureDatabases() {
 
 const children = new Map();
 let stopping = false;
+/** Set once every service answered ready (CASCADE_KEEP_GOING applies only after). */
+let allReady = false;
 
 function start(service, index) {
   const cwd = join(root, 'services', service.dir);
@@ -258,7 +261,10 @@ function start(service, index) {
   child.on('error', (error) => say(paint(31, `${service.name} failed to start: ${error.message}`)));
   child.on('exit', (code, signal) => {
     children.delete(service.name);
-    if (!stopping) {
+    if (!stopping && allReady && env.CASCADE_KEEP_GOING === '1') {
+      // Failure drills (the e2e suite kills an sfu-node): the rest keeps serving.
+      say(paint(33, `${service.name} exited (${signal ?? `code ${code}`}); the others go on`));
+    } else if (!stopping) {
       say(
         paint(
           31,
@@ -414,6 +420,7 @@ if (stopping) {
     const first = mediaBase + 100 * (n - 1);
     return workersPerNode === 1 ? `${first}` : `${first}-${first + workersPerNode - 1}`;
   };
+  allReady = true;
   say(paint(32, `Cascade is running (${services.length} services). Press Ctrl-C to stop.`));
   for (const s of services.filter((s) => s.name !== 'web'))
     say(`  ${s.name.padEnd(width)}  http://127.0.0.1:${s.port}  (/healthz /readyz /metrics)`);

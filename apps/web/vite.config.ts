@@ -14,7 +14,15 @@ import { contentSecurityPolicy } from './src/app/security-headers';
 const env = process.env;
 const identity = env.CASCADE_IDENTITY_URL ?? 'http://127.0.0.1:3001';
 const rooms = env.CASCADE_ROOMS_URL ?? 'http://127.0.0.1:3002';
-const gateway = env.CASCADE_GATEWAY_URL ?? 'http://127.0.0.1:3000';
+// One gateway, or several (comma-separated): WebSocket connections take them in turn, as a load
+// balancer spreads them; HTTP long-polling stays on the first (it needs stickiness, which
+// Traefik's cookie gives in compose and Kubernetes).
+const gateways = (env.CASCADE_GATEWAY_URLS ?? env.CASCADE_GATEWAY_URL ?? 'http://127.0.0.1:3000')
+  .split(',')
+  .map((url) => url.trim())
+  .filter(Boolean);
+const gateway = gateways[0]!;
+let nextGateway = 0;
 
 const strip = (prefix: string, target: string): ProxyOptions => ({
   target,
@@ -25,7 +33,21 @@ const strip = (prefix: string, target: string): ProxyOptions => ({
 const proxy: Record<string, ProxyOptions> = {
   '/api/identity': strip('/api/identity', identity),
   '/api/rooms': strip('/api/rooms', rooms),
-  '/socket.io': { target: gateway, ws: true, changeOrigin: false },
+  '/socket.io': {
+    target: gateway,
+    ws: true,
+    changeOrigin: false,
+    configure: (proxy) => {
+      if (gateways.length < 2) return;
+      const ws = proxy.ws.bind(proxy) as (...args: unknown[]) => void;
+      (proxy as unknown as { ws: (...args: unknown[]) => void }).ws = (req, socket, head) => {
+        // An upgrade from long-polling (it names its session) stays where the session is.
+        const upgrade = /[?&]sid=/.test(String((req as { url?: string }).url));
+        const target = upgrade ? gateway : gateways[nextGateway++ % gateways.length];
+        ws(req, socket, head, { target });
+      };
+    },
+  },
 };
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));

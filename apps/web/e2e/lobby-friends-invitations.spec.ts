@@ -85,6 +85,7 @@ test('Alice creates a room and joins it', async () => {
   await screenshot(page, 'create-room');
   bookClub = await createRoom(page, { title: bookClubTitle, topic: 'Reading', language: 'French' });
   await page.getByRole('link', { name: 'Join' }).click();
+  await page.getByRole('button', { name: 'Join now' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'In the call' })).toBeVisible();
 });
 
@@ -146,6 +147,7 @@ test('Bob sees Alice in the room and joins her through the friends panel', async
   await screenshot(page, 'friends');
   await row.getByRole('button', { name: `Join ${alice.name} in ${bookClubTitle}` }).click();
   await expect(page).toHaveURL(new RegExp(`/rooms/${bookClub}/call$`));
+  await page.getByRole('button', { name: 'Join now' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'In the call' })).toBeVisible();
   // Both are in the room: its live count says so to anyone looking (Alice, in a second tab).
   const look = await alice.context.newPage();

@@ -1,44 +1,14 @@
 import { CascadeError, PROTOCOL_VERSION } from '@cascade/contracts';
 
-import {
-  FakeGateway,
-  fakeDevice,
-  fakeTrack,
-  participant,
-  until,
-} from '../test/support/fake-gateway';
+import { tick, useFakeClients } from '../test/support/client-harness';
+import { FakeGateway, fakeTrack, participant, until } from '../test/support/fake-gateway';
 import { CascadeClient } from './cascade-client';
-import type { CascadeClientEventName, CascadeClientEvents, CascadeClientOptions } from './types';
 
-type Recorded = { event: CascadeClientEventName; payload: unknown };
-
+const setup = useFakeClients();
 const clients: CascadeClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.leave()));
 });
-
-function setup(options: Partial<CascadeClientOptions> = {}) {
-  const gateway = new FakeGateway();
-  const client = new CascadeClient(
-    {
-      url: ['ws://gw-a', 'ws://gw-b'],
-      token: 'join-token',
-      displayName: 'Me',
-      reconnect: { initialDelayMs: 1, maxDelayMs: 2, jitter: 0, maxAttempts: 5 },
-      requestTimeoutMs: 500,
-      ...options,
-    },
-    { socketFactory: gateway.factory, deviceFactory: fakeDevice, sleep: tick },
-  );
-  const events: Recorded[] = [];
-  client.onAny((event, payload) => events.push({ event, payload }));
-  const named = <K extends CascadeClientEventName>(name: K) =>
-    events.filter((e) => e.event === name).map((e) => e.payload as CascadeClientEvents[K]);
-  clients.push(client);
-  return { gateway, client, events, named };
-}
-
-const tick = (ms = 0) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('CascadeClient', () => {
   describe('joining', () => {

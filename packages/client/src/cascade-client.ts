@@ -1,6 +1,7 @@
 import {
   CascadeError,
   type JoinResult,
+  type MediaKind,
   type MediaSource,
   type ResumeResult,
   type SignalingEventName,
@@ -28,6 +29,9 @@ import {
   type SocketFactory,
   socketIoFactory,
 } from './signaling/signaling-socket';
+import { QualityMonitor } from './stats/quality-monitor';
+import type { CallStats, ConnectionQuality } from './stats/stats-types';
+import { takeCallStats } from './stats/take-call-stats';
 import { TypedEmitter } from './typed-emitter';
 import type {
   CascadeClientEvents,
@@ -52,6 +56,8 @@ export interface CascadeClientSeams {
   deviceFactory?: (handlerName: HandlerName | undefined) => Device | Promise<Device>;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** The clock of stats samples (ms since the epoch). */
+  now?: () => number;
 }
 
 /** Server events the room model takes (the session ones are the client's own). */
@@ -100,6 +106,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   readonly #model: RoomModel;
   readonly #publications: Publications;
   readonly #subscriptions: Subscriptions;
+  readonly #qualityMonitor: QualityMonitor;
 
   #state: ConnectionState = 'disconnected';
   /** Set once for good: the client left, was removed, or gave up. */
@@ -133,7 +140,14 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       media: () => this.#media,
       request,
       announce: (event, payload) => this.emit(event, payload),
+      report: (error) => this.#report(error),
       ended: () => this.#ended !== undefined,
+    });
+    this.#qualityMonitor = new QualityMonitor({
+      stats: () => this.getStats(),
+      onChange: ({ local, remote }) =>
+        this.emit('connectionQuality', { local, remote: new Map(remote) }),
+      onError: (error) => this.#logger.debug('no stats for the quality', { error: String(error) }),
     });
     this.#subscriptions = new Subscriptions({
       model: this.#model,
@@ -324,13 +338,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     options: PublishOptions & { owned?: boolean } = {},
   ): Promise<LocalTrack> {
     this.#assertJoined();
-    const kind = KIND_OF_SOURCE[source];
-    if (!kind) throw new CascadeError('INVALID_ARGUMENT', `unknown source ${String(source)}`);
-    if (track.kind !== kind)
-      throw new CascadeError(
-        'INVALID_ARGUMENT',
-        `${source} takes a ${kind} track, not ${track.kind}`,
-      );
+    const kind = kindOf(source, track);
     const existing = this.#publications.get(source);
     if (existing) {
       await this.#publications.replaceTrack(existing, track, options.owned ?? false);
@@ -366,18 +374,98 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     }
   }
 
-  /** Stops publishing `source` (its producer closes; a track the SDK captured stops). */
+  /**
+   * Switches a published source to another track (another camera or microphone, say) without a
+   * new producer: others keep receiving on the same track, which now carries the new one's media.
+   * The mute state stays: a muted source stays paused, and the new track is enabled only if the
+   * source is unmuted. The old track is stopped if the SDK captured it, and left to the
+   * application otherwise; the new one is the application's (it stops it), unless `owned`.
+   * Announced as `localTrackReplaced`. While the client is reconnecting the new track is taken
+   * at once and published when the session is back.
+   *
+   * Rejects with `NOT_FOUND` when nothing is published as `source`, `INVALID_ARGUMENT` for a
+   * track of the wrong kind or one that has ended.
+   */
+  async replaceTrack(
+    source: MediaSource,
+    track: MediaTrack,
+    options: { owned?: boolean } = {},
+  ): Promise<LocalTrack> {
+    this.#assertJoined();
+    kindOf(source, track);
+    const publication = this.#publications.get(source);
+    if (!publication) throw new CascadeError('NOT_FOUND', `nothing is published as ${source}`);
+    await this.#publications.replaceTrack(publication, track, options.owned ?? false);
+    return localTrack(publication);
+  }
+
+  /**
+   * Stops publishing `source` (its producer closes; a track the SDK captured stops), announced
+   * as `trackUnpublished` with reason `unpublished`. A published track that ends by itself (the
+   * browser's "Stop sharing") is unpublished the same way, with reason `ended`.
+   */
   unpublish(source: MediaSource): Promise<void> {
     return this.#publications.unpublish(source);
   }
 
-  /** Mutes one of this client's sources: its producer pauses here and on the server. */
+  /**
+   * Mutes one of this client's sources: its track is disabled and its producer pauses here and
+   * on the server. `room.local` says it at once, announced as `localTrackMuted` (the others get
+   * `trackMuted`). Rejects with `NOT_FOUND` when nothing is published as `source`.
+   */
   mute(source: MediaSource): Promise<void> {
     return this.#publications.setMuted(source, true);
   }
 
+  /** Unmutes one of this client's sources (`localTrackUnmuted`; the others get `trackUnmuted`). */
   unmute(source: MediaSource): Promise<void> {
     return this.#publications.setMuted(source, false);
+  }
+
+  // ── statistics ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * One sample of this client's media statistics, from its transports' `getStats()`: every
+   * remote track it receives (bytes, packets, loss, jitter, decoded frames, audio level), every
+   * local track on the server (bytes and packets sent, frame size and rate, quality limitation,
+   * loss the SFU reports; simulcast layers summed, and each in `encodings`), and each transport's
+   * selected candidate pair (round-trip time, available outgoing bitrate). Counters are
+   * cumulative: compare two samples for rates, or see `connectionQuality()`. Works in
+   * browsers and on @roamhq/wrtc. Rejects with `CONFLICT` before the client joined.
+   */
+  async getStats(): Promise<CallStats> {
+    this.#assertJoined();
+    return takeCallStats({
+      media: this.#media,
+      tracks: this.#model.tracks.values(),
+      publications: this.#publications.values(),
+      now: this.#seams.now ?? Date.now,
+      logger: this.#logger,
+    });
+  }
+
+  /**
+   * Watches the connection quality: every `intervalMs` it takes a {@link getStats} sample and
+   * emits `connectionQuality` (`{ local, remote }`, see `connectionQuality()`) when it
+   * differs from the last one emitted, and once with the first sample. Opt-in (stats cost a
+   * little CPU); calling it again restarts it with the new interval (under a second, nothing is
+   * ever `lost`: see `STALL_MIN_INTERVAL_MS`). It may start before `join` (samples begin once
+   * joined) and stops when the client is done.
+   */
+  startQualityMonitor(intervalMs = 2_000): void {
+    this.#assertUsable();
+    this.#qualityMonitor.start(intervalMs);
+  }
+
+  /** Stops the quality monitor (a later start begins afresh, with a first `connectionQuality`). */
+  stopQualityMonitor(): void {
+    this.#qualityMonitor.stop();
+  }
+
+  /** The connection quality last emitted, while the quality monitor runs. */
+  get quality(): ConnectionQuality | undefined {
+    const quality = this.#qualityMonitor.quality;
+    return quality && { local: quality.local, remote: new Map(quality.remote) };
   }
 
   // ── subscribing ──────────────────────────────────────────────────────────────────────────
@@ -522,6 +610,12 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
         const { reason } = payload as SignalingEventOf<'session.reconnectRequired'>;
         this.#logger.warn('the media node was lost: joining again', { reason });
         void this.#serially(() => this.#rejoinInPlace());
+        return;
+      }
+      case 'producer.mutedByModerator': {
+        const muted = payload as SignalingEventOf<'producer.mutedByModerator'>;
+        if (this.#publications.mutedByServer(muted.producerId))
+          this.emit('mutedByModerator', muted);
         return;
       }
       case 'producer.closed': {
@@ -781,6 +875,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
 
   #teardown(): void {
     this.#generation++;
+    this.#qualityMonitor.stop();
     const channel = this.#channel;
     this.#channel = undefined;
     channel?.close();
@@ -847,4 +942,16 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       this.#ended ? `the client is done (${this.#ended}): create a new one` : 'not connected',
     );
   }
+}
+
+/** The kind of track `source` takes, if `track` is one (`INVALID_ARGUMENT` otherwise). */
+function kindOf(source: MediaSource, track: MediaTrack): MediaKind {
+  const kind = KIND_OF_SOURCE[source];
+  if (!kind) throw new CascadeError('INVALID_ARGUMENT', `unknown source ${String(source)}`);
+  if (track.kind !== kind)
+    throw new CascadeError(
+      'INVALID_ARGUMENT',
+      `${source} takes a ${kind} track, not ${track.kind}`,
+    );
+  return kind;
 }

@@ -5,6 +5,7 @@
  * - {@link UserConnection}: the signed-in user's connection while the app is open, in no room:
  *   notifications (invitations, friends).
  * - {@link installWebRtcGlobals}: WebRTC for Node (@roamhq/wrtc) before a client joins there.
+ * - {@link connectionQuality}: grades two stats samples (`client.getStats()`) for a UI.
  */
 export { CascadeClient, type CascadeClientSeams } from './cascade-client';
 export {
@@ -26,6 +27,20 @@ export {
 } from './media/encodings';
 export { chooseLayers, layerSpaceOf, spatialLayerForHeight, type LayerSpace } from './media/layers';
 export { DEFAULT_BACKOFF, backoffDelay } from './reconnect/backoff';
+export {
+  QUALITY_THRESHOLDS,
+  STALL_MIN_INTERVAL_MS,
+  connectionQuality,
+} from './stats/connection-quality';
+export type {
+  CallStats,
+  ConnectionQuality,
+  LocalEncodingStats,
+  LocalTrackStats,
+  Quality,
+  RemoteTrackStats,
+  TransportStats,
+} from './stats/stats-types';
 export { isConnectionLost } from './signaling/signaling-channel';
 export {
   socketIoFactory,

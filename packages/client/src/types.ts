@@ -13,6 +13,7 @@ import type {
 import type { types as client } from 'mediasoup-client';
 
 import type { CascadeLogger } from './logger';
+import type { ConnectionQuality } from './stats/stats-types';
 
 /**
  * The parts of a W3C `MediaStreamTrack` the SDK relies on: a browser's own tracks and
@@ -101,12 +102,17 @@ export interface RemoteTrack extends RemoteTrackInfo {
   track: MediaTrack;
 }
 
-/** One of this client's own published tracks. */
+/**
+ * One of this client's own published tracks, as `room.local` lists them (by source, from the
+ * moment `publish` is called until it is unpublished). Its events: `trackPublished` (on the
+ * server), `localTrackMuted` and `localTrackUnmuted`, `localTrackReplaced`, `trackUnpublished`.
+ */
 export interface LocalTrackInfo {
   source: MediaSource;
   kind: MediaKind;
   /** Undefined while it is being (re)published. */
   producerId: string | undefined;
+  /** Muted by `mute` (or published muted): its producer is paused and its track disabled. */
   muted: boolean;
 }
 
@@ -135,7 +141,31 @@ export interface TrackPublishedEvent {
   producerId: string;
 }
 
+/**
+ * Why a local track's producer went away:
+ * - `unpublished`: the application unpublished it (`unpublish`);
+ * - `ended`: its track ended by itself (the browser's "Stop sharing" button, a camera
+ *   unplugged), so the SDK unpublished it;
+ * - `interrupted`: the session lost it (a rejoin after a lost connection or media node). The
+ *   publication stays in `room.local` and is published again by itself (`trackPublished` with a
+ *   new producer id follows); should it be unpublished or end before that, `trackUnpublished`
+ *   comes again with that reason.
+ */
+export type UnpublishReason = 'unpublished' | 'ended' | 'interrupted';
+
+export interface TrackUnpublishedEvent extends TrackPublishedEvent {
+  reason: UnpublishReason;
+}
+
 export type RemovedReason = SignalingEventOf<'session.removed'>['reason'];
+
+/**
+ * A moderator (participant `by`, with the `admin` grant) muted this client's microphone or camera
+ * (`participant.mute`): the server paused its producer `producerId`. The SDK has marked the
+ * source muted as `mute(source)` would (`room.local`, and `localTrackMuted` just before this
+ * event), so `unmute(source)` resumes it when the user chooses to; nobody else can.
+ */
+export type ModeratorMuteEvent = SignalingEventOf<'producer.mutedByModerator'>;
 
 /**
  * The session came back after a dropped connection or a lost media node: `resumed` kept the
@@ -163,7 +193,20 @@ export interface CascadeClientEvents {
   layersChanged: LayersChangedEvent;
   /** One of this client's tracks is on the server. */
   trackPublished: TrackPublishedEvent;
-  trackUnpublished: TrackPublishedEvent;
+  /** One of this client's tracks is no longer on the server; `reason` says why. */
+  trackUnpublished: TrackUnpublishedEvent;
+  /** One of this client's tracks was muted (`mute`): remote tracks have `trackMuted`. */
+  localTrackMuted: LocalTrack;
+  localTrackUnmuted: LocalTrack;
+  /** One of this client's publications sends another track (`replaceTrack`). */
+  localTrackReplaced: LocalTrack;
+  /**
+   * The connection quality changed (only while {@link CascadeClient.startQualityMonitor} runs;
+   * the first one comes with the first sample).
+   */
+  connectionQuality: ConnectionQuality;
+  /** A moderator muted one of this client's sources (it is muted here too): show who, and why. */
+  mutedByModerator: ModeratorMuteEvent;
   activeSpeaker: { participantId: string; producerId: string };
   chat: SignalingChatMessage;
   /** A user notification (an invitation, a friend request), wherever the user is. */

@@ -20,6 +20,11 @@ describe('NATS subjects', () => {
     expect(events).toHaveLength(event.length);
   });
 
+  it('asks the rooms service in its own subjects', () => {
+    expect(subjects.roomsMemberRole()).toBe('cascade.rooms.member-role');
+    expect(subjects.roomsMemberRole()).not.toBe(subjects.roomsAuthorizeJoin());
+  });
+
   it('keeps two prefixes apart, so that test runs do not hear each other', () => {
     const other = createSubjects('test.run42');
     expect(other.roomEvents('t', 'r')).toBe('test.run42.room-events.t.r');

@@ -69,6 +69,8 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     roomsAuthorizeJoin: () => `${p}.rooms.authorize-join`,
     /** Requests to the rooms service: which room is each of these users in now (presence). */
     roomsPresenceQuery: () => `${p}.rooms.presence-query`,
+    /** Requests to the rooms service: this user's role in this room (owner, moderator, member). */
+    roomsMemberRole: () => `${p}.rooms.member-role`,
     /**
      * What happens in one room on the signaling path (participant joined or left, chat message),
      * published by the gateway or orchestrator and consumed by the rooms service (presence, chat

@@ -8,5 +8,6 @@ export { allSettledOrThrow, stopProcess, tailOutput } from './browser/processes'
 export * from './browser/sfu-participant';
 export * from './eventually';
 export * from './bench';
+export * from './call-stack';
 export * from './sdk/sdk-bot';
 export * from './test-params';

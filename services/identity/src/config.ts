@@ -59,6 +59,11 @@ export const IdentityConfigSchema = z
     /** How long the friends list waits for the rooms service's presence answer. */
     IDENTITY_PRESENCE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1_000),
     /**
+     * How long minting a join token with `admin` for a user waits for the rooms service to tell
+     * the user's role in the room; without an answer the grant is refused.
+     */
+    IDENTITY_ROOM_ROLE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(2_000),
+    /**
      * Path of the browser session cookie (the refresh token), as the browser sees identity's
      * `/auth` routes: behind the web app's proxy, `/api/identity/auth`.
      */

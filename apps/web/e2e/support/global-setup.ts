@@ -125,6 +125,16 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       DATABASE_ADMIN_URL: adminUrl,
       NATS_SUBJECT_PREFIX: `cascade-e2e-${run}`,
       REDIS_KEY_PREFIX: `cascade-e2e-${run}:`,
+      // A small room spreads over both sfu-nodes (nothing sticks to the room's first node), the
+      // orchestrator notices a lost node in seconds, and the stack keeps serving when the call
+      // tests kill a node.
+      ORCH_STICKY_THRESHOLD: '0.01',
+      ORCH_NODE_STALE_MS: '1500',
+      ORCH_NODE_DEAD_MS: '3000',
+      ORCH_WARMUP_MS: '1000',
+      ORCH_PIPE_LINGER_MS: '800',
+      ORCH_ROOM_LEASE_MS: '3000',
+      CASCADE_KEEP_GOING: '1',
       GOOGLE_CLIENT_ID: 'cascade-e2e-client',
       GOOGLE_CLIENT_SECRET: 'cascade-e2e-secret',
       GOOGLE_CALLBACK_URL: `${E2E_WEB_URL}/api/identity/auth/google/callback`,
@@ -135,6 +145,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     (out) => out.includes('Cascade is running'),
     180_000,
   );
+
+  // For the tests (workers inherit this process's environment): where the stack's NATS is.
+  process.env['CASCADE_E2E_NATS_PREFIX'] = `cascade-e2e-${run}`;
 
   return async () => {
     const exited = new Promise((resolve) => stack.child.once('exit', resolve));

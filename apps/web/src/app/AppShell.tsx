@@ -9,13 +9,14 @@ import {
   Text,
 } from '@radix-ui/themes';
 import { EnvelopeClosedIcon, ExitIcon, MoonIcon, PersonIcon, SunIcon } from '@radix-ui/react-icons';
-import { Link, NavLink, Outlet, useNavigate } from 'react-router';
+import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 
 import { useServices } from './services';
 import type { Appearance } from './theme';
 import { useMe } from '../features/auth/use-session';
 import { FriendsPanel, useIncomingRequestCount } from '../features/friends/FriendsPanel';
 import { useReceivedInvitations } from '../features/invitations/api';
+import { ErrorBoundary } from '../ui/ErrorBoundary';
 import { Logo } from '../ui/Logo';
 import { UserAvatar } from '../ui/UserAvatar';
 
@@ -30,6 +31,7 @@ export function AppShell({
   const me = useMe();
   const { session, queryClient } = useServices();
   const navigate = useNavigate();
+  const location = useLocation();
   const invitations = useReceivedInvitations().data?.length ?? 0;
   const requests = useIncomingRequestCount();
 
@@ -135,7 +137,9 @@ export function AppShell({
       </Box>
       <Container asChild size="4" px={{ initial: '3', sm: '5' }} py={{ initial: '4', sm: '6' }}>
         <main id="main" tabIndex={-1}>
-          <Outlet />
+          <ErrorBoundary resetKey={location.pathname}>
+            <Outlet />
+          </ErrorBoundary>
         </main>
       </Container>
     </>

@@ -371,6 +371,11 @@ export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 
 export const JOIN_TOKEN_DEFAULT_TTL_SECONDS = 60 * 60;
 
+/**
+ * `POST /join-tokens`. With an API key any grants; with a user's access token, `admin` only for a
+ * room the user owns or moderates (identity asks rooms: `FORBIDDEN` otherwise, `NODE_UNAVAILABLE`
+ * when rooms does not answer).
+ */
 export const MintJoinTokenRequest = z
   .object({
     /** A user of the tenant (with an access token: the caller itself, or omitted). */

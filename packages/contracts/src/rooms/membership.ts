@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-import { RoomId, UserId } from '../ids';
+import { RoomId, TenantId, UserId } from '../ids';
+import { replySchema } from '../reply';
 import { Timestamp } from './common';
 import { RoomRole } from './rooms';
 
@@ -39,3 +40,19 @@ export const CreateBanRequest = z
   .object({ userId: UserId, reason: z.string().trim().min(1).max(500).optional() })
   .strict();
 export type CreateBanRequest = z.output<typeof CreateBanRequest>;
+
+/**
+ * Request on `subjects.roomsMemberRole()`: what is this user's role in this room? Identity asks
+ * it before putting `admin` in a join token a user mints for itself (owners and moderators only).
+ * A user without a role, a room that does not exist in the tenant and a closed room all answer
+ * `{ role: null }`: nobody moderates what is not there. Errors: `INVALID_ARGUMENT`.
+ */
+export const MemberRoleRequest = z
+  .object({ tenantId: TenantId, roomId: RoomId, userId: UserId })
+  .strict();
+export type MemberRoleRequest = z.infer<typeof MemberRoleRequest>;
+
+export const MemberRoleResult = z.object({ role: RoomRole.nullable() });
+export type MemberRoleResult = z.infer<typeof MemberRoleResult>;
+/** The reply on `subjects.roomsMemberRole()`: the result, or the error envelope. */
+export const MemberRoleReply = replySchema(MemberRoleResult);

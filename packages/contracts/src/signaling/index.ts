@@ -98,6 +98,10 @@ export const ProducerInfo = z.object({
 });
 export type ProducerInfo = z.infer<typeof ProducerInfo>;
 
+/** The sources a moderator may mute (`participant.mute`). */
+export const ModeratedSource = MediaSource.extract(['microphone', 'camera']);
+export type ModeratedSource = z.infer<typeof ModeratedSource>;
+
 /** An ICE server (STUN/TURN) for the client's RTCPeerConnection. */
 export const IceServer = z.object({
   urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
@@ -288,6 +292,19 @@ export const SignalingRequests = {
     request: obj({ participantId: ParticipantId }),
     result: empty,
   },
+  /**
+   * Mutes another participant's microphone or camera (admin grant): its producer of that source
+   * is paused on the server. The room is told `producer.paused` as for any pause, and the muted
+   * participant `producer.mutedByModerator`, so that its client shows itself muted. Unmuting is
+   * the participant's own choice (its `producer.resume`); there is no remote unmute. Errors:
+   * `NOT_FOUND` (no such participant in the room, or it publishes nothing from that source),
+   * `INVALID_ARGUMENT` (oneself: pause your own producer instead), `FORBIDDEN` (no admin grant).
+   */
+  'participant.mute': {
+    grant: 'admin',
+    request: obj({ participantId: ParticipantId, source: ModeratedSource }),
+    result: empty,
+  },
 } as const satisfies Record<
   string,
   {
@@ -326,6 +343,16 @@ export const SignalingEvents = {
   'producer.closed': z.object({ producerId: MediaObjectId, participantId: ParticipantId }),
   'producer.paused': z.object({ producerId: MediaObjectId, participantId: ParticipantId }),
   'producer.resumed': z.object({ producerId: MediaObjectId, participantId: ParticipantId }),
+  /**
+   * To the muted participant only: a moderator (`by`) paused its producer of `source` with
+   * `participant.mute`. The producer stays paused until the participant resumes it
+   * (`producer.resume`); the rest of the room got `producer.paused`.
+   */
+  'producer.mutedByModerator': z.object({
+    producerId: MediaObjectId,
+    source: ModeratedSource,
+    by: ParticipantId,
+  }),
   'consumer.closed': z.object({ consumerId: MediaObjectId, producerId: MediaObjectId }),
   'consumer.layersChanged': z.object({
     consumerId: MediaObjectId,

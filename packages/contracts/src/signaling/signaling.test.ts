@@ -51,6 +51,22 @@ describe('signaling protocol', () => {
     expect(SignalingRequests['producer.create'].grant).toBe('publish');
     expect(SignalingRequests['consumer.create'].grant).toBe('subscribe');
     expect(SignalingRequests['participant.remove'].grant).toBe('admin');
+    expect(SignalingRequests['participant.mute'].grant).toBe('admin');
+  });
+
+  it('mutes a microphone or a camera only, named by participant and source', () => {
+    const mute = SignalingRequests['participant.mute'].request;
+    expect(mute.safeParse({ participantId: 'p_1', source: 'microphone' }).success).toBe(true);
+    expect(mute.safeParse({ participantId: 'p_1', source: 'camera' }).success).toBe(true);
+    expect(mute.safeParse({ participantId: 'p_1', source: 'screen' }).success).toBe(false);
+    expect(mute.safeParse({ participantId: 'p_1' }).success).toBe(false);
+    expect(
+      mute.safeParse({ participantId: 'p_1', source: 'microphone', producerId: uuid }).success,
+    ).toBe(false);
+    const told = SignalingEvents['producer.mutedByModerator'];
+    expect(told.safeParse({ producerId: uuid, source: 'microphone', by: 'p_2' }).success).toBe(
+      true,
+    );
   });
 
   it('refuses unknown fields and a tenant or room named by the client', () => {

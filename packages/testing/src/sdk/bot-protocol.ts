@@ -4,9 +4,11 @@
  */
 import type {
   BackoffOptions,
+  CallStats,
   CascadeClientEvents,
   ConnectionState,
   LocalTrackInfo,
+  Quality,
   RemoteTrackInfo,
 } from '@cascade/client';
 import type {
@@ -57,11 +59,24 @@ export interface BotError {
   code?: string;
 }
 
-/** One SDK event as the bot recorded it: in order, with its payload (tracks left out). */
+/** A connection quality event, as it crosses IPC: the remote grades as an object. */
+export interface BotConnectionQuality {
+  local: Quality;
+  remote: Record<string, Quality>;
+}
+
+/**
+ * One SDK event as the bot recorded it: in order, with its payload (tracks left out, maps as
+ * objects).
+ */
 export type BotEvent = {
   [K in keyof CascadeClientEvents]: {
     type: K;
-    payload: K extends 'error' ? BotError : WithoutTrack<CascadeClientEvents[K]>;
+    payload: K extends 'error'
+      ? BotError
+      : K extends 'connectionQuality'
+        ? BotConnectionQuality
+        : WithoutTrack<CascadeClientEvents[K]>;
     /** Milliseconds since the Unix epoch, in the bot process. */
     at: number;
   };
@@ -121,6 +136,10 @@ export interface BotMethods {
   init(p: BotInit): void;
   join(p: void): BotRoom;
   publish(p: { source: BotSource }): { producerId: string | undefined };
+  /** Publishes a fresh synthetic track as `source` (`replaceTrack`); the old one stops. */
+  replaceTrack(p: { source: BotSource }): LocalTrackInfo;
+  stats(p: void): CallStats;
+  startQualityMonitor(p: { intervalMs: number }): void;
   received(p: void): Record<string, ReceivedTrack>;
   events(p: void): BotEvent[];
   state(p: void): BotState;

@@ -12,6 +12,7 @@ import {
   type CascadeClientEvents,
   type CascadeLogger,
   installWebRtcGlobals,
+  type LocalTrackInfo,
   type RoomState,
 } from '@cascade/client';
 import { CascadeError, type MediaSource } from '@cascade/contracts';
@@ -71,6 +72,9 @@ function plain(type: keyof CascadeClientEvents, payload: unknown): BotEvent {
   if (payload instanceof Error) {
     const code = payload instanceof CascadeError ? payload.code : undefined;
     value = { name: payload.name, message: payload.message, ...(code ? { code } : {}) };
+  } else if (type === 'connectionQuality') {
+    const { local, remote } = payload as CascadeClientEvents['connectionQuality'];
+    value = { local, remote: Object.fromEntries(remote) };
   } else if (typeof payload === 'object' && payload !== null && 'track' in payload) {
     const { track: _track, ...rest } = payload as Record<string, unknown>;
     value = rest;
@@ -127,15 +131,18 @@ function room(state: RoomState | undefined): BotRoom | undefined {
   };
 }
 
+function synthetic(source: BotSource, media: BotInit['media']): SyntheticSource {
+  return source === 'camera' ? syntheticCamera(media.video) : syntheticMicrophone(media.audio);
+}
+
 async function publish(source: BotSource): Promise<string | undefined> {
   const { client: c, init: i } = started();
-  let synthetic = sources.get(source);
-  if (!synthetic) {
-    synthetic =
-      source === 'camera' ? syntheticCamera(i.media.video) : syntheticMicrophone(i.media.audio);
-    sources.set(source, synthetic);
+  let media = sources.get(source);
+  if (!media) {
+    media = synthetic(source, i.media);
+    sources.set(source, media);
   }
-  const track = synthetic.track as unknown as Parameters<CascadeClient['publish']>[1];
+  const track = media.track as unknown as Parameters<CascadeClient['publish']>[1];
   // @roamhq/wrtc's tracks report a made-up size: the synthetic camera's is told instead (it
   // decides how many simulcast layers libwebrtc sends).
   const { width, height } = i.media.video;
@@ -144,6 +151,24 @@ async function publish(source: BotSource): Promise<string | undefined> {
       ? await c.publishCamera(track, { size: { width, height } })
       : await c.publishMicrophone(track);
   return published.producerId;
+}
+
+/** Switches a published source to a fresh synthetic track, as a device switch would. */
+async function replaceTrack(source: BotSource): Promise<LocalTrackInfo> {
+  const { client: c, init: i } = started();
+  const fresh = synthetic(source, i.media);
+  try {
+    const { track: _track, ...info } = await c.replaceTrack(
+      source,
+      fresh.track as unknown as Parameters<CascadeClient['replaceTrack']>[1],
+    );
+    sources.get(source)?.stop(); // the application's track: the SDK leaves it running
+    sources.set(source, fresh);
+    return info;
+  } catch (error) {
+    fresh.stop();
+    throw error;
+  }
 }
 
 function stopMedia(): void {
@@ -182,6 +207,9 @@ const bot: Handlers<BotMethods> = {
   async publish({ source }) {
     return { producerId: await publish(source) };
   },
+  replaceTrack: ({ source }) => replaceTrack(source),
+  stats: () => started().client.getStats(),
+  startQualityMonitor: ({ intervalMs }) => started().client.startQualityMonitor(intervalMs),
   received: () => received,
   events: () => events,
   state() {

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { BackoffOptions } from '@cascade/client';
+import type { BackoffOptions, CallStats, LocalTrackInfo } from '@cascade/client';
 import {
   CascadeError,
   type ErrorEnvelope,
@@ -15,6 +15,7 @@ import {
 import { stopProcess, tailOutput } from '../browser/processes';
 import { type Channel, IpcRpc } from '../browser/rpc';
 import {
+  type BotConnectionQuality,
   type BotEvent,
   type BotEventOf,
   type BotEventType,
@@ -30,6 +31,7 @@ import {
 } from './bot-protocol';
 
 export type {
+  BotConnectionQuality,
   BotEvent,
   BotEventOf,
   BotEventType,
@@ -190,6 +192,24 @@ export class SdkBot {
   /** Publishes the synthetic camera or microphone now; resolves with the producer id. */
   async publish(source: BotSource): Promise<string | undefined> {
     return (await this.#call('publish', { source })).producerId;
+  }
+
+  /**
+   * Switches a published source to a fresh synthetic track (`CascadeClient.replaceTrack`, as a
+   * device switch would); the bot stops the old one.
+   */
+  replaceTrack(source: BotSource): Promise<LocalTrackInfo> {
+    return this.#call('replaceTrack', { source });
+  }
+
+  /** `CascadeClient.getStats()`: one sample of the bot's media statistics. */
+  stats(): Promise<CallStats> {
+    return this.#call('stats', undefined);
+  }
+
+  /** `CascadeClient.startQualityMonitor`: `connectionQuality` events follow. */
+  startQualityMonitor(intervalMs?: number): Promise<void> {
+    return this.#call('startQualityMonitor', { intervalMs: intervalMs ?? 2_000 });
   }
 
   /** What the bot decoded so far, by remote producer id (kept after a track is removed). */

@@ -1,4 +1,5 @@
 import type { RoomChat } from '../chat/room-chat';
+import type { Moderation } from '../moderation/moderation';
 import type { MediaOperations } from '../routing/media-operations';
 import type { ParticipantSessions } from '../sessions/participant-sessions';
 import type { SignalingHandlers } from './request-pipeline';
@@ -9,6 +10,7 @@ export function signalingHandlers(
   sessions: ParticipantSessions,
   media: MediaOperations,
   chat: RoomChat,
+  moderation: Moderation,
   clock: () => number = Date.now,
 ): SignalingHandlers<SignalingSocket> {
   return {
@@ -17,6 +19,7 @@ export function signalingHandlers(
     'room.leave': (_request, socket) => sessions.leave(socket),
     'participant.list': (_request, socket) => sessions.list(socket),
     'participant.remove': (request, socket) => sessions.remove(socket, request),
+    'participant.mute': (request, socket) => moderation.mute(socket, request),
     'transport.create': (request, socket) => media.createTransport(socket, request),
     'transport.connect': (request, socket) => media.connectTransport(socket, request),
     'transport.restartIce': (request, socket) => media.restartIce(socket, request),

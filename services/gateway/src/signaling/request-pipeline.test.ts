@@ -136,6 +136,7 @@ describe('request pipeline', () => {
     ['consumer.create', 'subscribe'],
     ['consumer.setPreferredLayers', 'subscribe'],
     ['participant.remove', 'admin'],
+    ['participant.mute', 'admin'],
   ] as const)(
     'refuses %s without the %s grant, before looking at the payload',
     async (method, grant) => {

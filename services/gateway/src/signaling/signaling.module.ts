@@ -1,8 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 
 import { AuthModule } from '../auth/auth.module';
 import { RoomChat } from '../chat/room-chat';
 import { GatewayMetricsModule } from '../metrics/gateway-metrics';
+import { Moderation } from '../moderation/moderation';
 import { MediaOperations } from '../routing/media-operations';
 import { Routing } from '../routing/routing';
 import { RoutingModule } from '../routing/routing.module';
@@ -34,6 +35,16 @@ import { SocketIoModule, SocketIoServer } from './socket-io.server';
         routing: Routing,
         io: SocketIoServer,
       ) => new MediaOperations(store, media, sessions, routing, io),
+    },
+    {
+      provide: Moderation,
+      inject: [SessionStore, RoomMedia, Routing, SocketIoServer],
+      useFactory: (store: SessionStore, media: RoomMedia, routing: Routing, io: SocketIoServer) => {
+        const logger = new Logger('moderation');
+        return new Moderation(store, media, routing, io, {
+          info: (fields, msg) => logger.log({ ...fields, msg }),
+        });
+      },
     },
     {
       provide: RoomChat,

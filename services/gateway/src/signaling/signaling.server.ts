@@ -14,6 +14,7 @@ import { HandshakeAuthenticator } from '../auth/handshake';
 import { RoomChat } from '../chat/room-chat';
 import type { GatewayConfig } from '../config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { Moderation } from '../moderation/moderation';
 import { MediaOperations } from '../routing/media-operations';
 import { ParticipantSessions } from '../sessions/participant-sessions';
 import { SessionStore } from '../sessions/session-store';
@@ -49,9 +50,10 @@ export class SignalingServer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly userSlots: UserConnectionSlots,
     media: MediaOperations,
     chat: RoomChat,
+    moderation: Moderation,
     metrics: GatewayMetrics,
   ) {
-    this.#pipeline = new RequestPipeline(signalingHandlers(sessions, media, chat), {
+    this.#pipeline = new RequestPipeline(signalingHandlers(sessions, media, chat, moderation), {
       answered: (request, outcome, seconds) => {
         metrics.requests.inc({ method: request.method, outcome });
         metrics.requestDuration.observe({ method: request.method }, seconds);

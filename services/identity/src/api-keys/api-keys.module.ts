@@ -11,13 +11,14 @@ import {
   parseOrThrow,
   type Page,
 } from '@cascade/contracts';
-import { SERVICE_CONFIG } from '@cascade/server-kit';
+import { NatsBus, SERVICE_CONFIG } from '@cascade/server-kit';
 import {
   Body,
   Controller,
   Delete,
   Get,
   HttpCode,
+  Logger,
   Module,
   Param,
   Post,
@@ -38,8 +39,10 @@ import { Users } from '../profiles/users';
 import { Authenticator } from '../sessions/authenticator';
 import { RequestLimiter } from '../sessions/request-limiter';
 import { SessionsModule } from '../sessions/sessions.module';
+import { AdminGrantPolicy } from './admin-grant';
 import { type ApiKeyAuth, ApiKeys } from './api-keys';
 import { JoinTokens } from './join-tokens';
+import { natsMemberRoleQuery } from './member-role.client';
 
 /** A tenant's API keys, managed by the tenant's admins. */
 @ApiTags('api-keys')
@@ -86,8 +89,9 @@ export class ApiKeysController {
 
 /**
  * Join tokens. With `Authorization: ApiKey <key>`, a tenant's backend mints them for any user of
- * its tenant with any grants; with a Bearer access token, a user mints one for itself, without
- * `admin`.
+ * its tenant with any grants; with a Bearer access token, a user mints one for itself, with
+ * `admin` only when it owns or moderates the room (the rooms service is asked: 403 otherwise, 503
+ * when rooms does not answer).
  */
 @ApiTags('join-tokens')
 @ApiSecurity('api-key')
@@ -100,6 +104,7 @@ export class JoinTokensController {
     private readonly users: Users,
     private readonly joinTokens: JoinTokens,
     private readonly limiter: RequestLimiter,
+    private readonly adminGrants: AdminGrantPolicy,
   ) {}
 
   @Post()
@@ -127,7 +132,7 @@ export class JoinTokensController {
         throw new CascadeError('FORBIDDEN', 'a user mints join tokens for itself only');
       }
       if (request.grants.admin) {
-        throw new CascadeError('FORBIDDEN', 'the admin grant needs an API key');
+        await this.adminGrants.assertMayGrant(caller.tenantId, caller.userId, request.grants.room);
       }
       userId = caller.userId;
     }
@@ -141,6 +146,21 @@ export class JoinTokensController {
   controllers: [ApiKeysController, JoinTokensController],
   providers: [
     { provide: ApiKeys, inject: [Database], useFactory: (db: Database) => new ApiKeys(db.prisma) },
+    {
+      provide: AdminGrantPolicy,
+      inject: [NatsBus, SERVICE_CONFIG],
+      useFactory: (bus: NatsBus, config: IdentityConfig) => {
+        const logger = new Logger('admin-grant');
+        return new AdminGrantPolicy(
+          natsMemberRoleQuery(
+            bus,
+            config.NATS_SUBJECT_PREFIX,
+            config.IDENTITY_ROOM_ROLE_TIMEOUT_MS,
+          ),
+          { warn: (fields, msg) => logger.warn({ ...fields, msg }) },
+        );
+      },
+    },
     {
       provide: JoinTokens,
       inject: [SigningKeys, SERVICE_CONFIG],

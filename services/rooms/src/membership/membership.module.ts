@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
 import { RoomAccess } from '../rooms/room-access';
 import { RoomsModule } from '../rooms/rooms.module';
+import { MemberRoleHandler } from './member-role.handler';
 import { MembershipController } from './membership.controller';
 import { Membership } from './membership';
 
@@ -15,6 +16,7 @@ import { Membership } from './membership';
       inject: [PrismaService, RoomAccess],
       useFactory: (db: PrismaService, access: RoomAccess) => new Membership(db, access),
     },
+    MemberRoleHandler,
   ],
 })
 export class MembershipModule {}

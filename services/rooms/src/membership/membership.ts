@@ -1,6 +1,7 @@
 import {
   CascadeError,
   type CreateBanRequest,
+  type MemberRoleRequest,
   type RoomBan,
   type RoomMember,
   type RoomRole,
@@ -41,6 +42,18 @@ export class Membership {
     private readonly db: PrismaClient,
     private readonly access: RoomAccess,
   ) {}
+
+  /**
+   * A user's role in an active room of the tenant; null without one, and for a room that is not
+   * there (another tenant's, or closed). Answers other services, which ask for their own caller.
+   */
+  async roleOf({ tenantId, roomId, userId }: MemberRoleRequest): Promise<RoomRole | null> {
+    const member = await this.db.roomMember.findFirst({
+      where: { tenantId, roomId, userId, room: { status: 'active' } },
+      select: { role: true },
+    });
+    return (member?.role ?? null) as RoomRole | null;
+  }
 
   async list(caller: Caller, roomId: string): Promise<RoomMember[]> {
     const { room } = await this.access.visible(caller.tenantId, roomId, caller.userId);

@@ -1,0 +1,68 @@
+import type { CascadeClient } from '@cascade/client';
+import { useEffect, useMemo, useRef, useState } from 'react';
+
+import { useEmitterEvent, useEmitterValue } from '../../../lib/sdk/use-emitter';
+import { type CallParticipant, participantsOf, subscriptionPlan } from './call-model';
+
+/** Everyone in the call with their tracks and states, re-read on every SDK event. */
+export function useCallParticipants(client: CascadeClient | null): CallParticipant[] {
+  const joinedAt = useRef(Date.now());
+  return useEmitterValue(client, () => {
+    const room = client?.room;
+    if (!room) return [];
+    return participantsOf(room, {
+      participantId: room.participantId,
+      userId: room.userId,
+      displayName: room.displayName,
+      joinedAt: joinedAt.current,
+    });
+  });
+}
+
+/** The connection as the banner shows it. */
+export function useConnectionState(client: CascadeClient | null) {
+  return useEmitterValue(client, () => client?.connectionState ?? 'connecting');
+}
+
+/** Who spoke last (the server's active speaker), or null. */
+export function useActiveSpeaker(client: CascadeClient | null): string | null {
+  const [speaker, setSpeaker] = useState<string | null>(null);
+  useEmitterEvent(client, 'activeSpeaker', ({ participantId }) => setSpeaker(participantId));
+  useEmitterEvent(client, 'participantLeft', ({ participantId }) =>
+    setSpeaker((current) => (current === participantId ? null : current)),
+  );
+  return speaker;
+}
+
+/**
+ * Consumes what the screen needs: all audio, and the video of `visible` participants; lets
+ * go of the rest. `visible` is the one value that decides it (the grid's current page).
+ */
+export function useVisibleSubscriptions(
+  client: CascadeClient | null,
+  visible: readonly string[],
+): void {
+  const key = [...visible].sort().join(',');
+  const visibleSet = useMemo(() => new Set(key ? key.split(',') : []), [key]);
+  const pending = useRef(new Set<string>());
+  const version = useEmitterValue(client, () => {
+    const room = client?.room;
+    return room
+      ? `${room.producers.map((p) => p.producerId).join()}|${room.tracks.map((t) => t.producerId).join()}`
+      : '';
+  });
+  useEffect(() => {
+    const room = client?.room;
+    if (!client || !room) return;
+    const plan = subscriptionPlan(room.producers, room.tracks, visibleSet, pending.current);
+    for (const producerId of plan.subscribe) {
+      pending.current.add(producerId);
+      void client
+        .subscribe(producerId)
+        .catch(() => undefined)
+        .finally(() => pending.current.delete(producerId));
+    }
+    for (const producerId of plan.unsubscribe)
+      void client.unsubscribe(producerId).catch(() => undefined);
+  }, [client, visibleSet, version]);
+}
