@@ -125,6 +125,12 @@ test('four people with cameras join across both sfu-nodes, and every page decode
   for (const name of cameras) await expectDecoding(people[name]!.page, 3, name);
   await expectDecoding(dave.page, 1, 'the phone (its first page)');
   expect(nodesOfRoom(tenantId, roomId).sort()).toEqual(['sfu-node-1', 'sfu-node-2']);
+  // Each tile says how well that person's media gets through (the SDK's quality monitor).
+  await expect(
+    tile(people[`Alice ${run}`]!.page, `Bob ${run}`).getByRole('img', {
+      name: /^Connection (excellent|good|poor)$/,
+    }),
+  ).toBeVisible({ timeout: 30_000 });
 });
 
 test('the speaker is marked on every page and comes onto the first page on the phone', async () => {

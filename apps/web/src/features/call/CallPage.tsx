@@ -29,6 +29,7 @@ import type { CallParticipant } from './hooks/call-model';
 import {
   useActiveSpeaker,
   useCallParticipants,
+  useConnectionQuality,
   useConnectionState,
   useVisibleSubscriptions,
 } from './hooks/use-call-room';
@@ -160,6 +161,7 @@ function InCall({
   const participants = useCallParticipants(client);
   const speakerId = useActiveSpeaker(client);
   const connection = useConnectionState(client);
+  const quality = useConnectionQuality(client, client.room?.participantId);
   const media = useLocalMedia(client, preferences);
   const chat = useChat(client, roomId);
   const devices = useMediaDevices();
@@ -301,6 +303,7 @@ function InCall({
             onPin={(id) => setPinnedId((current) => (current === id ? null : id))}
             onPage={setPage}
             profiles={profiles.data}
+            quality={quality}
           />
         </Box>
         {panel && (

@@ -1,5 +1,6 @@
 import { Box, Flex, IconButton, Text } from '@radix-ui/themes';
 import { ChevronLeftIcon, ChevronRightIcon } from '@radix-ui/react-icons';
+import type { Quality } from '@cascade/client';
 import type { PublicProfile } from '@cascade/contracts';
 
 import type { CallParticipant } from '../hooks/call-model';
@@ -19,6 +20,7 @@ export function CallGrid({
   onPin,
   onPage,
   profiles,
+  quality,
 }: {
   layout: TileLayout;
   mode: 'grid' | 'speaker';
@@ -28,6 +30,7 @@ export function CallGrid({
   onPin: (participantId: string) => void;
   onPage: (page: number) => void;
   profiles: Map<string, PublicProfile> | undefined;
+  quality: Map<string, Quality>;
 }) {
   const byId = new Map(participants.map((p) => [p.participantId, p]));
   const tiles = layout.tiles
@@ -46,6 +49,7 @@ export function CallGrid({
       pinned={pinnedId === entry.participant.participantId}
       onPin={() => onPin(entry.participant.participantId)}
       avatarUrl={profiles?.get(entry.participant.userId)?.avatarUrl}
+      quality={quality.get(entry.participant.participantId)}
     />
   );
   const [first, ...rest] = tiles;

@@ -1,3 +1,4 @@
+import type { Quality } from '@cascade/client';
 import { Box, Flex, IconButton, Text, Tooltip } from '@radix-ui/themes';
 import { DrawingPinFilledIcon, DrawingPinIcon } from '@radix-ui/react-icons';
 
@@ -14,6 +15,7 @@ export function ParticipantTile({
   pinned,
   onPin,
   avatarUrl,
+  quality,
 }: {
   participant: CallParticipant;
   kind: 'camera' | 'screen';
@@ -21,6 +23,7 @@ export function ParticipantTile({
   pinned: boolean;
   onPin: () => void;
   avatarUrl: string | undefined;
+  quality?: Quality | undefined;
 }) {
   const track =
     kind === 'screen'
@@ -97,6 +100,7 @@ export function ParticipantTile({
               <Text size="1" weight="medium" truncate>
                 {label}
               </Text>
+              {kind === 'camera' && quality && <QualityMark quality={quality} />}
               {speaking && kind === 'camera' && (
                 <Flex align="center" gap="1" style={{ flexShrink: 0 }}>
                   <span
@@ -128,5 +132,38 @@ export function ParticipantTile({
         </Flex>
       </figure>
     </Box>
+  );
+}
+
+const BARS: Record<Quality, number> = { excellent: 3, good: 2, poor: 1, lost: 0 };
+const QUALITY_LABEL: Record<Quality, string> = {
+  excellent: 'Connection excellent',
+  good: 'Connection good',
+  poor: 'Connection poor',
+  lost: 'Connection lost',
+};
+
+/** Three bars: how well this participant's media gets through. */
+function QualityMark({ quality }: { quality: Quality }) {
+  const bars = BARS[quality];
+  const colour = quality === 'poor' || quality === 'lost' ? 'var(--red-9)' : 'white';
+  return (
+    <span
+      role="img"
+      aria-label={QUALITY_LABEL[quality]}
+      style={{ display: 'inline-flex', alignItems: 'flex-end', gap: 1, height: 10, flexShrink: 0 }}
+    >
+      {[1, 2, 3].map((bar) => (
+        <span
+          key={bar}
+          style={{
+            width: 3,
+            height: 3 + bar * 2,
+            borderRadius: 1,
+            background: bar <= bars ? colour : 'rgba(255,255,255,0.35)',
+          }}
+        />
+      ))}
+    </span>
   );
 }

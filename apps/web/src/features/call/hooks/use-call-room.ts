@@ -1,4 +1,4 @@
-import type { CascadeClient } from '@cascade/client';
+import type { CascadeClient, Quality } from '@cascade/client';
 import { useEffect, useMemo, useRef, useState } from 'react';
 
 import { useEmitterEvent, useEmitterValue } from '../../../lib/sdk/use-emitter';
@@ -65,4 +65,26 @@ export function useVisibleSubscriptions(
     for (const producerId of plan.unsubscribe)
       void client.unsubscribe(producerId).catch(() => undefined);
   }, [client, visibleSet, version]);
+}
+
+/**
+ * How well each participant's media arrives (and mine leaves), from the SDK's quality monitor:
+ * participant id → quality, mine under `self`.
+ */
+export function useConnectionQuality(
+  client: CascadeClient | null,
+  selfId: string | undefined,
+): Map<string, Quality> {
+  const [quality, setQuality] = useState<Map<string, Quality>>(new Map());
+  useEffect(() => {
+    if (!client) return;
+    client.startQualityMonitor(2_000);
+    return () => client.stopQualityMonitor();
+  }, [client]);
+  useEmitterEvent(client, 'connectionQuality', ({ local, remote }) => {
+    const next = new Map(remote);
+    if (selfId) next.set(selfId, local);
+    setQuality(next);
+  });
+  return quality;
 }

@@ -73,6 +73,8 @@ export function useCallSession(roomId: string, moderator: boolean): CallSession 
     async ({ preferences, video, audio }: JoinChoice) => {
       setPhase('joining');
       setJoinError(null);
+      // User Timing marks of each step (the join benchmark reads them; so can DevTools).
+      performance.mark('cascade:join:start');
       const next = new CascadeClient({
         url: window.location.origin,
         token: () => mintJoinToken(api, roomId, moderator),
@@ -87,12 +89,14 @@ export function useCallSession(roomId: string, moderator: boolean): CallSession 
       });
       try {
         await next.join();
+        performance.mark('cascade:join:joined');
         // Media after the join is accepted: nothing is sent to a room one may not enter.
         const mic = handOver(audio);
         if (mic) await next.publishMicrophone(mic, { muted: !preferences.microphoneOn });
         else if (preferences.microphoneOn) await next.publishMicrophone().catch(() => undefined);
         const camera = handOver(video);
         if (camera && preferences.cameraOn) await next.publishCamera(camera);
+        performance.mark('cascade:join:published');
         setClient(next);
         setPhase('joined');
       } catch (error) {
