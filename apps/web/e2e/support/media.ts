@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { type Browser, type Page, chromium, expect } from '@playwright/test';
 
-import { E2E_HTTP_PORT_BASE } from './stack-config';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, E2E_HTTP_PORT_BASE } from './stack-config';
 
 const DIR = join(tmpdir(), 'cascade-e2e-media');
 
@@ -49,20 +49,11 @@ export function silenceWav(): string {
 /** A Chromium whose fake microphone plays `wav`; screen share picks the entire screen. */
 export function launchWithMicrophone(wav: string): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
+      ...CHROMIUM_ARGS,
       `--use-file-for-fake-audio-capture=${wav}`,
       '--auto-select-desktop-capture-source=Entire screen',
-      '--autoplay-policy=no-user-gesture-required',
     ],
   });
 }

@@ -8,3 +8,18 @@ export const E2E_MEDIA_PORT_BASE = Number(process.env['CASCADE_E2E_MEDIA_PORT_BA
 export const E2E_WEB_PORT = Number(process.env['CASCADE_E2E_WEB_PORT'] ?? 8480);
 export const E2E_WEB_URL = `http://127.0.0.1:${E2E_WEB_PORT}`;
 export const E2E_DATABASE_PREFIX = 'cascade_e2e';
+
+/** How the tests start Debian's Chromium: no sandbox (root), fake camera and microphone. */
+export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+];

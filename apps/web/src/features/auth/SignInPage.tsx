@@ -9,15 +9,15 @@ import {
   Separator,
   Skeleton,
   Text,
-  TextField,
 } from '@radix-ui/themes';
 import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
 import { type FormEvent, useState } from 'react';
 import { Navigate, useSearchParams } from 'react-router';
 
 import { describeError, fieldErrorsOf, zodFieldErrors } from '../../lib/api/errors';
-import { FieldError } from '../../ui/FieldError';
+
 import { Logo } from '../../ui/Logo';
+import { TextFormField } from '../../ui/TextFormField';
 import { googleSignInUrl, useAuthMethods, useDevSignIn } from './api';
 import { safeReturnPath } from './return-path';
 import { useSession } from './use-session';
@@ -124,36 +124,24 @@ function DevSignInForm({ tenant }: { tenant: string }) {
           <Heading as="h2" size="2" id="dev-sign-in-heading" color="gray">
             Development sign-in
           </Heading>
-          <Flex direction="column" gap="1">
-            <Text as="label" size="2" weight="medium" htmlFor="displayName">
-              Name
-            </Text>
-            <TextField.Root
-              id="displayName"
-              name="displayName"
-              autoComplete="name"
-              maxLength={100}
-              required
-              aria-invalid={errors['displayName'] ? true : undefined}
-              aria-describedby={errors['displayName'] ? 'displayName-error' : undefined}
-            />
-            <FieldError id="displayName-error" message={errors['displayName']} />
-          </Flex>
-          <Flex direction="column" gap="1">
-            <Text as="label" size="2" weight="medium" htmlFor="email">
-              Email (optional)
-            </Text>
-            <TextField.Root
-              id="email"
-              name="email"
-              type="email"
-              autoComplete="email"
-              maxLength={254}
-              aria-invalid={errors['email'] ? true : undefined}
-              aria-describedby={errors['email'] ? 'email-error' : undefined}
-            />
-            <FieldError id="email-error" message={errors['email']} />
-          </Flex>
+          <TextFormField
+            id="displayName"
+            name="displayName"
+            label="Name"
+            autoComplete="name"
+            maxLength={100}
+            required
+            error={errors['displayName']}
+          />
+          <TextFormField
+            id="email"
+            name="email"
+            label="Email (optional)"
+            type="email"
+            autoComplete="email"
+            maxLength={254}
+            error={errors['email']}
+          />
           {failed && (
             <Callout.Root color="red" role="alert" size="1">
               <Callout.Text>{describeError(signIn.error)}</Callout.Text>

@@ -1,6 +1,5 @@
 import type { Friend, FriendRequest } from '@cascade/contracts';
 import {
-  AlertDialog,
   Badge,
   Button,
   Dialog,
@@ -17,6 +16,7 @@ import { type ReactNode, useState } from 'react';
 import { useNavigate } from 'react-router';
 
 import { describeError } from '../../lib/api/errors';
+import { ConfirmDialog } from '../../ui/ConfirmDialog';
 import { EmptyState, ErrorState } from '../../ui/States';
 import { useToast } from '../../ui/Toaster';
 import { UserAvatar } from '../../ui/UserAvatar';
@@ -162,38 +162,23 @@ function FriendRow({ friend, onNavigate }: { friend: Friend; onNavigate: () => v
             </DropdownMenu.Item>
           </DropdownMenu.Content>
         </DropdownMenu.Root>
-        <AlertDialog.Root open={confirm} onOpenChange={setConfirm}>
-          <AlertDialog.Content maxWidth="400px">
-            <AlertDialog.Title>Remove {user.displayName}?</AlertDialog.Title>
-            <AlertDialog.Description size="2">
-              You will no longer see where they are or invite each other.
-            </AlertDialog.Description>
-            <Flex gap="3" mt="4" justify="end">
-              <AlertDialog.Cancel>
-                <Button variant="soft" color="gray">
-                  Cancel
-                </Button>
-              </AlertDialog.Cancel>
-              <AlertDialog.Action>
-                <Button
-                  color="red"
-                  onClick={() =>
-                    remove.mutate(user.id, {
-                      onError: (error) =>
-                        toast({
-                          title: 'Could not remove',
-                          description: describeError(error),
-                          tone: 'error',
-                        }),
-                    })
-                  }
-                >
-                  Remove
-                </Button>
-              </AlertDialog.Action>
-            </Flex>
-          </AlertDialog.Content>
-        </AlertDialog.Root>
+        <ConfirmDialog
+          open={confirm}
+          onOpenChange={setConfirm}
+          title={`Remove ${user.displayName}?`}
+          description="You will no longer see where they are or invite each other."
+          confirm="Remove"
+          onConfirm={() =>
+            remove.mutate(user.id, {
+              onError: (error) =>
+                toast({
+                  title: 'Could not remove',
+                  description: describeError(error),
+                  tone: 'error',
+                }),
+            })
+          }
+        />
       </li>
     </Flex>
   );

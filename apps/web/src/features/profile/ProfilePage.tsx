@@ -1,13 +1,14 @@
 import { UpdateProfileRequest } from '@cascade/contracts';
-import { Button, Card, Flex, Heading, RadioGroup, Select, Text, TextField } from '@radix-ui/themes';
+import { Button, Card, Flex, Heading, RadioGroup, Text } from '@radix-ui/themes';
 import { type FormEvent, useState } from 'react';
 
 import { fieldErrorsOf, zodFieldErrors } from '../../lib/api/errors';
 import { FieldError } from '../../ui/FieldError';
+import { TextFormField } from '../../ui/TextFormField';
 import { useToast } from '../../ui/Toaster';
 import { UserAvatar } from '../../ui/UserAvatar';
 import { useMe } from '../auth/use-session';
-import { LANGUAGE_OPTIONS } from '../rooms/languages';
+import { LanguageSelect } from '../rooms/LanguageSelect';
 import { useUpdateProfile } from './api';
 
 const NO_LANGUAGE = 'none';
@@ -63,21 +64,15 @@ export default function ProfilePage() {
                 )}
               </Flex>
             </Flex>
-            <Flex direction="column" gap="1">
-              <Text as="label" size="2" weight="medium" htmlFor="profile-name">
-                Display name
-              </Text>
-              <TextField.Root
-                id="profile-name"
-                name="displayName"
-                defaultValue={me.displayName}
-                maxLength={100}
-                autoComplete="name"
-                aria-invalid={errors['displayName'] ? true : undefined}
-                aria-describedby={errors['displayName'] ? 'profile-name-error' : undefined}
-              />
-              <FieldError id="profile-name-error" message={errors['displayName']} />
-            </Flex>
+            <TextFormField
+              id="profile-name"
+              name="displayName"
+              label="Display name"
+              defaultValue={me.displayName}
+              maxLength={100}
+              autoComplete="name"
+              error={errors['displayName']}
+            />
             <Flex direction="column" gap="2">
               <Text as="div" size="2" weight="medium" id="profile-avatar-label">
                 Picture
@@ -97,18 +92,12 @@ export default function ProfilePage() {
               <Text as="div" size="2" weight="medium" id="profile-language-label">
                 Preferred language
               </Text>
-              <Select.Root value={language} onValueChange={setLanguage}>
-                <Select.Trigger aria-labelledby="profile-language-label" />
-                <Select.Content>
-                  <Select.Item value={NO_LANGUAGE}>No preference</Select.Item>
-                  <Select.Separator />
-                  {LANGUAGE_OPTIONS.map(({ code, name }) => (
-                    <Select.Item key={code} value={code}>
-                      {name}
-                    </Select.Item>
-                  ))}
-                </Select.Content>
-              </Select.Root>
+              <LanguageSelect
+                value={language}
+                onChange={setLanguage}
+                empty={{ value: NO_LANGUAGE, label: 'No preference' }}
+                trigger={{ 'aria-labelledby': 'profile-language-label' }}
+              />
               <Text size="1" color="gray">
                 Preselects the lobby's language filter and the language of rooms you create.
               </Text>

@@ -1,22 +1,15 @@
 import { CreateRoomRequest, DEFAULT_ROOM_CAPACITY } from '@cascade/contracts';
-import {
-  Button,
-  Callout,
-  Dialog,
-  Flex,
-  RadioCards,
-  Select,
-  Text,
-  TextField,
-} from '@radix-ui/themes';
+import { Button, Callout, Dialog, Flex, RadioCards, Text } from '@radix-ui/themes';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { useNavigate } from 'react-router';
 
 import { describeError, fieldErrorsOf, zodFieldErrors } from '../../lib/api/errors';
 import { FieldError } from '../../ui/FieldError';
+import { TextFormField } from '../../ui/TextFormField';
 import { useMe } from '../auth/use-session';
 import { useCreateRoom } from './api';
-import { LANGUAGE_OPTIONS, defaultLanguage } from './languages';
+import { LanguageSelect } from './LanguageSelect';
+import { defaultLanguage } from './languages';
 
 /**
  * "New room": title, topic, language, capacity, public or private. The shared schema checks the
@@ -81,64 +74,46 @@ function CreateRoomForm({ onCancel }: { onCancel: () => void }) {
   return (
     <form onSubmit={submit} noValidate>
       <Flex direction="column" gap="4">
-        <Flex direction="column" gap="1">
-          <Text as="label" size="2" weight="medium" htmlFor="room-title">
-            Title
-          </Text>
-          <TextField.Root
-            id="room-title"
-            name="title"
-            maxLength={120}
-            required
-            autoFocus
-            {...field('title')}
-          />
-          <FieldError id="room-title-error" message={errors['title']} />
-        </Flex>
-        <Flex direction="column" gap="1">
-          <Text as="label" size="2" weight="medium" htmlFor="room-topic">
-            Topic (optional)
-          </Text>
-          <TextField.Root
-            id="room-topic"
-            name="topic"
-            maxLength={60}
-            placeholder="e.g. Book club"
-            {...field('topic')}
-          />
-          <FieldError id="room-topic-error" message={errors['topic']} />
-        </Flex>
+        <TextFormField
+          id="room-title"
+          name="title"
+          label="Title"
+          maxLength={120}
+          required
+          autoFocus
+          error={errors['title']}
+        />
+        <TextFormField
+          id="room-topic"
+          name="topic"
+          label="Topic (optional)"
+          maxLength={60}
+          placeholder="e.g. Book club"
+          error={errors['topic']}
+        />
         <Flex gap="3" direction={{ initial: 'column', xs: 'row' }}>
           <Flex direction="column" gap="1" flexGrow="1">
             <Text as="label" size="2" weight="medium" id="room-language-label">
               Language
             </Text>
-            <Select.Root value={language} onValueChange={setLanguage}>
-              <Select.Trigger aria-labelledby="room-language-label" {...field('language')} />
-              <Select.Content>
-                {LANGUAGE_OPTIONS.map(({ code, name }) => (
-                  <Select.Item key={code} value={code}>
-                    {name}
-                  </Select.Item>
-                ))}
-              </Select.Content>
-            </Select.Root>
+            <LanguageSelect
+              value={language}
+              onChange={setLanguage}
+              trigger={{ 'aria-labelledby': 'room-language-label', ...field('language') }}
+            />
             <FieldError id="room-language-error" message={errors['language']} />
           </Flex>
-          <Flex direction="column" gap="1" width={{ initial: '100%', xs: '140px' }}>
-            <Text as="label" size="2" weight="medium" htmlFor="room-capacity">
-              Capacity
-            </Text>
-            <TextField.Root
+          <Flex width={{ initial: '100%', xs: '140px' }}>
+            <TextFormField
               id="room-capacity"
               name="capacity"
+              label="Capacity"
               type="number"
               inputMode="numeric"
               min={2}
               defaultValue={DEFAULT_ROOM_CAPACITY}
-              {...field('capacity')}
+              error={errors['capacity']}
             />
-            <FieldError id="room-capacity-error" message={errors['capacity']} />
           </Flex>
         </Flex>
         <Flex direction="column" gap="1">

@@ -4,7 +4,6 @@ import {
   Flex,
   Grid,
   Heading,
-  Select,
   Text,
   TextField,
   VisuallyHidden,
@@ -19,7 +18,7 @@ import { useMe } from '../auth/use-session';
 import { usePublicProfiles } from '../users/api';
 import { useRoomList } from './api';
 import { CreateRoomDialog } from './CreateRoomDialog';
-import { LANGUAGE_OPTIONS } from './languages';
+import { LanguageSelect } from './LanguageSelect';
 import { hasFilters, lobbySearchParams, parseLobbyFilters } from './lobby-search';
 import { RoomCard, RoomCardSkeleton } from './RoomCard';
 
@@ -102,22 +101,13 @@ export function LobbyPage() {
               </TextField.Slot>
             </TextField.Root>
           </Box>
-          <Select.Root
+          <LanguageSelect
             size="3"
             value={filters.language ?? ANY_LANGUAGE}
-            onValueChange={(language) => setParams(lobbySearchParams(params, { language }))}
-          >
-            <Select.Trigger aria-label="Language" style={{ minWidth: 180 }} />
-            <Select.Content>
-              <Select.Item value={ANY_LANGUAGE}>All languages</Select.Item>
-              <Select.Separator />
-              {LANGUAGE_OPTIONS.map(({ code, name }) => (
-                <Select.Item key={code} value={code}>
-                  {name}
-                </Select.Item>
-              ))}
-            </Select.Content>
-          </Select.Root>
+            onChange={(language) => setParams(lobbySearchParams(params, { language }))}
+            empty={{ value: ANY_LANGUAGE, label: 'All languages' }}
+            trigger={{ 'aria-label': 'Language', style: { minWidth: 180 } }}
+          />
           <TextField.Root
             size="3"
             placeholder="Topic"

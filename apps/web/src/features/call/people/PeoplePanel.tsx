@@ -1,17 +1,9 @@
 import type { PublicProfile } from '@cascade/contracts';
-import {
-  AlertDialog,
-  Badge,
-  Button,
-  DropdownMenu,
-  Flex,
-  IconButton,
-  ScrollArea,
-  Text,
-} from '@radix-ui/themes';
+import { Badge, DropdownMenu, Flex, IconButton, ScrollArea, Text } from '@radix-ui/themes';
 import { DotsHorizontalIcon } from '@radix-ui/react-icons';
 import { useState } from 'react';
 
+import { ConfirmDialog } from '../../../ui/ConfirmDialog';
 import { UserChip } from '../../friends/UserCard';
 import { CameraIcon, MicIcon } from '../controls/icons';
 import type { CallParticipant } from '../hooks/call-model';
@@ -134,41 +126,24 @@ function ModerationMenu({
           {error}
         </Text>
       )}
-      <AlertDialog.Root open={confirm !== null} onOpenChange={(open) => !open && setConfirm(null)}>
-        <AlertDialog.Content maxWidth="420px">
-          <AlertDialog.Title>
-            {confirm === 'ban'
-              ? `Ban ${participant.displayName}?`
-              : `Remove ${participant.displayName}?`}
-          </AlertDialog.Title>
-          <AlertDialog.Description size="2">
-            {confirm === 'ban'
-              ? 'They leave the call now and cannot join this room again.'
-              : 'They leave the call now. They can join again.'}
-          </AlertDialog.Description>
-          <Flex gap="3" mt="4" justify="end">
-            <AlertDialog.Cancel>
-              <Button variant="soft" color="gray">
-                Cancel
-              </Button>
-            </AlertDialog.Cancel>
-            <AlertDialog.Action>
-              <Button
-                color="red"
-                onClick={() =>
-                  void run(
-                    confirm === 'ban'
-                      ? moderation.ban(participant)
-                      : moderation.remove(participant),
-                  )
-                }
-              >
-                {confirm === 'ban' ? 'Ban' : 'Remove'}
-              </Button>
-            </AlertDialog.Action>
-          </Flex>
-        </AlertDialog.Content>
-      </AlertDialog.Root>
+      <ConfirmDialog
+        open={confirm !== null}
+        onOpenChange={(open) => !open && setConfirm(null)}
+        title={
+          confirm === 'ban'
+            ? `Ban ${participant.displayName}?`
+            : `Remove ${participant.displayName}?`
+        }
+        description={
+          confirm === 'ban'
+            ? 'They leave the call now and cannot join this room again.'
+            : 'They leave the call now. They can join again.'
+        }
+        confirm={confirm === 'ban' ? 'Ban' : 'Remove'}
+        onConfirm={() =>
+          void run(confirm === 'ban' ? moderation.ban(participant) : moderation.remove(participant))
+        }
+      />
     </>
   );
 }
