@@ -3,6 +3,8 @@ import { Logger } from '@nestjs/common';
 import type { ClientNats } from '@nestjs/microservices';
 import { JSONCodec, type Msg, type NatsConnection, type Subscription } from 'nats';
 
+import { withTimeout } from '../time';
+
 const json = JSONCodec<unknown>();
 
 export type MessageHandler = (msg: Msg) => Promise<void> | void;
@@ -32,6 +34,16 @@ export class NatsBus {
 
   get droppedPublishes(): number {
     return this.#dropped;
+  }
+
+  /**
+   * Sends one request and resolves with its decoded JSON answer. Waiting for the connection
+   * counts against `timeoutMs` too; a timeout, no responder or a closed connection rejects.
+   */
+  async request(subject: string, value: unknown, timeoutMs: number): Promise<unknown> {
+    const nc = await withTimeout(this.connected(), timeoutMs, 'NATS connection');
+    const msg = await nc.request(subject, json.encode(value), { timeout: timeoutMs });
+    return json.decode(msg.data);
   }
 
   publish(subject: string, value: unknown): void {

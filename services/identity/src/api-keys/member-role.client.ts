@@ -1,10 +1,7 @@
 import { createSubjects } from '@cascade/contracts';
-import { type NatsBus, withTimeout } from '@cascade/server-kit';
-import { JSONCodec } from 'nats';
+import type { NatsBus } from '@cascade/server-kit';
 
 import type { MemberRoleQuery } from './admin-grant';
-
-const json = JSONCodec<unknown>();
 
 /**
  * `rooms.member-role` over NATS: one request, bounded by `timeoutMs` (waiting for the connection
@@ -17,9 +14,5 @@ export function natsMemberRoleQuery(
   timeoutMs: number,
 ): MemberRoleQuery {
   const subject = createSubjects(subjectPrefix).roomsMemberRole();
-  return async (request) => {
-    const nc = await withTimeout(bus.connected(), timeoutMs, 'NATS connection');
-    const msg = await nc.request(subject, json.encode(request), { timeout: timeoutMs });
-    return json.decode(msg.data);
-  };
+  return (request) => bus.request(subject, request, timeoutMs);
 }

@@ -5,13 +5,11 @@ import {
   createSubjects,
   replySchema,
 } from '@cascade/contracts';
-import { NatsBus, SERVICE_CONFIG, withTimeout } from '@cascade/server-kit';
+import { NatsBus, SERVICE_CONFIG } from '@cascade/server-kit';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { JSONCodec } from 'nats';
 
 import type { IdentityConfig } from '../config';
 
-const json = JSONCodec<unknown>();
 const PresenceReply = replySchema(PresenceQueryResult);
 
 /**
@@ -37,11 +35,9 @@ export class PresenceClient {
     if (userIds.length === 0) return new Map();
     const request: PresenceQueryRequest = { tenantId, userIds };
     try {
-      const nc = await withTimeout(this.bus.connected(), this.#timeoutMs, 'NATS connection');
-      const msg = await nc.request(this.#subject, json.encode(request), {
-        timeout: this.#timeoutMs,
-      });
-      const reply = PresenceReply.parse(json.decode(msg.data));
+      const reply = PresenceReply.parse(
+        await this.bus.request(this.#subject, request, this.#timeoutMs),
+      );
       if (!reply.ok) {
         this.#logger.warn(`presence query failed: ${reply.error.code} ${reply.error.message}`);
         return new Map();
