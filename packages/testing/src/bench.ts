@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 
 /** The machine a benchmark ran on, recorded with its results (the machine is shared and noisy). */
@@ -17,4 +18,17 @@ export function benchMachine(): BenchMachine {
     kernel: release(),
     loadAverageAtStart: loadavg(),
   };
+}
+
+/** Writes a file as the repository's Prettier settings format it (unformatted without Prettier). */
+export async function writeFormatted(path: string, text: string): Promise<void> {
+  let out = text;
+  try {
+    const prettier = await import('prettier');
+    const options = (await prettier.resolveConfig(path)) ?? {};
+    out = await prettier.format(text, { ...options, filepath: path });
+  } catch (error) {
+    console.warn(`${path} written unformatted: ${String(error)}`);
+  }
+  writeFileSync(path, out);
 }

@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { type BenchMachine, REPO_ROOT } from '@cascade/testing';
+import { type BenchMachine, REPO_ROOT, writeFormatted } from '@cascade/testing';
 
 import type { FanoutRun, FanoutSettings, FanoutSummary } from './fanout';
 import type { JoinScenario, JoinScenarioResult } from './join';
@@ -63,19 +63,6 @@ function version(pkg: string): string {
   } catch {
     return 'unknown';
   }
-}
-
-/** Writes a file as the repository's Prettier settings format it (unformatted without Prettier). */
-async function writeFormatted(path: string, text: string): Promise<void> {
-  let out = text;
-  try {
-    const prettier = await import('prettier');
-    const options = (await prettier.resolveConfig(path)) ?? {};
-    out = await prettier.format(text, { ...options, filepath: path });
-  } catch (error) {
-    console.warn(`${path} written unformatted: ${String(error)}`);
-  }
-  writeFileSync(path, out);
 }
 
 /** CPU of every measured process (services and the clients) per joining client. */

@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { type BenchMachine, REPO_ROOT } from '@cascade/testing';
+import { type BenchMachine, REPO_ROOT, writeFormatted } from '@cascade/testing';
 
 import type { IndexMode } from './indexes';
 import type { SeedStats } from './seed';
@@ -91,19 +91,6 @@ function describePlan(plan: PlanSummary): string {
       ? plan.indexes.map((i) => `\`${i}\``).join(' + ')
       : 'no index';
   return `${how}, ${plan.sorts ? 'then sorted' : 'in order'}; ${int(plan.roomsRead)} rooms read`;
-}
-
-/** Writes a file as the repository's Prettier settings format it (unformatted without Prettier). */
-async function writeFormatted(path: string, text: string): Promise<void> {
-  let out = text;
-  try {
-    const prettier = await import('prettier');
-    const options = (await prettier.resolveConfig(path)) ?? {};
-    out = await prettier.format(text, { ...options, filepath: path });
-  } catch (error) {
-    console.warn(`${path} written unformatted: ${String(error)}`);
-  }
-  writeFileSync(path, out);
 }
 
 export async function writeReport(report: BenchReport): Promise<string[]> {
