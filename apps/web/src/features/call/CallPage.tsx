@@ -19,6 +19,7 @@ import { useApi } from '../../app/services';
 import { useToast } from '../../ui/Toaster';
 import { InviteDialog } from '../invitations/InviteDialog';
 import { ROOMS_BASE, useRoom } from '../rooms/api';
+import { isFull } from '../rooms/RoomCard';
 import { usePublicProfiles } from '../users/api';
 import { ChatPanel } from './chat/ChatPanel';
 import { ControlBar } from './controls/ControlBar';
@@ -99,7 +100,7 @@ function blockerOf(room: ReturnType<typeof useRoom>['data'], error: unknown): st
   }
   if (!room) return null;
   if (room.status === 'closed') return 'This room is closed.';
-  if (room.participantCount >= room.capacity) return 'This room is full.';
+  if (isFull(room)) return 'This room is full.';
   return null;
 }
 

@@ -1,10 +1,9 @@
-import { PublicProfileList } from '@cascade/contracts';
 import { type ReactNode, useEffect } from 'react';
 import { useNavigate } from 'react-router';
 
 import { useServices } from '../../app/services';
-import { IDENTITY_BASE } from '../../lib/api/session';
 import { useToast } from '../../ui/Toaster';
+import { publicProfiles } from '../users/api';
 import { notificationEffect } from './notifications';
 
 /**
@@ -38,11 +37,9 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
         for (const queryKey of effect.invalidate) void queryClient.invalidateQueries({ queryKey });
         const note = effect.toast;
         if (!note) return;
-        void api
-          .request(PublicProfileList, `${IDENTITY_BASE}/users`, {
-            query: { ids: note.aboutUserId },
-          })
-          .then(({ users }) => users[0]?.displayName ?? 'Someone')
+        void queryClient
+          .fetchQuery(publicProfiles(api, [note.aboutUserId]))
+          .then((users) => users.get(note.aboutUserId)?.displayName ?? 'Someone')
           .catch(() => 'Someone')
           .then((name) => {
             if (note.kind === 'invitation') {

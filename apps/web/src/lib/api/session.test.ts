@@ -1,23 +1,11 @@
 import type { WebSession } from '@cascade/contracts';
 import { describe, expect, it, vi } from 'vitest';
 
+import { alice } from '../../test/render';
 import { ApiClient } from './http';
 import { SessionManager } from './session';
 
-const user = {
-  id: 'u_alice',
-  tenantId: 't_dev',
-  email: null,
-  displayName: 'Alice',
-  givenName: null,
-  familyName: null,
-  avatarUrl: 'data:image/svg+xml;base64,AA==',
-  avatarSource: 'generated' as const,
-  hasGooglePicture: false,
-  role: 'member' as const,
-  language: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
+const user = alice;
 
 function session(token: string, expiresIn = 900): WebSession {
   return { tokenType: 'Bearer', accessToken: token, expiresIn, refreshExpiresIn: 86_400, user };

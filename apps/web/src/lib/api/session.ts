@@ -77,12 +77,7 @@ export class SessionManager {
   /** Ends the session on identity (clears the cookie) and here. */
   async signOut(): Promise<void> {
     try {
-      await this.fetchImpl(`${IDENTITY_BASE}/auth/logout`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ delivery: 'cookie' }),
-        credentials: 'same-origin',
-      });
+      await this.#cookieRequest('logout');
     } finally {
       this.expire();
     }
@@ -98,12 +93,7 @@ export class SessionManager {
   async #refresh(): Promise<string | null> {
     let response: Response;
     try {
-      response = await this.fetchImpl(`${IDENTITY_BASE}/auth/refresh`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ delivery: 'cookie' }),
-        credentials: 'same-origin',
-      });
+      response = await this.#cookieRequest('refresh');
     } catch (error) {
       // Offline or the server is away: keep the state, let the caller show the error.
       if (this.#snapshot.status === 'unknown') this.expire();
@@ -121,6 +111,16 @@ export class SessionManager {
     const session = WebSession.parse(await response.json());
     this.accept(session);
     return session.accessToken;
+  }
+
+  /** `POST /auth/refresh` or `/auth/logout` on the session cookie (JSON, as identity requires). */
+  #cookieRequest(action: 'refresh' | 'logout'): Promise<Response> {
+    return this.fetchImpl(`${IDENTITY_BASE}/auth/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ delivery: 'cookie' }),
+      credentials: 'same-origin',
+    });
   }
 
   #set(snapshot: SessionSnapshot): void {

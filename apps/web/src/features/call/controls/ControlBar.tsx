@@ -2,7 +2,8 @@ import { Badge, Flex, IconButton, Tooltip } from '@radix-ui/themes';
 import { ChatBubbleIcon, DotsHorizontalIcon, PersonIcon } from '@radix-ui/react-icons';
 import type { ReactNode } from 'react';
 
-import { CameraIcon, MicIcon, PhoneDownIcon, ScreenIcon } from './icons';
+import { CameraToggle, MicToggle } from './DeviceToggles';
+import { PhoneDownIcon, ScreenIcon } from './icons';
 
 /** The call's controls, thin: every state and action comes from the page's hooks. */
 export function ControlBar({
@@ -46,32 +47,8 @@ export function ControlBar({
       py="2"
     >
       <div role="toolbar" aria-label="Call controls">
-        <Tooltip content={`${micOn ? 'Mute' : 'Unmute'} (Ctrl+D)`}>
-          <IconButton
-            size="4"
-            radius="full"
-            variant={micOn ? 'soft' : 'solid'}
-            color={micOn ? 'gray' : 'red'}
-            aria-label="Mute microphone"
-            aria-pressed={!micOn}
-            onClick={onMic}
-          >
-            <MicIcon off={!micOn} />
-          </IconButton>
-        </Tooltip>
-        <Tooltip content={`${cameraOn ? 'Turn off' : 'Turn on'} camera (Ctrl+E)`}>
-          <IconButton
-            size="4"
-            radius="full"
-            variant={cameraOn ? 'soft' : 'solid'}
-            color={cameraOn ? 'gray' : 'red'}
-            aria-label="Turn off camera"
-            aria-pressed={!cameraOn}
-            onClick={onCamera}
-          >
-            <CameraIcon off={!cameraOn} />
-          </IconButton>
-        </Tooltip>
+        <MicToggle on={micOn} onToggle={onMic} shortcut="Ctrl+D" />
+        <CameraToggle on={cameraOn} onToggle={onCamera} shortcut="Ctrl+E" />
         {canShare && (
           <Tooltip content={sharing ? 'Stop sharing' : 'Share screen'}>
             <IconButton

@@ -102,9 +102,12 @@ function open(
   };
 }
 
+/** Preview tracks the call took over: unmounting the preview must not stop them. */
+const handedOver = new WeakSet<MediaStreamTrack>();
+
 /** Marks a preview track as the call's now: unmounting the preview will not stop it. */
 export function handOver(track: MediaStreamTrack | null): MediaStreamTrack | undefined {
   if (!track) return undefined;
-  (track as MediaStreamTrack & { handedOver?: boolean }).handedOver = true;
+  handedOver.add(track);
   return track;
 }

@@ -1,15 +1,4 @@
-import {
-  Box,
-  Button,
-  Callout,
-  Card,
-  Flex,
-  Heading,
-  IconButton,
-  Select,
-  Text,
-  Tooltip,
-} from '@radix-ui/themes';
+import { Box, Button, Callout, Card, Flex, Heading, Select, Text } from '@radix-ui/themes';
 import { ExclamationTriangleIcon } from '@radix-ui/react-icons';
 import { useState } from 'react';
 
@@ -18,7 +7,7 @@ import { useMe } from '../../auth/use-session';
 import { useAudioLevel } from '../hooks/use-audio-level';
 import { useLocalPreview } from '../hooks/use-local-preview';
 import { useMediaDevices } from '../hooks/use-media-devices';
-import { CameraIcon, MicIcon } from '../controls/icons';
+import { CameraToggle, MicToggle } from '../controls/DeviceToggles';
 import { VideoView } from '../grid/VideoView';
 import { describeMediaProblem } from './media-errors';
 import { type CallPreferences, loadPreferences, savePreferences } from './preferences';
@@ -85,32 +74,16 @@ export function PreJoin({
               </Flex>
             )}
             <Flex position="absolute" bottom="3" left="0" right="0" justify="center" gap="3">
-              <Tooltip content={prefs.microphoneOn ? 'Turn off microphone' : 'Turn on microphone'}>
-                <IconButton
-                  size="4"
-                  radius="full"
-                  color={prefs.microphoneOn ? 'gray' : 'red'}
-                  variant={prefs.microphoneOn ? 'surface' : 'solid'}
-                  aria-pressed={!prefs.microphoneOn}
-                  aria-label="Mute microphone"
-                  onClick={() => change({ microphoneOn: !prefs.microphoneOn })}
-                >
-                  <MicIcon off={!prefs.microphoneOn} />
-                </IconButton>
-              </Tooltip>
-              <Tooltip content={prefs.cameraOn ? 'Turn off camera' : 'Turn on camera'}>
-                <IconButton
-                  size="4"
-                  radius="full"
-                  color={prefs.cameraOn ? 'gray' : 'red'}
-                  variant={prefs.cameraOn ? 'surface' : 'solid'}
-                  aria-pressed={!prefs.cameraOn}
-                  aria-label="Turn off camera"
-                  onClick={() => change({ cameraOn: !prefs.cameraOn })}
-                >
-                  <CameraIcon off={!prefs.cameraOn} />
-                </IconButton>
-              </Tooltip>
+              <MicToggle
+                on={prefs.microphoneOn}
+                onToggle={() => change({ microphoneOn: !prefs.microphoneOn })}
+                onVariant="surface"
+              />
+              <CameraToggle
+                on={prefs.cameraOn}
+                onToggle={() => change({ cameraOn: !prefs.cameraOn })}
+                onVariant="surface"
+              />
             </Flex>
           </Box>
         </Card>
