@@ -97,8 +97,7 @@ function open(
   return () => {
     active = false;
     // A track handed over to the call is stopped by the call; a preview's is stopped here.
-    if (opened && !(opened as MediaStreamTrack & { handedOver?: boolean }).handedOver)
-      opened.stop();
+    if (opened && !handedOver.has(opened)) opened.stop();
   };
 }
 
