@@ -103,8 +103,10 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const width = page.viewportSize()?.width ?? DESKTOP.width;
+  // Finished, not mid-way through a dialog's fade-in.
   await page.screenshot({
     path: join(SCREENSHOTS, `${name}-${width <= 480 ? 'phone' : 'desktop'}.png`),
+    animations: 'disabled',
   });
 }
 
