@@ -2,61 +2,117 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
-import { type Browser, type Page, test } from '@playwright/test';
+import { SdkBot } from '@cascade/testing';
+import { type Browser, type BrowserContext, type Page, test } from '@playwright/test';
 
-import { createRoom, signIn } from '../e2e/support/app';
-import {
-  decodedFrames,
-  launchWithMicrophone,
-  recordPeerConnections,
-  silenceWav,
-} from '../e2e/support/media';
+import { createRoom, DESKTOP, PHONE, signIn } from '../e2e/support/app';
+import { launchWithMicrophone, recordPeerConnections, silenceWav } from '../e2e/support/media';
+import { E2E_HTTP_PORT_BASE } from '../e2e/support/stack-config';
 
 /**
- * Join time and first remote frame with N real Chromium pages in one room on this machine
- * (loopback, both gateways, both sfu-nodes), and each page's main-thread CPU and JS heap once
- * everyone is in. Results with the conditions go to bench-results/web-call.{md,json}.
- * Measured inside the pages (User Timing marks the app sets, and the pages' own getStats()).
+ * The call in real Chromium pages on this machine (loopback, both gateways, both sfu-nodes):
+ *   1. first remote frame with two pages, repeated: where the time of a join goes, step by step
+ *      (the SDK's `timing` events, which the app turns into User Timing measures);
+ *   2. N pages in one room: join, first frame, main-thread CPU and JS heap;
+ *   3. 30 participants (two pages, the rest SDK bots): what a page receives with the grid paged
+ *      against a subscriber of everyone.
+ * Results with their conditions go to bench-results/web-call.{md,json}. No asserts: figures.
  */
+const REPEAT = Number(process.env['CASCADE_BENCH_REPEAT'] ?? 7);
 const SIZES = (process.env['CASCADE_BENCH_PAGES'] ?? '2,3,4').split(',').map(Number);
+const CROWD = Number(process.env['CASCADE_BENCH_CROWD'] ?? 30);
 const OUT = join(import.meta.dirname, '..', '..', '..', 'bench-results');
+const IDENTITY = `http://127.0.0.1:${E2E_HTTP_PORT_BASE + 1}`;
+const GATEWAYS = [E2E_HTTP_PORT_BASE, E2E_HTTP_PORT_BASE + 5].map((p) => `http://127.0.0.1:${p}`);
 
-interface PageResult {
+interface JoinFigures {
   joinMs: number;
   publishedMs: number;
   firstFrameMs: number | null;
+  /** SDK steps: when each ended, from the click (ms), and how long it took. */
+  steps: Array<{ name: string; endMs: number; durationMs: number }>;
 }
 
-async function joinAndMeasure(page: Page, roomId: string): Promise<PageResult> {
+/** Starts, inside the page, a watch for the first decoded remote video frame (10 ms polls). */
+async function watchFirstFrame(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as {
+      __cascadePeerConnections?: RTCPeerConnection[];
+      __firstFrameAt?: number;
+    };
+    delete w.__firstFrameAt;
+    const poll = async () => {
+      for (const pc of w.__cascadePeerConnections ?? []) {
+        if (pc.connectionState === 'closed') continue;
+        const report = await pc.getStats();
+        let decoded = false;
+        report.forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video' && (s.framesDecoded ?? 0) > 0)
+            decoded = true;
+        });
+        if (decoded) {
+          w.__firstFrameAt = performance.now();
+          return;
+        }
+      }
+      setTimeout(() => void poll(), 10);
+    };
+    void poll();
+  });
+}
+
+/** Opens the call page and waits on the pre-join screen as a person would (the SDK connects). */
+async function openPreJoin(page: Page, roomId: string): Promise<void> {
   await page.goto(`/rooms/${roomId}/call`);
   await page.getByRole('button', { name: 'Join now' }).waitFor();
-  await page.evaluate(() => performance.clearMarks());
+  await page.waitForFunction(
+    () => performance.getEntriesByName('cascade:signaling.connect').length > 0,
+    undefined,
+    { timeout: 30_000 },
+  );
+}
+
+async function joinAndMeasure(page: Page, expectFrame: boolean): Promise<JoinFigures> {
+  await page.evaluate(() => {
+    performance.clearMarks();
+    performance.clearMeasures();
+  });
+  if (expectFrame) await watchFirstFrame(page);
   await page.getByRole('button', { name: 'Join now' }).click();
   await page.getByRole('toolbar', { name: 'Call controls' }).waitFor({ timeout: 60_000 });
-  const marks = await page.evaluate(() => {
+  await page.waitForFunction(
+    () => performance.getEntriesByName('cascade:join:published').length > 0,
+    undefined,
+    { timeout: 60_000 },
+  );
+  if (expectFrame)
+    await page
+      .waitForFunction(() => (window as { __firstFrameAt?: number }).__firstFrameAt, undefined, {
+        timeout: 30_000,
+      })
+      .catch(() => undefined);
+  // Let the steps that follow the first frame (other consumers) finish.
+  await page.waitForTimeout(300);
+  return page.evaluate(() => {
     const at = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? NaN;
+    const start = at('cascade:join:start');
+    const first = (window as { __firstFrameAt?: number }).__firstFrameAt;
+    const seen = new Set<string>();
+    const steps = performance
+      .getEntriesByType('measure')
+      .filter((m) => m.name.startsWith('cascade:') && !seen.has(m.name) && seen.add(m.name))
+      .map((m) => ({
+        name: m.name.slice('cascade:'.length),
+        endMs: m.startTime + m.duration - start,
+        durationMs: m.duration,
+      }));
     return {
-      start: at('cascade:join:start'),
-      joined: at('cascade:join:joined'),
-      published: at('cascade:join:published'),
+      joinMs: at('cascade:join:joined') - start,
+      publishedMs: at('cascade:join:published') - start,
+      firstFrameMs: first === undefined ? null : first - start,
+      steps,
     };
   });
-  // First remote video frame decoded, timed in the page.
-  let firstFrameAt: number | null = null;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const frames = await decodedFrames(page);
-    if (Object.values(frames).some((n) => n > 0)) {
-      firstFrameAt = await page.evaluate(() => performance.now());
-      break;
-    }
-    await page.waitForTimeout(50);
-  }
-  return {
-    joinMs: marks.joined - marks.start,
-    publishedMs: marks.published - marks.start,
-    firstFrameMs: firstFrameAt === null ? null : firstFrameAt - marks.start,
-  };
 }
 
 async function mainThread(
@@ -82,77 +138,311 @@ async function mainThread(
   };
 }
 
+/** Video bytes the page's connections received, and how many remote videos it decodes. */
+function videoReceived(page: Page): Promise<{ bytes: number; decoding: Record<string, number> }> {
+  return page.evaluate(async () => {
+    const pcs =
+      (window as unknown as { __cascadePeerConnections?: RTCPeerConnection[] })
+        .__cascadePeerConnections ?? [];
+    let bytes = 0;
+    const decoding: Record<string, number> = {};
+    for (const pc of pcs) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach(
+        (s: {
+          type: string;
+          kind?: string;
+          bytesReceived?: number;
+          framesDecoded?: number;
+          id: string;
+        }) => {
+          if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+          bytes += s.bytesReceived ?? 0;
+          decoding[s.id] = s.framesDecoded ?? 0;
+        },
+      );
+    }
+    return { bytes, decoding };
+  });
+}
+
 const stat = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return { p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN, max: sorted.at(-1) ?? NaN };
+  return {
+    p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN,
+    max: sorted.at(-1) ?? NaN,
+  };
 };
+const ms = (v: number | null | undefined) =>
+  v === null || v === undefined || Number.isNaN(v) ? '—' : Math.round(v).toString();
 
-test('join time, first remote frame, CPU and memory with N pages', async () => {
+async function signedInContexts(
+  browser: Browser,
+  names: string[],
+  viewport = DESKTOP,
+): Promise<BrowserContext[]> {
+  const contexts: BrowserContext[] = [];
+  for (const name of names) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    await recordPeerConnections(page);
+    await signIn({ name, context, page });
+    await page.close();
+    contexts.push(context);
+  }
+  return contexts;
+}
+
+async function newCallPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await recordPeerConnections(page);
+  return page;
+}
+
+async function api<T>(method: string, url: string, body: unknown, token?: string): Promise<T> {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** A bot of the dev tenant (development sign-in), with join tokens for `roomId`. */
+async function startBot(
+  name: string,
+  roomId: string,
+  options: { camera: boolean; autoSubscribe: boolean },
+): Promise<SdkBot> {
+  const session = await api<{ accessToken: string }>('POST', `${IDENTITY}/auth/dev`, {
+    tenant: 'dev',
+    displayName: name,
+  });
+  const token = async () =>
+    (
+      await api<{ token: string }>(
+        'POST',
+        `${IDENTITY}/join-tokens`,
+        { grants: { room: roomId, join: true, publish: true, subscribe: true, admin: false } },
+        session.accessToken,
+      )
+    ).token;
+  return SdkBot.start({
+    url: GATEWAYS,
+    token,
+    displayName: name,
+    publish: { camera: options.camera, microphone: false },
+    autoSubscribe: options.autoSubscribe,
+  });
+}
+
+const conditions = () => ({
+  date: new Date().toISOString(),
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  browser: 'Debian Chromium, headless, fake camera (1280x720 asked) and a silent fake microphone',
+  stack: 'scripts/dev-stack.mjs: two gateways, two sfu-nodes (one worker each), loopback',
+});
+
+test('the call in real browsers', async () => {
   const browser: Browser = await launchWithMicrophone(silenceWav());
-  const runs: Array<{
-    pages: number;
-    results: PageResult[];
-    load: Array<{ cpuPercent: number; heapMb: number }>;
-  }> = [];
+  const report: string[] = [];
+  const json: Record<string, unknown> = { conditions: conditions() };
   try {
-    for (const n of SIZES) {
-      const contexts = await Promise.all(
-        Array.from({ length: n }, () =>
-          browser.newContext({ viewport: { width: 1280, height: 800 } }),
-        ),
+    // ── 1. first remote frame with two pages, step by step ──────────────────────────────────
+    {
+      const [a, b] = await signedInContexts(browser, ['Bench A', 'Bench B']);
+      const runs: JoinFigures[] = [];
+      for (let i = 0; i < REPEAT; i++) {
+        const setup = await newCallPage(a!);
+        const roomId = await createRoom(setup, { title: `First frame ${i} ${Date.now()}` });
+        await setup.close();
+        const pageA = await newCallPage(a!);
+        const pageB = await newCallPage(b!);
+        await openPreJoin(pageA, roomId);
+        await joinAndMeasure(pageA, false);
+        await openPreJoin(pageB, roomId);
+        await pageB.waitForTimeout(500); // a person reads the pre-join screen
+        runs.push(await joinAndMeasure(pageB, true));
+        await pageB.close();
+        await pageA.close();
+      }
+      await a!.close();
+      await b!.close();
+      json['firstFrame'] = runs;
+      const join = stat(runs.map((r) => r.joinMs));
+      const published = stat(runs.map((r) => r.publishedMs));
+      const frames = runs.map((r) => r.firstFrameMs).filter((v): v is number => v !== null);
+      const frame = stat(frames);
+      const names = [...new Set(runs.flatMap((r) => r.steps.map((s) => s.name)))];
+      const stepRows = names
+        .map((name) => {
+          const of = runs.flatMap((r) => r.steps.filter((s) => s.name === name));
+          return {
+            name,
+            end: stat(of.map((s) => s.endMs)),
+            took: stat(of.map((s) => s.durationMs)),
+          };
+        })
+        .sort((x, y) => x.end.p50 - y.end.p50)
+        .map(
+          ({ name, end, took }) =>
+            `| ${name} | ${ms(end.p50)} | ${ms(took.p50)} / ${ms(took.max)} |`,
+        );
+      report.push(
+        '## 1. First remote frame with two pages',
+        '',
+        `${REPEAT} runs, each in a new room: page A joins and publishes, then page B opens the call page, stays 0.5 s on the pre-join screen (the SDK connects meanwhile: join token, socket, handshake), and clicks "Join now". Page B's figures, from the click: \`join()\` resolved, its own camera and microphone published, and the first remote video frame decoded (the page's getStats(), polled every 10 ms inside the page).`,
+        '',
+        '| | p50 ms | max ms |',
+        '| --- | ---: | ---: |',
+        `| join() | ${ms(join.p50)} | ${ms(join.max)} |`,
+        `| published | ${ms(published.p50)} | ${ms(published.max)} |`,
+        `| first remote frame (${frames.length} of ${runs.length}) | ${ms(frame.p50)} | ${ms(frame.max)} |`,
+        '',
+        'Where the time goes: each SDK step (`timing` events, as User Timing measures), when it ended after the click (p50) and how long it took. `signaling.connect` happened before the click, on the pre-join screen. `transport.connected` is ICE and DTLS; `consumer.firstPacket` runs from asking the node to resume the consumer to its first packet (the key frame asked of the publisher).',
+        '',
+        '| step | ended at ms (p50) | took ms p50 / max |',
+        '| --- | ---: | ---: |',
+        ...stepRows,
+        '',
       );
-      const pages = await Promise.all(contexts.map((c) => c.newPage()));
-      for (const page of pages) await recordPeerConnections(page);
-      for (const [i, page] of pages.entries())
-        await signIn({ name: `Bench ${n}-${i}`, context: contexts[i]!, page });
-      const roomId = await createRoom(pages[0]!, {
-        title: `Bench ${n} ${Date.now().toString(36)}`,
+    }
+
+    // ── 2. N pages in one room ────────────────────────────────────────────────────────────────
+    {
+      const rows: string[] = [];
+      const sizes: unknown[] = [];
+      for (const n of SIZES) {
+        const contexts = await signedInContexts(
+          browser,
+          Array.from({ length: n }, (_, i) => `Bench ${n}-${i}`),
+        );
+        const setup = await newCallPage(contexts[0]!);
+        const roomId = await createRoom(setup, { title: `Bench ${n} ${Date.now()}` });
+        await setup.close();
+        const pages = await Promise.all(contexts.map((c) => newCallPage(c)));
+        const results: JoinFigures[] = [];
+        for (const [i, page] of pages.entries()) {
+          await openPreJoin(page, roomId);
+          results.push(await joinAndMeasure(page, i > 0));
+        }
+        await pages[0]!.waitForTimeout(5_000);
+        const load = await Promise.all(pages.map((page) => mainThread(page, 10)));
+        sizes.push({ pages: n, results, load });
+        for (const context of contexts) await context.close();
+        const join = stat(results.map((r) => r.joinMs));
+        const frames = results.map((r) => r.firstFrameMs).filter((v): v is number => v !== null);
+        const first = stat(frames);
+        const cpu = stat(load.map((l) => l.cpuPercent));
+        const heap = stat(load.map((l) => l.heapMb));
+        rows.push(
+          `| ${n} | ${ms(join.p50)} / ${ms(join.max)} | ${ms(first.p50)} / ${ms(first.max)} (${frames.length} of ${n - 1}) | ${cpu.p50.toFixed(0)} / ${cpu.max.toFixed(0)} | ${heap.p50.toFixed(1)} / ${heap.max.toFixed(1)} |`,
+        );
+      }
+      json['pages'] = sizes;
+      report.push(
+        '## 2. N pages in one room',
+        '',
+        'Pages join one after another; first remote frame for every page but the first (which has nobody to see when it joins). CPU is the main thread over 10 s once everyone is in; heap is the JavaScript heap. Every page runs in the same Chromium on the same two cores as the whole stack: figures grow with N because the machine is shared, not only because the room is bigger.',
+        '',
+        '| pages | join() ms p50 / max | first remote frame ms p50 / max | main-thread CPU % p50 / max | JS heap MB p50 / max |',
+        '| ---: | ---: | ---: | ---: | ---: |',
+        ...rows,
+        '',
+      );
+    }
+
+    // ── 3. 30 participants: two pages and bots ────────────────────────────────────────────────
+    {
+      const [desk] = await signedInContexts(browser, ['Crowd desktop']);
+      const [phone] = await signedInContexts(browser, ['Crowd phone'], PHONE);
+      const setup = await newCallPage(desk!);
+      const roomId = await createRoom(setup, {
+        title: `Crowd ${Date.now()}`,
+        capacity: String(CROWD + 5),
       });
-      const results: PageResult[] = [];
-      for (const page of pages) results.push(await joinAndMeasure(page, roomId));
-      await pages[0]!.waitForTimeout(5_000);
-      const load = await Promise.all(pages.map((page) => mainThread(page, 10)));
-      runs.push({ pages: n, results, load });
-      for (const context of contexts) await context.close();
+      await setup.close();
+      const bots: SdkBot[] = [];
+      try {
+        const publishers = CROWD - 3; // two pages and one subscriber of everyone
+        for (let i = 0; i < publishers; i++) {
+          const bot = await startBot(`Bot ${i}`, roomId, { camera: true, autoSubscribe: false });
+          bots.push(bot);
+          await bot.join();
+        }
+        const everyone = await startBot('Everyone', roomId, { camera: false, autoSubscribe: true });
+        bots.push(everyone);
+        await everyone.join();
+        const pages = [await newCallPage(desk!), await newCallPage(phone!)];
+        const figures: JoinFigures[] = [];
+        for (const page of pages) {
+          await openPreJoin(page, roomId);
+          figures.push(await joinAndMeasure(page, true));
+        }
+        await pages[0]!.waitForTimeout(5_000);
+        const windowS = 10;
+        const before = await Promise.all(pages.map(videoReceived));
+        const botBefore = await everyone.stats();
+        const load = await Promise.all(pages.map((page) => mainThread(page, windowS)));
+        const after = await Promise.all(pages.map(videoReceived));
+        const botAfter = await everyone.stats();
+        const kbps = (a: number, b: number) => ((b - a) * 8) / windowS / 1000;
+        const decodingNow = (i: number) =>
+          Object.entries(after[i]!.decoding).filter(([id, n]) => n > (before[i]!.decoding[id] ?? 0))
+            .length;
+        const botBytes = (s: typeof botBefore) =>
+          s.remote.filter((t) => t.kind === 'video').reduce((sum, t) => sum + t.bytesReceived, 0);
+        const botVideos = botAfter.remote.filter((t) => t.kind === 'video').length;
+        const rows = [
+          ['desktop page (1280 px, grid of 25 per page)', 0],
+          ['phone page (375 px, grid of 4 per page)', 1],
+        ].map(
+          ([label, i]) =>
+            `| ${label} | ${decodingNow(i as number)} | ${kbps(before[i as number]!.bytes, after[i as number]!.bytes).toFixed(0)} | ${ms(figures[i as number]!.joinMs)} | ${ms(figures[i as number]!.firstFrameMs)} | ${load[i as number]!.cpuPercent.toFixed(0)} | ${load[i as number]!.heapMb.toFixed(1)} |`,
+        );
+        rows.push(
+          `| SDK bot subscribed to everyone (autoSubscribe) | ${botVideos} | ${kbps(botBytes(botBefore), botBytes(botAfter)).toFixed(0)} | — | — | — | — |`,
+        );
+        json['crowd'] = { participants: CROWD, figures, load, before, after, botBefore, botAfter };
+        report.push(
+          `## 3. ${CROWD} participants: paged grid against everyone subscribed`,
+          '',
+          `${publishers} SDK bots (Node, @roamhq/wrtc) publish a synthetic 320x240 camera each; one more bot subscribes to everything; then a desktop page and a phone page join through the app. Video received over ${windowS} s once everyone is in.`,
+          '',
+          '| receiver | videos decoding | video kbit/s received | join() ms | first remote frame ms | main-thread CPU % | JS heap MB |',
+          '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+          ...rows,
+          '',
+        );
+        for (const page of pages) await page.close();
+      } finally {
+        await Promise.all(bots.map((bot) => bot.stop().catch(() => undefined)));
+        await desk!.close();
+        await phone!.close();
+      }
     }
   } finally {
     await browser.close();
   }
 
   mkdirSync(OUT, { recursive: true });
-  const conditions = {
-    date: new Date().toISOString(),
-    cpus: cpus().length,
-    cpu: cpus()[0]?.model,
-    memoryGb: Math.round(totalmem() / 2 ** 30),
-    browser: 'Debian Chromium, headless, fake camera (1280x720 asked) and a silent fake microphone',
-    stack: 'scripts/dev-stack.mjs: two gateways, two sfu-nodes (one worker each), loopback',
-  };
-  writeFileSync(join(OUT, 'web-call.json'), `${JSON.stringify({ conditions, runs }, null, 2)}\n`);
-  const ms = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : Math.round(v).toString());
-  const rows = runs.map(({ pages, results, load }) => {
-    const join = stat(results.map((r) => r.joinMs));
-    const published = stat(results.map((r) => r.publishedMs));
-    const frames = results.map((r) => r.firstFrameMs).filter((v): v is number => v !== null);
-    const first = stat(frames);
-    const cpu = stat(load.map((l) => l.cpuPercent));
-    const heap = stat(load.map((l) => l.heapMb));
-    return `| ${pages} | ${ms(join.p50)} / ${ms(join.max)} | ${ms(published.p50)} / ${ms(published.max)} | ${ms(first.p50)} / ${ms(first.max)} (${frames.length} of ${pages}) | ${cpu.p50.toFixed(0)} / ${cpu.max.toFixed(0)} | ${heap.p50.toFixed(1)} / ${heap.max.toFixed(1)} |`;
-  });
+  writeFileSync(join(OUT, 'web-call.json'), `${JSON.stringify(json, null, 2)}\n`);
+  const c = conditions();
   writeFileSync(
     join(OUT, 'web-call.md'),
     [
-      '# The call in real browsers: join time, first remote frame, CPU and memory',
+      '# The call in real browsers: where a join spends its time, N pages, 30 participants',
       '',
-      `${conditions.date}; ${conditions.cpus} × ${conditions.cpu}; ${conditions.memoryGb} GiB.`,
-      `${conditions.browser}; ${conditions.stack}. Every page runs in the same Chromium on the same two cores as the whole stack: figures grow with N because the machine is shared, not only because the room is bigger.`,
+      `${c.date}; ${c.cpus} × ${c.cpu}; ${c.memoryGb} GiB.`,
+      `${c.browser}; ${c.stack}. Everything shares the same two cores.`,
       '',
-      'Pages join one after another. From clicking "Join now": `join()` resolved (the room joined: socket, placement, router capabilities), camera and microphone published, and the first remote video frame decoded (the page\'s own getStats(); the first page has nobody to see until the second arrives, so its figure includes that wait). CPU is the page\'s main thread over 10 s once everyone is in; heap is its JavaScript heap.',
-      '',
-      '| pages | join() ms p50 / max | published ms p50 / max | first remote frame ms p50 / max | main-thread CPU % p50 / max | JS heap MB p50 / max |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...rows,
-      '',
+      ...report,
     ].join('\n'),
   );
 });

@@ -54,6 +54,29 @@ describe('CascadeClient', () => {
       expect(named('connectionState')).toEqual(['connecting', 'connected']);
     });
 
+    it('times each step of joining and of receiving', async () => {
+      const { gateway, client, named } = setup();
+      gateway.addProducer('alice', 'video', 'camera');
+      await client.join();
+      const steps = named('timing').map((t) => (t.detail ? `${t.step}:${t.detail}` : t.step));
+      expect(steps).toEqual(
+        expect.arrayContaining([
+          'signaling.connect',
+          'room.join',
+          'device.load',
+          'transport.create:recv',
+          'transport.connect:recv',
+          'consumer.create:video',
+          'consumer.resume:video',
+        ]),
+      );
+      expect(steps.indexOf('signaling.connect')).toBeLessThan(steps.indexOf('room.join'));
+      for (const t of named('timing')) {
+        expect(t.duration).toBeGreaterThanOrEqual(0);
+        expect(Number.isFinite(t.startTime)).toBe(true);
+      }
+    });
+
     it('leaves again, and fails, when it cannot take part after joining', async () => {
       const gateway = new FakeGateway();
       const client = new CascadeClient(
@@ -305,6 +328,45 @@ describe('CascadeClient', () => {
       expect(track).toMatchObject({ participantId: 'alice', source: 'camera' });
       expect(named('trackAdded')).toHaveLength(1);
       await expect(client.subscribe('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('tries a consumer again while the server does not know the announced producer yet', async () => {
+      const { gateway, client, named } = setup({ autoSubscribe: false });
+      const camera = gateway.addProducer('alice', 'video', 'camera');
+      await client.join();
+      let refusals = 2;
+      gateway.answer('consumer.create', (_socket, _body, base) => {
+        if (refusals-- > 0) throw new CascadeError('NOT_FOUND', 'producer is not in this room');
+        return base();
+      });
+      // Two callers at once share one attempt.
+      const [first, second] = await Promise.all([
+        client.subscribe(camera.producerId),
+        client.subscribe(camera.producerId),
+      ]);
+      expect(first.consumerId).toBe(second.consumerId);
+      expect(gateway.requestsOf('consumer.create')).toHaveLength(3);
+      expect(named('trackAdded')).toHaveLength(1);
+    });
+
+    it('gives up on a producer the server keeps refusing, and on a refusal that does not pass', async () => {
+      const { gateway, client } = setup({ autoSubscribe: false });
+      const camera = gateway.addProducer('alice', 'video', 'camera');
+      await client.join();
+      gateway.answer('consumer.create', () => {
+        throw new CascadeError('NOT_FOUND', 'producer is not in this room');
+      });
+      await expect(client.subscribe(camera.producerId)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      expect(gateway.requestsOf('consumer.create')).toHaveLength(5);
+      gateway.answer('consumer.create', () => {
+        throw new CascadeError('FORBIDDEN', 'no subscribe grant');
+      });
+      await expect(client.subscribe(camera.producerId)).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
+      expect(gateway.requestsOf('consumer.create')).toHaveLength(6);
     });
 
     it('does not consume again, even after a rejoin, what the application unsubscribed from', async () => {

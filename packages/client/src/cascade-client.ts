@@ -32,6 +32,7 @@ import {
 import { QualityMonitor } from './stats/quality-monitor';
 import type { CallStats, ConnectionQuality } from './stats/stats-types';
 import { takeCallStats } from './stats/take-call-stats';
+import { Timings } from './timing';
 import { TypedEmitter } from './typed-emitter';
 import type {
   CascadeClientEvents,
@@ -103,6 +104,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   readonly #connector: Connector;
   readonly #backoff: Backoff;
   readonly #seams: CascadeClientSeams;
+  readonly #timings = new Timings((entry) => this.emit('timing', entry));
   readonly #model: RoomModel;
   readonly #publications: Publications;
   readonly #subscriptions: Subscriptions;
@@ -155,6 +157,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       request,
       announce: (event: 'trackAdded' | 'trackRemoved', payload: never) => this.emit(event, payload),
       logger: this.#logger,
+      sleep: (ms) => this.#sleep(ms),
     });
     this.#connector = new Connector({
       urls: options.url,
@@ -532,7 +535,9 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     const cancelled = (): boolean => generation !== this.#generation || this.#ended !== undefined;
     this.#setState('connecting');
     try {
-      const connection = await this.#connector.connect(cancelled);
+      const connection = await this.#timings.span('signaling.connect', undefined, () =>
+        this.#connector.connect(cancelled),
+      );
       if (!connection) throw new CascadeError('CONFLICT', 'the client stopped while connecting');
       this.#attach(connection);
       this.#setState('connected');
@@ -546,7 +551,9 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     await this.connect();
     this.#hold();
     try {
-      const result = await this.request('room.join', this.#joinPayload());
+      const result = await this.#timings.span('room.join', undefined, () =>
+        this.request('room.join', this.#joinPayload()),
+      );
       try {
         await this.#reconcile(result, 'joined');
       } catch (error) {
@@ -660,12 +667,14 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     const key = JSON.stringify(capabilities);
     if (this.#device && this.#deviceKey === key) return false;
     const { handlerName } = this.#options;
+    const loading = this.#timings.now();
     const device = this.#seams.deviceFactory
       ? await this.#seams.deviceFactory(handlerName)
       : await Device.factory(handlerName ? { handlerName } : {});
     await device.load({
       routerRtpCapabilities: capabilities as client.RtpCapabilities, // see SAME_WIRE
     });
+    this.#timings.record('device.load', loading);
     this.#device = device;
     this.#deviceKey = key;
     return true;
@@ -677,6 +686,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       request: (method, payload) => this.request(method, payload),
       iceServers: result.iceServers,
       logger: this.#logger,
+      timings: this.#timings,
       onIceFailed: (transport) => {
         if (this.#state !== 'connected') return; // the reconnection restarts ICE itself
         this.#logger.warn('ICE failed: restarting it', { transportId: transport.id });
@@ -718,6 +728,10 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     } else {
       media?.close();
       this.#media = this.#newMediaSession(result, device);
+      // Someone publishes already: the receive transport is made now, beside whatever the
+      // application does next, instead of on its first subscription.
+      if (result.producers.some((p) => p.participantId !== result.participantId))
+        this.#media.prepare('recv');
     }
     const subscriptions = this.#run(
       this.#model.restore(result, {

@@ -42,6 +42,7 @@ export type {
   TransportStats,
 } from './stats/stats-types';
 export { isConnectionLost } from './signaling/signaling-channel';
+export type { TimingEntry, TimingStep } from './timing';
 export {
   socketIoFactory,
   type SignalingSocket,

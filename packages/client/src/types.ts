@@ -14,6 +14,7 @@ import type { types as client } from 'mediasoup-client';
 
 import type { CascadeLogger } from './logger';
 import type { ConnectionQuality } from './stats/stats-types';
+import type { TimingEntry } from './timing';
 
 /**
  * The parts of a W3C `MediaStreamTrack` the SDK relies on: a browser's own tracks and
@@ -214,6 +215,8 @@ export interface CascadeClientEvents {
   sessionRestored: SessionRestoredEvent;
   /** This participant is out of the room for good (kicked, replaced, room closed, expired). */
   removed: { reason: RemovedReason };
+  /** How long a step of joining or receiving took (see {@link TimingStep}). */
+  timing: TimingEntry;
   /** Something failed that no call of the application can be told about. */
   error: Error;
 }

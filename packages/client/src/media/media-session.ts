@@ -13,6 +13,7 @@ import type {
 import type { Device, types as client } from 'mediasoup-client';
 
 import type { CascadeLogger } from '../logger';
+import type { Timings } from '../timing';
 import type { MediaTrack } from '../types';
 import type { PublishProfile } from './encodings';
 
@@ -40,6 +41,8 @@ export interface MediaSessionOptions {
   logger: CascadeLogger;
   /** A transport's ICE failed while the session lives (the client restarts it). */
   onIceFailed?: (transport: client.Transport) => void;
+  /** Where each step's duration goes. */
+  timings: Timings;
 }
 
 export interface ProduceOptions {
@@ -109,6 +112,12 @@ export class MediaSession {
     return producer;
   }
 
+  /** Makes a transport ahead of its first use (a failure is left for that use to meet). */
+  prepare(direction: TransportDirection): void {
+    if (this.#closed) return;
+    this.#transport(direction).catch(() => undefined);
+  }
+
   /**
    * Consumes a producer: the gateway creates a paused consumer for this Device's capabilities,
    * the receive transport takes it, and once ready the gateway resumes it (so the first key
@@ -155,15 +164,18 @@ export class MediaSession {
   }
 
   async #consume(producerId: string): Promise<{ consumer: client.Consumer; info: ConsumerInfo }> {
-    const { request, device } = this.options;
+    const { request, device, timings } = this.options;
     const transport = await this.#transport('recv');
     this.#assertOpen();
+    const created = timings.now();
     const info = await request('consumer.create', {
       transportId: transport.id,
       producerId,
       rtpCapabilities: device.recvRtpCapabilities as RtpCapabilities, // see SAME_WIRE
     });
+    timings.record('consumer.create', created, info.kind);
     this.#assertOpen();
+    const resuming = timings.now();
     const consumer = await transport.consume({
       id: info.consumerId,
       producerId,
@@ -176,7 +188,11 @@ export class MediaSession {
     try {
       this.#assertOpen();
       await request('consumer.resume', { consumerId: consumer.id });
+      timings.record('consumer.resume', resuming, info.kind);
       this.#assertOpen();
+      whenFirstPacket(consumer.track, () =>
+        timings.record('consumer.firstPacket', resuming, info.kind),
+      );
     } catch (error) {
       consumer.close();
       throw error;
@@ -202,8 +218,10 @@ export class MediaSession {
   }
 
   async #createTransport(direction: TransportDirection): Promise<client.Transport> {
-    const { request, device, iceServers, logger } = this.options;
-    const info = await request('transport.create', { direction });
+    const { request, device, iceServers, logger, timings } = this.options;
+    const info = await timings.span('transport.create', direction, () =>
+      request('transport.create', { direction }),
+    );
     this.#assertOpen();
     const options: client.TransportOptions = {
       id: info.transportId,
@@ -217,23 +235,38 @@ export class MediaSession {
       direction === 'send'
         ? device.createSendTransport(options)
         : device.createRecvTransport(options);
+    let connecting: number | undefined;
     transport.on('connect', ({ dtlsParameters }, done, fail) => {
-      request('transport.connect', {
-        transportId: transport.id,
-        dtlsParameters: dtlsParameters as DtlsParameters, // see SAME_WIRE
-      }).then(() => done(), fail);
+      connecting = timings.now();
+      timings
+        .span('transport.connect', direction, () =>
+          request('transport.connect', {
+            transportId: transport.id,
+            dtlsParameters: dtlsParameters as DtlsParameters, // see SAME_WIRE
+          }),
+        )
+        .then(() => done(), fail);
     });
     transport.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
-      request('producer.create', {
-        transportId: transport.id,
-        kind,
-        rtpParameters: rtpParameters as RtpParameters, // see SAME_WIRE
-        source: appData['source'] as MediaSource,
-        paused: appData['paused'] === true,
-      }).then(({ producerId }) => done({ id: producerId }), fail);
+      const source = appData['source'] as MediaSource;
+      timings
+        .span('producer.create', source, () =>
+          request('producer.create', {
+            transportId: transport.id,
+            kind,
+            rtpParameters: rtpParameters as RtpParameters, // see SAME_WIRE
+            source,
+            paused: appData['paused'] === true,
+          }),
+        )
+        .then(({ producerId }) => done({ id: producerId }), fail);
     });
     transport.on('connectionstatechange', (state) => {
       logger.debug('transport state', { transportId: transport.id, direction, state });
+      if (state === 'connected' && connecting !== undefined) {
+        timings.record('transport.connected', connecting, direction);
+        connecting = undefined;
+      }
       if (state === 'failed' && !this.#closed) this.options.onIceFailed?.(transport);
     });
     this.#open.add(transport);
@@ -243,4 +276,17 @@ export class MediaSession {
   #assertOpen(): void {
     if (this.#closed) throw new MediaSessionClosedError();
   }
+}
+
+/**
+ * Calls `then` once the track's first packet arrives (a browser's remote track starts muted and
+ * unmutes then); does nothing where tracks do not say (Node WebRTC).
+ */
+function whenFirstPacket(track: unknown, then: () => void): void {
+  const remote = track as Partial<{
+    muted: boolean;
+    addEventListener(type: 'unmute', listener: () => void, options: { once: true }): void;
+  }> | null;
+  if (!remote || typeof remote.addEventListener !== 'function' || remote.muted !== true) return;
+  remote.addEventListener('unmute', then, { once: true });
 }

@@ -14,7 +14,17 @@ export interface SubscriptionsContext {
   announce(event: 'trackAdded', payload: RemoteTrack): void;
   announce(event: 'trackRemoved', payload: RemoteTrackInfo): void;
   logger: CascadeLogger;
+  /** Waits between attempts (tests pass a fake). */
+  sleep(ms: number): Promise<void>;
 }
+
+/**
+ * Waits before each further attempt at a consumer the server refused for a reason that passes.
+ * NOT_FOUND is one of them while the room still lists the producer: a producer is announced to
+ * a joiner (from the orchestrator's view) a moment before its gateway has registered it.
+ */
+export const SUBSCRIBE_RETRY_DELAYS_MS: readonly number[] = [150, 400, 1_000, 2_000];
+const PASSING = new Set(['NOT_FOUND', 'NODE_UNAVAILABLE', 'TIMEOUT', 'INTERNAL', 'RATE_LIMITED']);
 
 /**
  * What this client receives: a consumer per remote producer it wants (all of them with
@@ -23,6 +33,8 @@ export interface SubscriptionsContext {
 export class Subscriptions {
   /** Producers the application unsubscribed from: not consumed again by `autoSubscribe`. */
   readonly #unwanted = new Set<string>();
+  /** One attempt (with its retries) per producer at a time: callers share it. */
+  readonly #inFlight = new Map<string, Promise<RemoteTrack | undefined>>();
 
   constructor(private readonly context: SubscriptionsContext) {}
 
@@ -38,9 +50,53 @@ export class Subscriptions {
    */
   async subscribe(producerId: string): Promise<RemoteTrack | undefined> {
     this.#unwanted.delete(producerId);
-    const { model, logger } = this.context;
+    const inFlight = this.#inFlight.get(producerId);
+    if (inFlight) return inFlight;
+    const attempt = this.#subscribeWithRetries(producerId).finally(() =>
+      this.#inFlight.delete(producerId),
+    );
+    this.#inFlight.set(producerId, attempt);
+    return attempt;
+  }
+
+  async #subscribeWithRetries(producerId: string): Promise<RemoteTrack | undefined> {
     const media = this.context.media();
-    if (!media || media.closed || !model.producers.has(producerId)) return undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#subscribeOnce(producerId, media);
+      } catch (error) {
+        const delay = SUBSCRIBE_RETRY_DELAYS_MS[attempt];
+        const passing = error instanceof CascadeError && PASSING.has(error.code);
+        if (!passing || delay === undefined) {
+          if (error instanceof CascadeError && error.code === 'NOT_FOUND') {
+            this.context.logger.debug('subscription abandoned', {
+              producerId,
+              error: String(error),
+            });
+            return undefined;
+          }
+          throw error;
+        }
+        this.context.logger.debug('subscription refused: trying again', {
+          producerId,
+          attempt: attempt + 1,
+          delayMs: delay,
+          error: String(error),
+        });
+        await this.context.sleep(delay);
+        if (this.#unwanted.has(producerId)) return undefined;
+      }
+    }
+  }
+
+  /** One attempt; undefined when there is nothing to consume any more. */
+  async #subscribeOnce(
+    producerId: string,
+    media: MediaSession | undefined,
+  ): Promise<RemoteTrack | undefined> {
+    const { model, logger } = this.context;
+    if (!media || media.closed || media !== this.context.media()) return undefined;
+    if (!model.producers.has(producerId)) return undefined;
     const existing = model.trackOfProducer(producerId);
     if (existing) return this.remoteTrack(existing);
     try {
@@ -72,8 +128,7 @@ export class Subscriptions {
       if (
         error instanceof MediaSessionClosedError ||
         isConnectionLost(error) ||
-        media !== this.context.media() ||
-        (error instanceof CascadeError && error.code === 'NOT_FOUND')
+        media !== this.context.media()
       ) {
         logger.debug('subscription abandoned', { producerId, error: String(error) });
         return undefined;

@@ -46,7 +46,9 @@ import { type CallPreferences, loadPreferences, savePreferences } from './prejoi
 export default function CallPage() {
   const { roomId = '' } = useParams();
   const room = useRoom(roomId);
-  const moderator = room.data?.myRole === 'owner' || room.data?.myRole === 'moderator';
+  const moderator = room.data
+    ? room.data.myRole === 'owner' || room.data.myRole === 'moderator'
+    : undefined;
   const session = useCallSession(roomId, moderator);
   const [preferences, setPreferences] = useState<CallPreferences>(loadPreferences);
   const title = room.data?.title ?? 'Call';
@@ -163,7 +165,7 @@ function InCall({
   const speakerId = useActiveSpeaker(client);
   const connection = useConnectionState(client);
   const quality = useConnectionQuality(client, client.room?.participantId);
-  const media = useLocalMedia(client, preferences);
+  const media = useLocalMedia(client, preferences, session.publishing);
   const chat = useChat(client, roomId);
   const devices = useMediaDevices();
   const profiles = usePublicProfiles(participants.map((p) => p.userId));
@@ -281,9 +283,9 @@ function InCall({
           </Flex>
         </Callout.Root>
       )}
-      {media.error && (
+      {(media.error ?? session.publishError) && (
         <Callout.Root color="red" role="alert" size="1">
-          <Callout.Text>{media.error}</Callout.Text>
+          <Callout.Text>{media.error ?? session.publishError}</Callout.Text>
         </Callout.Root>
       )}
       <RemoteAudio client={client} speakerId={preferences.speakerId} />
@@ -357,6 +359,7 @@ function InCall({
         cameraOn={media.cameraOn}
         sharing={media.sharing}
         canShare={media.canShare}
+        starting={session.publishing}
         chatOpen={panel === 'chat'}
         peopleOpen={panel === 'people'}
         unread={unread}

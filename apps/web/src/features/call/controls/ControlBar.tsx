@@ -11,6 +11,7 @@ export function ControlBar({
   cameraOn,
   sharing,
   canShare,
+  starting = false,
   chatOpen,
   peopleOpen,
   unread,
@@ -26,6 +27,8 @@ export function ControlBar({
   cameraOn: boolean;
   sharing: boolean;
   canShare: boolean;
+  /** The devices chosen before joining are still being published: their buttons wait. */
+  starting?: boolean;
   chatOpen: boolean;
   peopleOpen: boolean;
   unread: number;
@@ -47,8 +50,8 @@ export function ControlBar({
       py="2"
     >
       <div role="toolbar" aria-label="Call controls">
-        <MicToggle on={micOn} onToggle={onMic} shortcut="Ctrl+D" />
-        <CameraToggle on={cameraOn} onToggle={onCamera} shortcut="Ctrl+E" />
+        <MicToggle on={micOn} onToggle={onMic} shortcut="Ctrl+D" disabled={starting} />
+        <CameraToggle on={cameraOn} onToggle={onCamera} shortcut="Ctrl+E" disabled={starting} />
         {canShare && (
           <Tooltip content={sharing ? 'Stop sharing' : 'Share screen'}>
             <IconButton

@@ -12,6 +12,8 @@ interface ToggleProps {
   onVariant?: Variant;
   /** A keyboard shortcut to mention in the tooltip. */
   shortcut?: string;
+  /** Not usable yet (the device is still starting). */
+  disabled?: boolean;
 }
 
 /**
@@ -22,6 +24,7 @@ function DeviceToggle({
   on,
   onToggle,
   onVariant = 'soft',
+  disabled = false,
   label,
   tooltip,
   icon,
@@ -35,6 +38,7 @@ function DeviceToggle({
         color={on ? 'gray' : 'red'}
         aria-label={label}
         aria-pressed={!on}
+        disabled={disabled}
         onClick={onToggle}
       >
         {icon}

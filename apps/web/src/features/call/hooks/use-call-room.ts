@@ -34,6 +34,8 @@ export function useActiveSpeaker(client: CascadeClient | null): string | null {
   return speaker;
 }
 
+const RESUBSCRIBE_AFTER_MS = 2_000;
+
 /**
  * Consumes what the screen needs: all audio, and the video of `visible` participants; lets
  * go of the rest. `visible` is the one value that decides it (the grid's current page).
@@ -45,6 +47,9 @@ export function useVisibleSubscriptions(
   const key = [...visible].sort().join(',');
   const visibleSet = useMemo(() => new Set(key ? key.split(',') : []), [key]);
   const pending = useRef(new Set<string>());
+  // Bumped a while after a subscription failed for good: the plan is made again, so a video
+  // the page still shows is asked for again instead of staying an avatar.
+  const [retries, setRetries] = useState(0);
   const version = useEmitterValue(client, () => {
     const room = client?.room;
     return room
@@ -57,14 +62,17 @@ export function useVisibleSubscriptions(
     const plan = subscriptionPlan(room.producers, room.tracks, visibleSet, pending.current);
     for (const producerId of plan.subscribe) {
       pending.current.add(producerId);
-      void client
-        .subscribe(producerId)
-        .catch(() => undefined)
-        .finally(() => pending.current.delete(producerId));
+      void client.subscribe(producerId).then(
+        () => pending.current.delete(producerId),
+        () => {
+          pending.current.delete(producerId);
+          setTimeout(() => setRetries((n) => n + 1), RESUBSCRIBE_AFTER_MS);
+        },
+      );
     }
     for (const producerId of plan.unsubscribe)
       void client.unsubscribe(producerId).catch(() => undefined);
-  }, [client, visibleSet, version]);
+  }, [client, visibleSet, version, retries]);
 }
 
 /**

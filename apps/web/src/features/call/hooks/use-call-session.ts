@@ -16,6 +16,10 @@ export interface CallSession {
   /** Why the last join failed (a sentence for the pre-join screen). */
   joinError: string | null;
   removedReason: RemovedReason | null;
+  /** The camera and microphone chosen before joining are being published. */
+  publishing: boolean;
+  /** Why publishing them failed (the call goes on without them). */
+  publishError: string | null;
   join: (choice: JoinChoice) => Promise<void>;
   leave: () => Promise<void>;
 }
@@ -49,15 +53,52 @@ export function joinErrorMessage(error: unknown): string {
  * (with the tracks the preview opened), and leaves when the page closes — on unmount, and on
  * `pagehide` so that a reload or a closed tab leaves at once instead of waiting out the resume
  * grace period as a ghost.
+ *
+ * What can be done before the click is: the client connects (join token, socket, handshake)
+ * while the pre-join screen shows, so that Join costs only the join itself. After the join the
+ * call shows at once and the camera and microphone are published while the grid subscribes:
+ * the first remote frame does not wait for this page's own publishing.
  */
-export function useCallSession(roomId: string, moderator: boolean): CallSession {
+export function useCallSession(roomId: string, moderator: boolean | undefined): CallSession {
   const api = useApi();
   const me = useMe();
   const [client, setClient] = useState<CascadeClient | null>(null);
   const [phase, setPhase] = useState<CallPhase>('prejoin');
   const [joinError, setJoinError] = useState<string | null>(null);
   const [removedReason, setRemovedReason] = useState<RemovedReason | null>(null);
+  const [publishing, setPublishing] = useState(false);
+  const [publishError, setPublishError] = useState<string | null>(null);
   const current = useRef<CascadeClient | null>(null);
+  // Read when a token is minted or a client made: the latest, without remaking the client.
+  const latest = useRef({ api, moderator: moderator === true, displayName: me.displayName });
+  latest.current = { api, moderator: moderator === true, displayName: me.displayName };
+  // The token's grants depend on the room's role: connect ahead only once it is known.
+  const roleKnown = moderator !== undefined;
+
+  const newClient = useCallback(() => {
+    const next = new CascadeClient({
+      url: window.location.origin,
+      token: () => mintJoinToken(latest.current.api, roomId, latest.current.moderator),
+      displayName: latest.current.displayName,
+      // The grid decides what is consumed: visible video, all audio.
+      autoSubscribe: false,
+    });
+    // Each SDK step as a User Timing measure (the join benchmark reads them; so can DevTools).
+    next.on('timing', ({ step, detail, startTime, duration }) =>
+      performance.measure(`cascade:${step}${detail ? `:${detail}` : ''}`, {
+        start: startTime,
+        duration,
+      }),
+    );
+    next.on('removed', ({ reason }) => {
+      setRemovedReason(reason);
+      setPhase('removed');
+    });
+    // Connected ahead of the click; a failure here is seen again (and shown) by join().
+    next.connect().catch(() => undefined);
+    current.current = next;
+    return next;
+  }, [roomId]);
 
   useEffect(() => {
     const onPageHide = () => void current.current?.leave();
@@ -69,44 +110,47 @@ export function useCallSession(roomId: string, moderator: boolean): CallSession 
     };
   }, [roomId]);
 
+  useEffect(() => {
+    if (roleKnown && !current.current) newClient();
+  }, [roleKnown, newClient]);
+
   const join = useCallback(
     async ({ preferences, video, audio }: JoinChoice) => {
       setPhase('joining');
       setJoinError(null);
-      // User Timing marks of each step (the join benchmark reads them; so can DevTools).
+      setPublishError(null);
       performance.mark('cascade:join:start');
-      const next = new CascadeClient({
-        url: window.location.origin,
-        token: () => mintJoinToken(api, roomId, moderator),
-        displayName: me.displayName,
-        // The grid decides what is consumed: visible video, all audio.
-        autoSubscribe: false,
-      });
-      current.current = next;
-      next.on('removed', ({ reason }) => {
-        setRemovedReason(reason);
-        setPhase('removed');
-      });
+      const next = current.current ?? newClient();
       try {
         await next.join();
-        performance.mark('cascade:join:joined');
-        // Media after the join is accepted: nothing is sent to a room one may not enter.
-        const mic = handOver(audio);
-        if (mic) await next.publishMicrophone(mic, { muted: !preferences.microphoneOn });
-        else if (preferences.microphoneOn) await next.publishMicrophone().catch(() => undefined);
-        const camera = handOver(video);
-        if (camera && preferences.cameraOn) await next.publishCamera(camera);
-        performance.mark('cascade:join:published');
-        setClient(next);
-        setPhase('joined');
       } catch (error) {
         await next.leave().catch(() => undefined);
-        current.current = null;
         setJoinError(joinErrorMessage(error));
         setPhase('prejoin');
+        newClient(); // ready for the next attempt
+        return;
       }
+      performance.mark('cascade:join:joined');
+      setClient(next);
+      setPhase('joined');
+      // Media after the join is accepted: nothing is sent to a room one may not enter.
+      setPublishing(true);
+      const mic = handOver(audio);
+      const camera = handOver(video);
+      const published = await Promise.allSettled([
+        mic
+          ? next.publishMicrophone(mic, { muted: !preferences.microphoneOn })
+          : preferences.microphoneOn
+            ? next.publishMicrophone()
+            : undefined,
+        camera && preferences.cameraOn ? next.publishCamera(camera) : undefined,
+      ]);
+      performance.mark('cascade:join:published');
+      setPublishing(false);
+      if (published.some((p) => p.status === 'rejected'))
+        setPublishError('Your camera or microphone could not be started. Try its button again.');
     },
-    [api, roomId, me.displayName, moderator],
+    [newClient],
   );
 
   const leave = useCallback(async () => {
@@ -115,5 +159,5 @@ export function useCallSession(roomId: string, moderator: boolean): CallSession 
     setPhase('left');
   }, []);
 
-  return { phase, client, joinError, removedReason, join, leave };
+  return { phase, client, joinError, removedReason, publishing, publishError, join, leave };
 }

@@ -48,6 +48,8 @@ async function capture(
 export function useLocalMedia(
   client: CascadeClient | null,
   preferences: CallPreferences,
+  /** The devices chosen before joining are still being published: toggles wait for them. */
+  starting = false,
 ): LocalMedia {
   const local = useEmitterValue(client, () => client?.room?.local ?? []);
   const [busy, setBusy] = useState(false);
@@ -118,6 +120,7 @@ export function useLocalMedia(
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      if (starting) return;
       if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
       const key = event.key.toLowerCase();
       if (key === 'd') {
@@ -130,7 +133,7 @@ export function useLocalMedia(
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [toggleMic, toggleCamera]);
+  }, [toggleMic, toggleCamera, starting]);
 
   return {
     micOn: mic !== undefined && !mic.muted,
