@@ -1,7 +1,13 @@
 import { CascadeError, PROTOCOL_VERSION } from '@cascade/contracts';
 
 import { tick, useFakeClients } from '../test/support/client-harness';
-import { FakeGateway, fakeTrack, participant, until } from '../test/support/fake-gateway';
+import {
+  FakeGateway,
+  fakeDevice,
+  fakeTrack,
+  participant,
+  until,
+} from '../test/support/fake-gateway';
 import { CascadeClient } from './cascade-client';
 
 const setup = useFakeClients();
@@ -77,6 +83,55 @@ describe('CascadeClient', () => {
       }
     });
 
+    it('prepares the Device once connected, so that the join does not wait to load it', async () => {
+      const gateway = new FakeGateway();
+      let devices = 0;
+      const client = new CascadeClient(
+        { url: 'ws://gw', token: 't' },
+        {
+          socketFactory: gateway.factory,
+          deviceFactory: async () => {
+            devices++;
+            return fakeDevice();
+          },
+        },
+      );
+      clients.push(client);
+      const loads: number[] = [];
+      client.on('timing', (t) => t.step === 'device.load' && loads.push(t.startTime));
+      await client.connect();
+      await until(() => loads.length === 1, 'the device loaded before joining');
+      await client.join();
+      expect(devices).toBe(1);
+      expect(loads).toHaveLength(1);
+      expect(gateway.methods()).toEqual(['room.capabilities', 'room.join']);
+    });
+
+    it('loads another Device when the room turns out to have other capabilities', async () => {
+      const gateway = new FakeGateway();
+      let devices = 0;
+      const client = new CascadeClient(
+        { url: 'ws://gw', token: 't' },
+        {
+          socketFactory: gateway.factory,
+          deviceFactory: async () => {
+            devices++;
+            return fakeDevice();
+          },
+        },
+      );
+      clients.push(client);
+      gateway.answer('room.capabilities', (_socket, _body, base) => {
+        const { rtpCapabilities } = base() as { rtpCapabilities: { codecs: unknown[] } };
+        return {
+          rtpCapabilities: { ...rtpCapabilities, codecs: rtpCapabilities.codecs.slice(0, 1) },
+        };
+      });
+      await client.connect();
+      await client.join();
+      expect(devices).toBe(2);
+    });
+
     it('leaves again, and fails, when it cannot take part after joining', async () => {
       const gateway = new FakeGateway();
       const client = new CascadeClient(
@@ -90,7 +145,8 @@ describe('CascadeClient', () => {
       );
       clients.push(client);
       await expect(client.join()).rejects.toThrow('no WebRTC here');
-      expect(gateway.methods()).toEqual(['room.join', 'room.leave']);
+      // The Device prepared on connecting could not load either.
+      expect(gateway.methods()).toEqual(['room.capabilities', 'room.join', 'room.leave']);
       expect(client.room).toBeUndefined();
     });
 

@@ -121,6 +121,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   #connecting: Promise<void> | undefined;
   #device: Device | undefined;
   #deviceKey: string | undefined;
+  #deviceLoading: { promise: Promise<void> } | undefined;
   #media: MediaSession | undefined;
   /** Bumped by every new connection (and by the end): stale work compares and stops. */
   #generation = 0;
@@ -541,6 +542,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       if (!connection) throw new CascadeError('CONFLICT', 'the client stopped while connecting');
       this.#attach(connection);
       this.#setState('connected');
+      if (this.#options.prepareMedia !== false) void this.#prepareDevice();
     } catch (error) {
       if (!cancelled()) this.#setState('disconnected');
       throw error;
@@ -665,7 +667,24 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   /** Loads a Device for the room's capabilities; true if it is a new one (old media unusable). */
   async #loadDevice(capabilities: JoinResult['rtpCapabilities']): Promise<boolean> {
     const key = JSON.stringify(capabilities);
+    // One load at a time: the join waits for the one the pre-join started, if it is the same.
+    while (this.#deviceLoading) {
+      const loading = this.#deviceLoading;
+      await loading.promise.catch(() => undefined);
+      if (this.#deviceLoading === loading) this.#deviceLoading = undefined;
+    }
     if (this.#device && this.#deviceKey === key) return false;
+    const promise = this.#newDevice(capabilities, key);
+    this.#deviceLoading = { promise };
+    try {
+      await promise;
+    } finally {
+      this.#deviceLoading = undefined;
+    }
+    return true;
+  }
+
+  async #newDevice(capabilities: JoinResult['rtpCapabilities'], key: string): Promise<void> {
     const { handlerName } = this.#options;
     const loading = this.#timings.now();
     const device = this.#seams.deviceFactory
@@ -677,7 +696,21 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     this.#timings.record('device.load', loading);
     this.#device = device;
     this.#deviceKey = key;
-    return true;
+  }
+
+  /**
+   * Before joining: loads the Device with the capabilities the gateway expects the room's router
+   * to have, while the user is still deciding. The join then finds it ready (or, if the room's
+   * router differs, loads another). Best effort: any failure leaves it to the join.
+   */
+  async #prepareDevice(): Promise<void> {
+    if (this.#device || this.#deviceLoading || this.#join) return;
+    try {
+      const { rtpCapabilities } = await this.request('room.capabilities', {});
+      if (!this.#join && !this.#ended) await this.#loadDevice(rtpCapabilities);
+    } catch (error) {
+      this.#logger.debug('no media capabilities to prepare with', { error: String(error) });
+    }
   }
 
   #newMediaSession(result: JoinResult, device: Device): MediaSession {

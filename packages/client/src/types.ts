@@ -72,6 +72,12 @@ export interface CascadeClientOptions {
   handlerName?: HandlerName;
   /** Consume every producer of the room as it appears (default true). */
   autoSubscribe?: boolean;
+  /**
+   * Once connected, load the media Device with the capabilities the gateway expects the room to
+   * have, so that `join()` finds it ready (default true: call `connect()` on the pre-join screen
+   * and the join is shorter).
+   */
+  prepareMedia?: boolean;
   /** Take the session back with its resume token after a dropped connection (default true). */
   resume?: boolean;
   /** How long a request waits for its acknowledgement (ms, default 10000). */

@@ -291,6 +291,24 @@ describe('signaling across two gateway instances', () => {
     expect(sameIdOtherTenant.events).toEqual([]);
   });
 
+  it('tells a socket that has not joined yet the capabilities its room will have', async () => {
+    const room = await stack.createRoom(TENANT, 'u_owner');
+    const alice = await joined(0, room.id, 'u_cap_alice');
+    const bob = await stack.connect(0, { tenant: TENANT, user: 'u_cap_bob', room: room.id });
+    clients.push(bob);
+    const hint = await bob.call('room.capabilities', {});
+    expect(hint.rtpCapabilities).toEqual(alice.join.rtpCapabilities);
+    // It is the same as what the join answers, and asking changes nothing about the session.
+    const join = await bob.call('room.join', {});
+    expect(join.rtpCapabilities).toEqual(hint.rtpCapabilities);
+    // Anything else still needs the join first.
+    const other = await stack.connect(0, { tenant: TENANT, user: 'u_cap_carol', room: room.id });
+    clients.push(other);
+    await expect(other.call('participant.list', {})).rejects.toThrow(
+      /CONFLICT join the room first/,
+    );
+  });
+
   it('refuses a join to a room that does not exist: NOT_FOUND', async () => {
     const client = await stack.connect(1, { tenant: TENANT, user: 'u_lost', room: 'no-such-room' });
     clients.push(client);

@@ -272,6 +272,10 @@ export class FakeGateway {
       }
       return this.#joinResult(session);
     },
+    'room.capabilities': () => ({
+      rtpCapabilities:
+        testFakeParameters.generateRouterRtpCapabilities() as JoinResult['rtpCapabilities'],
+    }),
     'session.resume': (socket) => {
       const session = this.#bound.get(socket);
       if (!session) throw new CascadeError('NOT_FOUND', 'session expired');

@@ -194,6 +194,17 @@ export const SignalingRequests = {
     request: obj({ displayName: DisplayName.optional(), region: Region.optional() }),
     result: JoinResult,
   },
+  /**
+   * The media capabilities a room's router will have, asked before joining so that the client
+   * prepares its media stack while its user is still on the pre-join screen. A hint: the join
+   * answer's capabilities are the truth (a client that finds them different prepares again).
+   * NOT_FOUND when the gateway has not seen a placement yet.
+   */
+  'room.capabilities': {
+    grant: 'join',
+    request: empty,
+    result: obj({ rtpCapabilities: RtpCapabilities }),
+  },
   /** Takes back the session named by the handshake's resume token. */
   'session.resume': { grant: 'join', request: empty, result: ResumeResult },
   'room.leave': { grant: 'join', request: empty, result: empty },

@@ -50,6 +50,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * a session goes through {@link end}, which tells the room exactly once.
  */
 export class ParticipantSessions {
+  /**
+   * The router capabilities of the last placement through this gateway: every node runs the
+   * same codec configuration, so a client about to join prepares with them (`room.capabilities`).
+   */
+  #lastCapabilities: JoinResult['rtpCapabilities'] | undefined;
+
   constructor(
     private readonly store: SessionStore,
     private readonly media: RoomMedia,
@@ -108,6 +114,7 @@ export class ParticipantSessions {
     const placed = await this.routing
       .orchestrator('participant.join', { ...ref, userId, ...(region ? { region } : {}) })
       .catch(failed);
+    this.#lastCapabilities = placed.rtpCapabilities;
     const displayName = request.displayName ?? identity.displayName;
     const resumeToken = newResumeToken();
     const joinedAt = this.clock();
@@ -202,6 +209,16 @@ export class ParticipantSessions {
       placed.rtpCapabilities,
       placed.producers,
     );
+  }
+
+  /** What a client about to join prepares its media with (a hint: the join answer decides). */
+  capabilities(): Promise<{ rtpCapabilities: JoinResult['rtpCapabilities'] }> {
+    if (!this.#lastCapabilities) {
+      return Promise.reject(
+        new CascadeError('NOT_FOUND', 'no participant was placed through this gateway yet'),
+      );
+    }
+    return Promise.resolve({ rtpCapabilities: this.#lastCapabilities });
   }
 
   /** The state of the session this socket took over at the handshake (or holds). */

@@ -16,6 +16,7 @@ export function signalingHandlers(
   return {
     'room.join': (request, socket) => sessions.join(socket, request),
     'session.resume': (_request, socket) => sessions.resume(socket),
+    'room.capabilities': () => sessions.capabilities(),
     'room.leave': (_request, socket) => sessions.leave(socket),
     'participant.list': (_request, socket) => sessions.list(socket),
     'participant.remove': (request, socket) => sessions.remove(socket, request),

@@ -58,7 +58,11 @@ export interface PipelineObserver<S> {
 }
 
 /** Room methods a room socket may call before it is in a room. */
-const BEFORE_JOIN: ReadonlySet<SignalingMethod> = new Set(['room.join', 'session.resume']);
+const BEFORE_JOIN: ReadonlySet<SignalingMethod> = new Set([
+  'room.join',
+  'session.resume',
+  'room.capabilities',
+]);
 
 /** The only methods a user connection may call. */
 const FOR_USER_CONNECTIONS: ReadonlySet<SignalingMethod> = new Set(USER_CONNECTION_METHODS);
