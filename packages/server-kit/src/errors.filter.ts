@@ -22,6 +22,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 /**
  * Every HTTP error leaves as the contracts' error envelope with the status its code maps to.
  * Unknown errors become `INTERNAL` and are logged with their stack; their message stays inside.
+ * `RATE_LIMITED` with `details.retryAfterSeconds` also says it in `Retry-After` (whole seconds).
  */
 @Catch()
 export class ErrorEnvelopeFilter implements ExceptionFilter {
@@ -32,6 +33,10 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const [status, envelope] = this.toEnvelope(exception);
     if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack : exception);
+    const retryAfter = envelope.details?.['retryAfterSeconds'];
+    if (envelope.code === 'RATE_LIMITED' && typeof retryAfter === 'number' && retryAfter > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
+    }
     res.status(status).json(envelope);
   }
 

@@ -1,35 +1,42 @@
 import { CascadeError } from '@cascade/contracts';
+import { Redis } from 'ioredis';
 
-import { FixedWindowRateLimiter } from './rate-limiter';
+import { RateLimiter } from './rate-limiter';
 
-describe('FixedWindowRateLimiter', () => {
-  it('allows the limit per window and per key, then says how long to wait', () => {
-    let now = 0;
-    const limiter = new FixedWindowRateLimiter(2, 60_000, () => now);
-    expect(limiter.hit('a')).toBe(0);
-    expect(limiter.hit('a')).toBe(0);
-    now = 10_000;
-    expect(limiter.hit('a')).toBe(50_000);
-    expect(limiter.hit('b')).toBe(0);
-    now = 60_000;
-    expect(limiter.hit('a')).toBe(0);
+/** A Redis client that never connects: every command fails, as while Redis is down. */
+function unreachableRedis(): Redis {
+  return new Redis('redis://127.0.0.1:1', {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+  });
+}
+
+describe('RateLimiter without Redis', () => {
+  let redis: Redis;
+  beforeEach(() => (redis = unreachableRedis()));
+  afterEach(() => redis.disconnect());
+
+  it('counts in memory with the same limit (insurance), per key', async () => {
+    const limiter = new RateLimiter(redis, { name: 'test:down', points: 2, durationSeconds: 60 });
+    expect(await limiter.hit('a')).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await limiter.hit('a')).toMatchObject({ allowed: true, remaining: 0 });
+    const refused = await limiter.hit('a');
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(59);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(60);
+    expect(await limiter.hit('b')).toMatchObject({ allowed: true });
   });
 
-  it('enforces the limit with RATE_LIMITED and a retry delay', () => {
-    let now = 0;
-    const limiter = new FixedWindowRateLimiter(2, 60_000, () => now);
-    limiter.enforce('a');
-    limiter.enforce('a');
-    limiter.enforce('b');
-    now = 15_000;
-    try {
-      limiter.enforce('a');
-      throw new Error('expected RATE_LIMITED');
-    } catch (error) {
-      expect(error).toBeInstanceOf(CascadeError);
-      expect(error).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 45 } });
-    }
-    now = 60_000;
-    expect(() => limiter.enforce('a')).not.toThrow();
+  it('enforces with RATE_LIMITED and whole seconds to wait', async () => {
+    const limiter = new RateLimiter(redis, { name: 'test:enforce', points: 1, durationSeconds: 5 });
+    await limiter.enforce('a');
+    const error = await limiter.enforce('a', 'slow down').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CascadeError);
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', message: 'slow down' });
+    const seconds = (error as CascadeError).details?.['retryAfterSeconds'];
+    expect(Number.isInteger(seconds)).toBe(true);
+    expect(seconds).toBeGreaterThanOrEqual(1);
+    expect(seconds).toBeLessThanOrEqual(5);
   });
 });

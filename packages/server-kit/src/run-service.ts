@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { hostname } from 'node:os';
 
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { deriveNodeId } from '@cascade/contracts';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
@@ -42,10 +43,12 @@ export interface RunningService<C> {
   stop(): Promise<void>;
 }
 
+/**
+ * This process among its service's replicas: the host (pod) name and the pid, made a valid
+ * identifier by the same rule as SFU node ids, since it can name a NATS subject too.
+ */
 function instanceId(): string {
-  return (
-    (process.env['HOSTNAME'] ?? hostname()).replace(/[^A-Za-z0-9_-]/g, '-') + `-${process.pid}`
-  );
+  return deriveNodeId(`${process.env['HOSTNAME'] || hostname()}-${process.pid}`);
 }
 
 /**

@@ -25,7 +25,8 @@ import { SERVICE_CONFIG, SERVICE_INFO, type ServiceInfo } from './tokens';
 /** Which shared infrastructure a service uses; each one adds a connection and a readiness check. */
 export interface ServiceDependencies {
   nats?: boolean;
-  redis?: boolean;
+  /** `'optional'`: connected and reported, but the service stays ready without it. */
+  redis?: boolean | 'optional';
   postgres?: boolean;
 }
 
@@ -55,7 +56,8 @@ export class ServiceKitModule implements NestModule {
     ];
     const infra: DynamicModule[] = [];
     if (uses.nats) infra.push(NatsModule.forRoot(config as C & NatsConfig, info));
-    if (uses.redis) infra.push(RedisModule.forRoot(config as C & RedisConfig, info));
+    if (uses.redis)
+      infra.push(RedisModule.forRoot(config as C & RedisConfig, info, uses.redis === 'optional'));
     if (uses.postgres) infra.push(PostgresModule.forRoot(config as C & PostgresConfig, info));
 
     const core: DynamicModule = {

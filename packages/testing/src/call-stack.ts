@@ -87,6 +87,8 @@ export async function startCallStack(options: CallStackOptions = {}): Promise<Ru
       ...base,
       GATEWAY_AUTH_PUBLIC_KEYS: keys.publicKey.export({ type: 'spki', format: 'pem' }) as string,
       GATEWAY_AUTHORIZE_JOINS: 'false',
+      // Every bot connects from 127.0.0.1.
+      GATEWAY_HANDSHAKE_RATE_LIMIT_PER_MINUTE: '100000',
       ...options.gatewayEnv,
     });
     await Promise.all(processes.map((p) => p.waitForReadiness(200, timeoutMs)));

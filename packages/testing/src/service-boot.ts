@@ -15,6 +15,11 @@ const URL_VARIABLE: Record<Dependency, string> = {
 export interface ServiceBootSpec {
   service: ServiceName;
   uses: Dependency[];
+  /**
+   * Dependencies the service works without (degraded): connected, checked and reported by
+   * `/readyz`, but their loss leaves it ready.
+   */
+  optionalUses?: Dependency[];
   /** Variables the service needs beyond its infrastructure. */
   env?: Record<string, string>;
   /** Readiness checks beyond the infrastructure ones (e.g. `mediasoup-workers`). */
@@ -32,7 +37,9 @@ export interface ServiceBootSpec {
  */
 export function describeServiceBoot(spec: ServiceBootSpec): void {
   const { service, uses } = spec;
-  const needs = Object.fromEntries(uses.map((d) => [d, true])) as InfrastructureNeeds;
+  const optionalUses = spec.optionalUses ?? [];
+  const all = [...uses, ...optionalUses];
+  const needs = Object.fromEntries(all.map((d) => [d, true])) as InfrastructureNeeds;
   const infra = useInfrastructure(needs);
 
   const envThroughProxies = (i: Infrastructure, proxies: Map<Dependency, TcpProxy>) => {
@@ -47,7 +54,7 @@ export function describeServiceBoot(spec: ServiceBootSpec): void {
     let proc: ServiceProcess;
 
     beforeAll(async () => {
-      for (const dep of uses) {
+      for (const dep of all) {
         const target = new URL(infra().env[URL_VARIABLE[dep]]!);
         proxies.set(dep, await TcpProxy.start(target.hostname, Number(target.port)));
       }
@@ -67,12 +74,14 @@ export function describeServiceBoot(spec: ServiceBootSpec): void {
     });
 
     it('is ready once every dependency answers, and says which ones it checked', async () => {
-      const body = (await proc.waitForReadiness(200)) as {
+      let body = (await proc.waitForReadiness(200)) as {
         checks: Record<string, { ok: boolean }>;
       };
-      expect(Object.keys(body.checks).sort()).toEqual(
-        [...uses, ...(spec.extraChecks ?? [])].sort(),
-      );
+      // Optional ones do not hold readiness back: wait for them to answer too.
+      for (const dep of optionalUses) await waitForCheck(proc, dep, true);
+      if (optionalUses.length > 0)
+        body = (await (await proc.fetch('/readyz')).json()) as typeof body;
+      expect(Object.keys(body.checks).sort()).toEqual([...all, ...(spec.extraChecks ?? [])].sort());
       for (const check of Object.values(body.checks)) expect(check.ok).toBe(true);
     });
 
@@ -85,7 +94,7 @@ export function describeServiceBoot(spec: ServiceBootSpec): void {
         new RegExp(`^process_cpu_seconds_total\\{service="${service}"\\} `, 'm'),
       );
       expect(text).toContain('# TYPE http_request_duration_seconds histogram');
-      for (const dep of uses)
+      for (const dep of all)
         expect(text).toContain(`dependency_up{dependency="${dep}",service="${service}"} 1`);
     });
 
@@ -115,6 +124,25 @@ export function describeServiceBoot(spec: ServiceBootSpec): void {
       }, 90_000);
     }
 
+    for (const dep of optionalUses) {
+      it(`stays ready while ${dep} is unreachable, and reports it`, async () => {
+        const proxy = proxies.get(dep)!;
+        await proxy.cut();
+        try {
+          await waitForCheck(proc, dep, false);
+          const res = await proc.fetch('/readyz');
+          expect(res.status).toBe(200);
+          expect(await res.json()).toMatchObject({
+            status: 'ready',
+            checks: { [dep]: { ok: false, optional: true } },
+          });
+        } finally {
+          await proxy.restore();
+        }
+        await waitForCheck(proc, dep, true);
+      }, 60_000);
+    }
+
     it('exits 0 on SIGTERM after closing what it opened', async () => {
       const status = await proc.signal('SIGTERM');
       expect(status).toMatchObject({ code: 0, signal: null });
@@ -123,7 +151,7 @@ export function describeServiceBoot(spec: ServiceBootSpec): void {
   });
 
   describe(`${service}: configuration`, () => {
-    const variables = uses.map((d) => URL_VARIABLE[d]);
+    const variables = all.map((d) => URL_VARIABLE[d]);
 
     it.each(variables)('refuses to start without %s and names it', async (variable) => {
       const env = { ...infra().env, ...spec.env };
@@ -154,6 +182,18 @@ export function describeServiceBoot(spec: ServiceBootSpec): void {
       expect(proc.output).toContain('LOG_LEVEL is invalid');
     });
   });
+}
+
+async function waitForCheck(proc: ServiceProcess, dep: string, ok: boolean): Promise<void> {
+  const deadline = Date.now() + 45_000;
+  while (Date.now() < deadline) {
+    const body = (await (await proc.fetch('/readyz')).json()) as {
+      checks: Record<string, { ok: boolean }>;
+    };
+    if (body.checks[dep]?.ok === ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`readiness check ${dep} never became ${ok ? 'ok' : 'failing'}`);
 }
 
 async function waitForLog(

@@ -52,6 +52,8 @@ const OPTIONS = {
 export const RATE_LIMIT_ENV = {
   GATEWAY_RATE_LIMIT_PER_SECOND: '100000',
   GATEWAY_RATE_LIMIT_BURST: '100000',
+  // Every benchmark client connects from 127.0.0.1.
+  GATEWAY_HANDSHAKE_RATE_LIMIT_PER_MINUTE: '100000',
 };
 /**
  * Streams an SFU node counts as its capacity. The orchestrator reserves up to 2·(1 + 25) streams

@@ -30,6 +30,17 @@ describe('gateway configuration', () => {
     expect(load(base).GATEWAY_REGION).toBeUndefined();
   });
 
+  it('trusts no proxy unless told, and limits handshakes per address', () => {
+    expect(load(base)).toMatchObject({
+      GATEWAY_TRUST_PROXY: false,
+      GATEWAY_HANDSHAKE_RATE_LIMIT_PER_MINUTE: 300,
+    });
+    expect(load({ ...base, GATEWAY_TRUST_PROXY: '1' }).GATEWAY_TRUST_PROXY).toBe(1);
+    expect(() => load({ ...base, GATEWAY_TRUST_PROXY: 'true' })).toThrow(
+      /GATEWAY_TRUST_PROXY is invalid/,
+    );
+  });
+
   it('takes PEM public keys instead of a JWKS, several at once, with \\n escapes', () => {
     const config = load({
       ...base,
@@ -136,5 +147,21 @@ describe('gateway configuration', () => {
   ])('refuses %s, naming the variable', (_name, over, message) => {
     expect(() => load({ ...base, ...over })).toThrow(ConfigError);
     expect(() => load({ ...base, ...over })).toThrow(message);
+  });
+});
+
+describe('gateway configuration: how stale identity’s cached keys may get', () => {
+  it('allows an hour by default', () => {
+    expect(load(base).GATEWAY_AUTH_JWKS_MAX_STALENESS_MS).toBe(3_600_000);
+  });
+
+  it('takes another limit, and refuses one too short to refresh within, by name', () => {
+    expect(
+      load({ ...base, GATEWAY_AUTH_JWKS_MAX_STALENESS_MS: '600000' })
+        .GATEWAY_AUTH_JWKS_MAX_STALENESS_MS,
+    ).toBe(600_000);
+    expect(() => load({ ...base, GATEWAY_AUTH_JWKS_MAX_STALENESS_MS: '500' })).toThrow(
+      /GATEWAY_AUTH_JWKS_MAX_STALENESS_MS is invalid/,
+    );
   });
 });

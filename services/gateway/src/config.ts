@@ -1,5 +1,12 @@
 import { IceServer, Region } from '@cascade/contracts';
-import { baseEnv, envBoolean, natsEnv, redisEnv, pemListEnv } from '@cascade/server-kit';
+import {
+  baseEnv,
+  envBoolean,
+  natsEnv,
+  pemListEnv,
+  redisEnv,
+  trustProxyEnv,
+} from '@cascade/server-kit';
 import { z } from 'zod';
 
 const ms = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -41,12 +48,30 @@ export const GatewayConfigSchema = z
     GATEWAY_AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** Or PEM public keys that verify join tokens, for deployments without identity. */
     GATEWAY_AUTH_PUBLIC_KEYS: pemListEnv().optional(),
+    /**
+     * How old identity's cached keys may get (while its JWKS does not answer) before the gateway
+     * reports not ready. They are refreshed in the background long before (a third of it, every
+     * 10 minutes at most).
+     */
+    GATEWAY_AUTH_JWKS_MAX_STALENESS_MS: ms(3_000, 7 * 86_400_000).default(3_600_000),
     /** `iss` that join tokens must carry. */
     GATEWAY_AUTH_ISSUER: z.string().min(1).max(200).default('cascade-identity'),
     /** `aud` that join tokens must carry. */
     GATEWAY_AUTH_AUDIENCE: z.string().min(1).max(100).default('cascade-join'),
     /** `aud` that access tokens (user connections) must carry: identity's API audience. */
     GATEWAY_ACCESS_AUDIENCE: z.string().min(1).max(100).default('cascade-api'),
+    /**
+     * Proxy hops in front of the gateway whose `X-Forwarded-For` is believed about the client's
+     * address: off, a hop count (1 behind Traefik), or the proxies' addresses.
+     */
+    GATEWAY_TRUST_PROXY: trustProxyEnv(),
+    /** Handshakes (connection attempts) per client address and minute, across all instances. */
+    GATEWAY_HANDSHAKE_RATE_LIMIT_PER_MINUTE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(300),
     /** Live user connections (handshake `accessToken`) one user may hold across all instances. */
     GATEWAY_USER_CONNECTIONS_MAX: z.coerce.number().int().min(1).max(1_000).default(10),
     /** Ask the rooms service (capacity, privacy, bans) before each join. */

@@ -12,6 +12,7 @@ const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export
 const base = {
   NATS_URL: 'nats://127.0.0.1:4222',
   DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/identity',
+  REDIS_URL: 'redis://127.0.0.1:6379',
   IDENTITY_SIGNING_KEYS: JSON.stringify({ k1: key }),
 };
 
@@ -31,6 +32,21 @@ describe('identity configuration', () => {
     expect(config.IDENTITY_DEV_LOGIN).toBe(false);
     expect(config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS).toBe(900);
     expect(config.IDENTITY_SIGNING_KEYS.map((k) => k.alg)).toEqual(['ES256']);
+  });
+
+  it('trusts no proxy unless told, and limits per address, account and API key', () => {
+    expect(loadConfig('identity', IdentityConfigSchema, base)).toMatchObject({
+      IDENTITY_TRUST_PROXY: false,
+      IDENTITY_RATE_LIMIT_PER_MINUTE: 60,
+      IDENTITY_ACCOUNT_RATE_LIMIT_PER_MINUTE: 30,
+      IDENTITY_API_KEY_RATE_LIMIT_PER_MINUTE: 600,
+    });
+    expect(
+      loadConfig('identity', IdentityConfigSchema, { ...base, IDENTITY_TRUST_PROXY: '1' }),
+    ).toMatchObject({ IDENTITY_TRUST_PROXY: 1 });
+    expect(problems({ ...base, IDENTITY_TRUST_PROXY: 'true' })).toEqual(['IDENTITY_TRUST_PROXY']);
+    const { REDIS_URL: _redis, ...withoutRedis } = base;
+    expect(problems(withoutRedis)).toEqual(['REDIS_URL']);
   });
 
   it('scopes the session cookie to the proxied /auth path, Secure outside localhost', () => {

@@ -1,8 +1,17 @@
 import { JOIN_TOKEN_MAX_TTL_SECONDS, TenantSlug } from '@cascade/contracts';
-import { baseEnv, envBoolean, natsEnv, postgresEnv } from '@cascade/server-kit';
+import {
+  baseEnv,
+  envBoolean,
+  natsEnv,
+  postgresEnv,
+  redisEnv,
+  trustProxyEnv,
+} from '@cascade/server-kit';
 import { z } from 'zod';
 
 import { parseSigningKeys } from './keys/signing-keys';
+
+const perMinute = () => z.coerce.number().int().min(1).max(100_000);
 
 const httpUrl = z
   .string()
@@ -31,6 +40,8 @@ export const IdentityConfigSchema = z
     ...baseEnv(3001),
     ...natsEnv,
     ...postgresEnv,
+    /** Where the rate limits count, shared by every replica (see the kit's `RateLimiter`). */
+    ...redisEnv,
     IDENTITY_SIGNING_KEYS: signingKeysEnv,
     IDENTITY_ACTIVE_KEY_ID: z.string().min(1).max(64).optional(),
     /** `iss` of every token identity signs, and what verifiers expect. */
@@ -54,8 +65,20 @@ export const IdentityConfigSchema = z
     IDENTITY_DEV_LOGIN: envBoolean().default(false),
     /** Bearer token of the operator endpoints under `/admin`; without it they answer 403. */
     IDENTITY_ADMIN_TOKEN: z.string().min(24).max(256).optional(),
-    /** Requests per minute per client IP on sign-in, refresh and join-token minting. */
-    IDENTITY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+    /**
+     * Proxy hops in front of identity whose `X-Forwarded-For` is believed about the client's
+     * address: off, a hop count (1 behind Traefik), or the proxies' addresses.
+     */
+    IDENTITY_TRUST_PROXY: trustProxyEnv(),
+    /** Requests per minute per client address on each of sign-in, refresh and join-token minting. */
+    IDENTITY_RATE_LIMIT_PER_MINUTE: perMinute().default(60),
+    /**
+     * Per account and minute, from any address: sign-ins as one user (development sign-in), and
+     * join tokens a signed-in user mints for itself.
+     */
+    IDENTITY_ACCOUNT_RATE_LIMIT_PER_MINUTE: perMinute().default(30),
+    /** Join tokens one API key may mint per minute, from any address. */
+    IDENTITY_API_KEY_RATE_LIMIT_PER_MINUTE: perMinute().default(600),
     /** How long the friends list waits for the rooms service's presence answer. */
     IDENTITY_PRESENCE_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(1_000),
     /**

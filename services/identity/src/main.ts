@@ -9,7 +9,8 @@ void runService({
   name: 'identity',
   version,
   configSchema: IdentityConfigSchema,
-  uses: { nats: true, postgres: true },
+  // Redis holds the rate limits only: without it they count in memory and identity keeps serving.
+  uses: { nats: true, postgres: true, redis: 'optional' },
   modules: identityModules,
   configureApp: (app) => configureIdentityApp(app, version),
 });

@@ -23,6 +23,7 @@ beforeAll(async () => {
     ROOMS_AUTH_ISSUER: 'cascade-identity',
     ROOMS_AUTH_AUDIENCE: 'cascade-api',
     ROOMS_RATE_LIMIT_PER_MINUTE: '10000',
+    ROOMS_ADDRESS_RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'warn',
   });
   await rooms.waitForReadiness(200, 60_000);

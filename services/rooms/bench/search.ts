@@ -267,6 +267,9 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       NATS_URL: natsUrl,
       NATS_SUBJECT_PREFIX: `bench.${randomUUID().slice(0, 8)}`,
+      // Rate limits only (the benchmark reads); rooms stays ready without Redis.
+      REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `bench-${randomUUID().slice(0, 8)}:`,
       ROOMS_AUTH_ISSUER: ISSUER,
       ROOMS_AUTH_AUDIENCE: AUDIENCE,
       ROOMS_AUTH_PUBLIC_KEYS: keys.publicKey.export({ type: 'spki', format: 'pem' }) as string,

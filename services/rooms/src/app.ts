@@ -4,6 +4,7 @@ import { ActivityModule } from './activity/activity.module';
 import { AuthModule } from './auth/auth.module';
 import { ChatModule } from './chat/chat.module';
 import { DatabaseModule } from './database/database.module';
+import { RateLimitModule } from './http/rate-limit.guard';
 import { InvitationsModule } from './invitations/invitations.module';
 import { JoinAuthorizationModule } from './join-authorization/join-authorization.module';
 import { MembershipModule } from './membership/membership.module';
@@ -15,6 +16,7 @@ export function roomsModules(): Array<Type | DynamicModule> {
   return [
     DatabaseModule,
     AuthModule,
+    RateLimitModule,
     RoomsModule,
     MembershipModule,
     PresenceModule,

@@ -1,4 +1,12 @@
-import { baseEnv, envBoolean, natsEnv, postgresEnv, pemListEnv } from '@cascade/server-kit';
+import {
+  baseEnv,
+  envBoolean,
+  natsEnv,
+  pemListEnv,
+  postgresEnv,
+  redisEnv,
+  trustProxyEnv,
+} from '@cascade/server-kit';
 import { z } from 'zod';
 
 const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -8,6 +16,8 @@ export const RoomsConfigSchema = z
     ...baseEnv(3002),
     ...natsEnv,
     ...postgresEnv,
+    /** Where the rate limits count, shared by every replica (see the kit's `RateLimiter`). */
+    ...redisEnv,
     /** Identity's JWKS, to verify access tokens (`http://identity:3001/.well-known/jwks.json`). */
     ROOMS_AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** Public keys (PEM) accepted for access tokens, besides or instead of the JWKS. */
@@ -19,8 +29,15 @@ export const RoomsConfigSchema = z
     ROOMS_MAX_CAPACITY: z.coerce.number().int().min(2).max(100_000).default(500),
     /** How long a seat granted by the join authorization is held for a participant to arrive. */
     ROOMS_SEAT_HOLD_SECONDS: seconds(1, 3_600).default(30),
+    /**
+     * Proxy hops in front of rooms whose `X-Forwarded-For` is believed about the client's
+     * address: off, a hop count (1 behind Traefik), or the proxies' addresses.
+     */
+    ROOMS_TRUST_PROXY: trustProxyEnv(),
     /** Writes (create, update, invite…) one user may make per minute; more answer 429. */
     ROOMS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+    /** Writes per minute from one client address, whoever signs them. */
+    ROOMS_ADDRESS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
     /** How long to wait for identity's answer to a friendship query. */
     ROOMS_IDENTITY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
     /** Apply database migrations at start (off when a separate job runs `npm run migrate`). */

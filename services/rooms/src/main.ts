@@ -10,7 +10,8 @@ void runService({
   name: 'rooms',
   version,
   configSchema: RoomsConfigSchema,
-  uses: { nats: true, postgres: true },
+  // Redis holds the rate limits only: without it they count in memory and rooms keeps serving.
+  uses: { nats: true, postgres: true, redis: 'optional' },
   modules: () => roomsModules(),
   configureApp: (app) => setupOpenApi(app, version),
 });

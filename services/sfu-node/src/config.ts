@@ -1,7 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 
-import { NodeId, Region } from '@cascade/contracts';
+import { Region, deriveNodeId } from '@cascade/contracts';
 import { baseEnv, natsEnv, port } from '@cascade/server-kit';
 import { z } from 'zod';
 
@@ -35,8 +35,18 @@ export const SfuNodeConfigSchema = z
     MEDIASOUP_RTC_MIN_PORT: port().default(40_100),
     MEDIASOUP_RTC_MAX_PORT: port().default(49_999),
 
-    /** This node's id in NATS subjects, heartbeats and placement. Default: the host name. */
-    SFU_NODE_ID: NodeId.default(defaultNodeId()),
+    /**
+     * This node's id in NATS subjects, heartbeats and placement, or the name it is derived from
+     * (`deriveNodeId`: a Kubernetes node name such as `ip-10-0-0-1.eu-west-1.compute.internal`
+     * becomes `ip-10-0-0-1_eu-west-1_compute_internal`; a valid id stays as it is). Default: the
+     * host name.
+     */
+    SFU_NODE_ID: z.string().trim().min(1).max(255).default(hostname()),
+    /**
+     * Where several sfu-nodes share one host (no host networking): the pod name, made part of
+     * the id so that each has its own. Unset on a DaemonSet (one per host, a stable id).
+     */
+    SFU_POD_NAME: z.string().trim().max(253).optional(),
     SFU_REGION: Region.default('local'),
     /** Address media sockets bind to (a pod's own IP; 127.0.0.1 locally). */
     SFU_LISTEN_IP: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
@@ -61,14 +71,7 @@ export const SfuNodeConfigSchema = z
   .refine((c) => c.MEDIASOUP_RTC_MIN_PORT <= c.MEDIASOUP_RTC_MAX_PORT, {
     message: 'must not be above MEDIASOUP_RTC_MAX_PORT',
     path: ['MEDIASOUP_RTC_MIN_PORT'],
-  });
-
-function defaultNodeId(): string {
-  return (
-    hostname()
-      .replace(/[^A-Za-z0-9_-]/g, '-')
-      .slice(0, 64) || 'sfu-node'
-  );
-}
+  })
+  .transform((c) => ({ ...c, SFU_NODE_ID: deriveNodeId(c.SFU_NODE_ID, c.SFU_POD_NAME) }));
 
 export type SfuNodeConfig = z.output<typeof SfuNodeConfigSchema>;

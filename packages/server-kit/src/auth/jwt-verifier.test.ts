@@ -103,7 +103,9 @@ describe('JwtVerifier', () => {
     const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string;
     const data = `${b64({ alg: 'HS256' })}.${b64(goodPayload())}`;
     const mac = createHmac('sha256', pem).update(data).digest('base64url');
-    await rejection(verifier().verify(`${data}.${mac}`, Claims));
+    const error = await rejection(verifier().verify(`${data}.${mac}`, Claims));
+    // Refused for its algorithm, before any key is tried: not for a signature that did not match.
+    expect(error.message).toBe('token algorithm "HS256" is not accepted (accepted: RS256, ES256)');
   });
 
   it('rejects an ES256 header when only an RSA key is configured', async () => {
@@ -114,7 +116,8 @@ describe('JwtVerifier', () => {
 
   it('rejects an algorithm that is not configured', async () => {
     const token = signToken({ alg: 'RS256' }, goodPayload(), rsa.privateKey);
-    await rejection(verifier({ algorithms: ['ES256'] }).verify(token, Claims));
+    const error = await rejection(verifier({ algorithms: ['ES256'] }).verify(token, Claims));
+    expect(error.message).toBe('token algorithm "RS256" is not accepted (accepted: ES256)');
   });
 
   it('rejects a token signed by another key', async () => {

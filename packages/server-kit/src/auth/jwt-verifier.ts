@@ -1,24 +1,25 @@
-import { type KeyObject, createPublicKey, verify as verifySignature } from 'node:crypto';
+import { type KeyObject, verify as verifySignature } from 'node:crypto';
 
 import { CascadeError, toFieldIssues } from '@cascade/contracts';
 import type { z } from 'zod';
+
+import { JwksKeySource } from './jwks-key-source';
+import { type PublicJwk, type VerificationKey, toVerificationKey } from './verification-key';
+
+export type { PublicJwk } from './verification-key';
 
 /** The only algorithms Cascade signs with: asymmetric, so verifiers never hold a signing secret. */
 export type JwtAlgorithm = 'RS256' | 'ES256';
 export const JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'ES256'];
 
-/** A public key as a JWK (as published at a JWKS endpoint). */
-export interface PublicJwk {
-  kty: string;
-  kid?: string;
-  alg?: string;
-  use?: string;
-  [field: string]: unknown;
-}
-
 export interface JwtVerifierOptions {
   /** Where the issuer publishes its keys (`https://identity/.well-known/jwks.json`). */
   jwksUrl?: string;
+  /**
+   * Or a key source shared with other verifiers of the same issuer (the `jwks*` options below
+   * then belong to it and are ignored here).
+   */
+  jwks?: JwksKeySource;
   /** Keys known up front: PEM public keys (SPKI or certificates) or JWKs. */
   keys?: ReadonlyArray<string | PublicJwk>;
   issuer: string;
@@ -36,12 +37,6 @@ export interface JwtVerifierOptions {
   /** For tests: the clock (ms) and the HTTP client. */
   now?: () => number;
   fetch?: typeof fetch;
-}
-
-interface VerificationKey {
-  kid: string | undefined;
-  alg: string | undefined;
-  key: KeyObject;
 }
 
 interface JwtHeader {
@@ -78,19 +73,6 @@ function keyFits(key: VerificationKey, alg: JwtAlgorithm): boolean {
   );
 }
 
-function toVerificationKey(input: string | PublicJwk): VerificationKey {
-  if (typeof input === 'string') {
-    const key = createPublicKey(input);
-    return { kid: undefined, alg: undefined, key };
-  }
-  const key = createPublicKey({ key: input as never, format: 'jwk' });
-  return {
-    kid: typeof input.kid === 'string' ? input.kid : undefined,
-    alg: typeof input.alg === 'string' ? input.alg : undefined,
-    key,
-  };
-}
-
 /**
  * Verifies JWTs issued by Cascade's identity service (access tokens, join tokens): signature
  * with an asymmetric key (RS256 or ES256 only, the key's type must match the header's `alg`, so
@@ -105,14 +87,10 @@ export class JwtVerifier {
   readonly #audiences: readonly string[];
   readonly #staticKeys: VerificationKey[];
   readonly #now: () => number;
-  readonly #fetch: typeof fetch;
-  #jwksKeys: VerificationKey[] = [];
-  #jwksFetchedAt: number | undefined;
-  #lastFetchAttempt: number | undefined;
-  #inflight: Promise<void> | undefined;
+  readonly #jwks: JwksKeySource | undefined;
 
   constructor(options: JwtVerifierOptions) {
-    if (!options.jwksUrl && (!options.keys || options.keys.length === 0)) {
+    if (!options.jwks && !options.jwksUrl && (!options.keys || options.keys.length === 0)) {
       throw new Error('JwtVerifier needs a jwksUrl or at least one key');
     }
     const algorithms = options.algorithms ?? JWT_ALGORITHMS;
@@ -124,7 +102,20 @@ export class JwtVerifier {
     this.#audiences = typeof options.audience === 'string' ? [options.audience] : options.audience;
     this.#staticKeys = (options.keys ?? []).map(toVerificationKey);
     this.#now = options.now ?? Date.now;
-    this.#fetch = options.fetch ?? fetch;
+    this.#jwks =
+      options.jwks ??
+      (options.jwksUrl
+        ? new JwksKeySource({
+            url: options.jwksUrl,
+            ...(options.jwksTimeoutMs !== undefined && { timeoutMs: options.jwksTimeoutMs }),
+            ...(options.jwksMaxAgeMs !== undefined && { maxAgeMs: options.jwksMaxAgeMs }),
+            ...(options.jwksMinRefreshIntervalMs !== undefined && {
+              minRefreshIntervalMs: options.jwksMinRefreshIntervalMs,
+            }),
+            ...(options.now && { now: options.now }),
+            ...(options.fetch && { fetch: options.fetch }),
+          })
+        : undefined);
   }
 
   async verify<T>(token: string, schema: z.ZodType<T>): Promise<T> {
@@ -201,62 +192,19 @@ export class JwtVerifier {
   }
 
   async #candidateKeys(kid: string | undefined, alg: JwtAlgorithm): Promise<VerificationKey[]> {
-    const pick = () =>
-      [...this.#staticKeys, ...this.#jwksKeys].filter(
-        (k) => (kid === undefined || k.kid === undefined || k.kid === kid) && keyFits(k, alg),
-      );
-    if (!this.#options.jwksUrl) return pick();
-
-    const now = this.#now();
-    const maxAge = this.#options.jwksMaxAgeMs ?? 10 * 60_000;
-    const neverFetched = this.#jwksFetchedAt === undefined;
-    const stale = neverFetched || now - (this.#jwksFetchedAt ?? 0) > maxAge;
-    const kidUnknown = kid !== undefined && !this.#jwksKeys.some((k) => k.kid === kid);
-    if (neverFetched || ((stale || kidUnknown) && this.#mayRefresh(now))) {
-      await this.#refresh(neverFetched);
-    }
-    return pick();
-  }
-
-  #mayRefresh(now: number): boolean {
-    const interval = this.#options.jwksMinRefreshIntervalMs ?? 30_000;
-    return this.#lastFetchAttempt === undefined || now - this.#lastFetchAttempt >= interval;
-  }
-
-  /** Fetches the JWKS once (concurrent callers share it). Without keys yet, failing is fatal. */
-  async #refresh(mustSucceed: boolean): Promise<void> {
-    this.#inflight ??= this.#fetchJwks().finally(() => (this.#inflight = undefined));
-    try {
-      await this.#inflight;
-    } catch (error) {
-      if (mustSucceed && this.#jwksKeys.length === 0 && this.#staticKeys.length === 0) {
-        throw unauthenticated(`cannot verify token: signing keys unavailable (${String(error)})`);
-      }
-    }
-  }
-
-  async #fetchJwks(): Promise<void> {
-    const url = this.#options.jwksUrl as string;
-    this.#lastFetchAttempt = this.#now();
-    const response = await this.#fetch(url, {
-      signal: AbortSignal.timeout(this.#options.jwksTimeoutMs ?? 3_000),
-      headers: { accept: 'application/json' },
-    });
-    if (!response.ok) throw new Error(`JWKS ${url} answered ${response.status}`);
-    const body = (await response.json()) as { keys?: unknown };
-    if (!Array.isArray(body.keys)) throw new Error(`JWKS ${url} has no keys array`);
-    const keys: VerificationKey[] = [];
-    for (const jwk of body.keys as PublicJwk[]) {
-      if (typeof jwk !== 'object' || jwk === null || (jwk.use !== undefined && jwk.use !== 'sig')) {
-        continue;
-      }
+    const jwks = this.#jwks;
+    if (jwks) {
       try {
-        keys.push(toVerificationKey(jwk));
-      } catch {
-        // A key this runtime cannot read (another kty) is skipped, not fatal.
+        await jwks.prepareFor(kid);
+      } catch (error) {
+        // Only when no key was ever fetched: without configured keys nothing can verify.
+        if (this.#staticKeys.length === 0) {
+          throw unauthenticated(`cannot verify token: signing keys unavailable (${String(error)})`);
+        }
       }
     }
-    this.#jwksKeys = keys;
-    this.#jwksFetchedAt = this.#now();
+    return [...this.#staticKeys, ...(jwks?.keys ?? [])].filter(
+      (k) => (kid === undefined || k.kid === undefined || k.kid === kid) && keyFits(k, alg),
+    );
   }
 }

@@ -20,6 +20,22 @@ describe('ReadinessRegistry', () => {
     expect(report.checks['redis']).toMatchObject({ ok: false, error: 'connection refused' });
   });
 
+  it('stays ready while an optional check fails, and reports it as optional', async () => {
+    const registry = new ReadinessRegistry();
+    registry.register({ name: 'nats', check: async () => undefined });
+    registry.register({
+      name: 'redis',
+      optional: true,
+      check: async () => {
+        throw new Error('connection refused');
+      },
+    });
+    const report = await registry.run();
+    expect(report.ready).toBe(true);
+    expect(report.checks['nats']).not.toHaveProperty('optional');
+    expect(report.checks['redis']).toMatchObject({ ok: false, optional: true });
+  });
+
   it('fails a check that hangs instead of hanging the probe', async () => {
     const registry = new ReadinessRegistry(20);
     registry.register({ name: 'postgres', check: () => new Promise(() => undefined) });

@@ -3,12 +3,19 @@ import { withTimeout } from '../time';
 /** One dependency whose reachability decides whether the service is ready. */
 export interface ReadinessCheck {
   readonly name: string;
+  /**
+   * A dependency the service works without (degraded): reported, and in `dependency_up`, but
+   * not a reason to be taken out of rotation.
+   */
+  readonly optional?: boolean;
   /** Resolves when the dependency answers; rejects (or hangs past the timeout) when it does not. */
   check(): Promise<void>;
 }
 
 export interface CheckResult {
   ok: boolean;
+  /** Present (true) on an optional check, whose failure leaves the service ready. */
+  optional?: true;
   latencyMs: number;
   error?: string;
 }
@@ -43,17 +50,19 @@ export class ReadinessRegistry {
         const started = performance.now();
         try {
           await withTimeout(c.check(), this.timeoutMs, c.name);
-          return [c.name, { ok: true, latencyMs: Math.round(performance.now() - started) }];
+          const latencyMs = Math.round(performance.now() - started);
+          return [c.name, { ok: true, ...optional(c), latencyMs }];
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
-          return [
-            c.name,
-            { ok: false, latencyMs: Math.round(performance.now() - started), error: message },
-          ];
+          const latencyMs = Math.round(performance.now() - started);
+          return [c.name, { ok: false, ...optional(c), latencyMs, error: message }];
         }
       }),
     );
     const checks = Object.fromEntries(entries);
-    return { ready: entries.every(([, r]) => r.ok), checks };
+    return { ready: entries.every(([, r]) => r.ok || r.optional === true), checks };
   }
 }
+
+const optional = (check: ReadinessCheck): { optional?: true } =>
+  check.optional ? { optional: true } : {};

@@ -11,7 +11,11 @@ import { Redis } from 'ioredis';
 
 import type { RedisConfig } from '../config';
 import { ReadinessRegistry } from '../health/readiness';
+import { RateLimiters } from '../rate-limiter';
 import { REDIS, type ServiceInfo } from '../tokens';
+
+/** Whether the service stays ready without Redis (see {@link RedisModule.forRoot}). */
+const REDIS_OPTIONAL = Symbol('REDIS_OPTIONAL');
 
 /**
  * A Redis connection that never queues commands while disconnected (callers get an error at
@@ -35,10 +39,12 @@ class RedisLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS_OPTIONAL) optional: boolean,
     readiness: ReadinessRegistry,
   ) {
     readiness.register({
       name: 'redis',
+      optional,
       check: async () => {
         if (this.redis.status !== 'ready') throw new Error(`Redis connection ${this.redis.status}`);
         await this.redis.ping();
@@ -67,12 +73,21 @@ class RedisLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
 @Module({})
 export class RedisModule {
-  static forRoot(config: RedisConfig, info: ServiceInfo): DynamicModule {
+  /**
+   * `optional`: the service keeps serving without Redis (its rate limits count in memory
+   * meanwhile), so Redis is reported by `/readyz` but does not make the service unready.
+   */
+  static forRoot(config: RedisConfig, info: ServiceInfo, optional = false): DynamicModule {
     return {
       module: RedisModule,
       global: true,
-      providers: [{ provide: REDIS, useFactory: () => createRedis(config, info) }, RedisLifecycle],
-      exports: [REDIS],
+      providers: [
+        { provide: REDIS, useFactory: () => createRedis(config, info) },
+        { provide: REDIS_OPTIONAL, useValue: optional },
+        RedisLifecycle,
+        RateLimiters,
+      ],
+      exports: [REDIS, RateLimiters],
     };
   }
 }

@@ -1,12 +1,19 @@
 import { Logger, Module } from '@nestjs/common';
-import { JwtVerifier, ReadinessRegistry, SERVICE_CONFIG } from '@cascade/server-kit';
+import {
+  ClientAddressModule,
+  JwtVerifier,
+  RateLimiters,
+  SERVICE_CONFIG,
+  addressBucket,
+} from '@cascade/server-kit';
 
 import type { GatewayConfig } from '../config';
 import { ParticipantSessions } from '../sessions/participant-sessions';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UserConnectionSlots } from '../user-connections/user-connection-slots';
 import { UserConnectionsModule } from '../user-connections/user-connections.module';
-import { HandshakeAuthenticator } from './handshake';
+import { HandshakeAuthenticator, type HandshakeRateLimit } from './handshake';
+import { SIGNING_KEYS, type SigningKeys, signingKeysProvider } from './signing-keys';
 
 /** Verifies join tokens: identity's JWKS (cached, refreshed on an unknown `kid`) or PEM keys. */
 export const JOIN_TOKEN_VERIFIER = Symbol('JOIN_TOKEN_VERIFIER');
@@ -15,42 +22,47 @@ export const ACCESS_TOKEN_VERIFIER = Symbol('ACCESS_TOKEN_VERIFIER');
 
 const logger = new Logger('user-connections');
 
-/** A verifier of identity's tokens for one audience. */
-function verifierFor(config: GatewayConfig, audience: string): JwtVerifier {
-  const jwksUrl = config.GATEWAY_AUTH_JWKS_URL;
+/** A verifier of identity's tokens for one audience, on the keys shared by both verifiers. */
+function verifierFor(config: GatewayConfig, keys: SigningKeys, audience: string): JwtVerifier {
   return new JwtVerifier({
-    ...(jwksUrl ? { jwksUrl } : { keys: config.GATEWAY_AUTH_PUBLIC_KEYS ?? [] }),
+    ...(keys.jwks ? { jwks: keys.jwks } : { keys: config.GATEWAY_AUTH_PUBLIC_KEYS ?? [] }),
     issuer: config.GATEWAY_AUTH_ISSUER,
     audience,
   });
 }
 
+/** Handshakes per client address (IPv6 per /64) and minute, in Redis for every instance. */
+function handshakeRateLimit(limiters: RateLimiters, config: GatewayConfig): HandshakeRateLimit {
+  const limiter = limiters.create({
+    name: 'gateway:handshake:address',
+    points: config.GATEWAY_HANDSHAKE_RATE_LIMIT_PER_MINUTE,
+    durationSeconds: 60,
+  });
+  return {
+    hit: (address) =>
+      limiter.enforce(addressBucket(address), 'too many connection attempts from this address'),
+  };
+}
+
 @Module({
-  imports: [SessionsModule, UserConnectionsModule],
+  imports: [
+    SessionsModule,
+    UserConnectionsModule,
+    ClientAddressModule.forRoot('GATEWAY_TRUST_PROXY'),
+  ],
   providers: [
+    signingKeysProvider,
     {
       provide: JOIN_TOKEN_VERIFIER,
-      inject: [SERVICE_CONFIG, ReadinessRegistry],
-      useFactory: (config: GatewayConfig, readiness: ReadinessRegistry) => {
-        const jwksUrl = config.GATEWAY_AUTH_JWKS_URL;
-        if (jwksUrl) {
-          // Ready only while identity's keys can be fetched: tokens cannot be verified without.
-          readiness.register({
-            name: 'jwks',
-            check: async () => {
-              const res = await fetch(jwksUrl, { signal: AbortSignal.timeout(1_000) });
-              await res.body?.cancel();
-              if (!res.ok) throw new Error(`JWKS ${jwksUrl} answered ${res.status}`);
-            },
-          });
-        }
-        return verifierFor(config, config.GATEWAY_AUTH_AUDIENCE);
-      },
+      inject: [SERVICE_CONFIG, SIGNING_KEYS],
+      useFactory: (config: GatewayConfig, keys: SigningKeys) =>
+        verifierFor(config, keys, config.GATEWAY_AUTH_AUDIENCE),
     },
     {
       provide: ACCESS_TOKEN_VERIFIER,
-      inject: [SERVICE_CONFIG],
-      useFactory: (config: GatewayConfig) => verifierFor(config, config.GATEWAY_ACCESS_AUDIENCE),
+      inject: [SERVICE_CONFIG, SIGNING_KEYS],
+      useFactory: (config: GatewayConfig, keys: SigningKeys) =>
+        verifierFor(config, keys, config.GATEWAY_ACCESS_AUDIENCE),
     },
     {
       provide: HandshakeAuthenticator,
@@ -59,12 +71,16 @@ function verifierFor(config: GatewayConfig, audience: string): JwtVerifier {
         ACCESS_TOKEN_VERIFIER,
         ParticipantSessions,
         UserConnectionSlots,
+        RateLimiters,
+        SERVICE_CONFIG,
       ],
       useFactory: (
         joinTokens: JwtVerifier,
         accessTokens: JwtVerifier,
         sessions: ParticipantSessions,
         slots: UserConnectionSlots,
+        limiters: RateLimiters,
+        config: GatewayConfig,
       ) =>
         new HandshakeAuthenticator(
           { joinTokens, accessTokens },
@@ -98,9 +114,10 @@ function verifierFor(config: GatewayConfig, audience: string): JwtVerifier {
               return taken;
             },
           },
+          handshakeRateLimit(limiters, config),
         ),
     },
   ],
-  exports: [HandshakeAuthenticator],
+  exports: [HandshakeAuthenticator, ClientAddressModule],
 })
 export class AuthModule {}

@@ -227,3 +227,24 @@ describe('handshake with an access token (user connection)', () => {
     return new HandshakeAuthenticator(verifiers, async () => undefined, slots(10));
   }
 });
+
+describe('handshake rate per client address', () => {
+  it('counts every attempt from the address before looking at it, and refuses past the limit', async () => {
+    const counted: string[] = [];
+    const auth = new HandshakeAuthenticator(verifiers, async () => undefined, slots(10), {
+      hit: async (address) => {
+        counted.push(address);
+        if (counted.length > 1) {
+          throw new CascadeError('RATE_LIMITED', 'too many', { retryAfterSeconds: 30 });
+        }
+      },
+    });
+    expect(await refusal(auth.authenticate({ protocolVersion: 99 }, 's1', '203.0.113.7'))).toBe(
+      'UNSUPPORTED_PROTOCOL',
+    );
+    expect(
+      await refusal(auth.authenticate({ protocolVersion: 1, token: token() }, 's2', '203.0.113.7')),
+    ).toBe('RATE_LIMITED');
+    expect(counted).toEqual(['203.0.113.7', '203.0.113.7']);
+  });
+});

@@ -41,6 +41,14 @@ export interface UserConnectionAdmission {
   acquire(identity: UserConnectionIdentity, socketId: string): Promise<boolean>;
 }
 
+/** Handshakes per client address, counted across every gateway instance. */
+export interface HandshakeRateLimit {
+  /** Counts a handshake from `address`; throws `RATE_LIMITED` (with `retryAfterSeconds`) past it. */
+  hit(address: string): Promise<void>;
+}
+
+const UNLIMITED: HandshakeRateLimit = { hit: async () => undefined };
+
 export interface HandshakeVerifiers {
   /** Join tokens (audience `GATEWAY_AUTH_AUDIENCE`): room sockets. */
   joinTokens: TokenVerifier;
@@ -55,8 +63,9 @@ export interface HandshakeOutcome {
 }
 
 /**
- * Decides who a connecting socket is, from its handshake `auth` alone: the protocol version it
- * speaks, then
+ * Decides who a connecting socket is, from its handshake `auth` alone, once the client's address
+ * is within its handshake rate (every attempt counts, before any token is looked at): the
+ * protocol version it speaks, then
  * - an access token: a user connection (signature, expiry, issuer, the access audience, the
  *   claims), admitted while the user holds fewer than the cap of them;
  * - a resume token naming a live session: that session's room socket;
@@ -71,9 +80,12 @@ export class HandshakeAuthenticator {
     private readonly verifiers: HandshakeVerifiers,
     private readonly claimResume: ResumeClaimer,
     private readonly userConnections: UserConnectionAdmission,
+    private readonly perAddress: HandshakeRateLimit = UNLIMITED,
   ) {}
 
-  async authenticate(auth: unknown, socketId: string): Promise<HandshakeOutcome> {
+  /** `address`: the client's, as the trusted proxies tell it (`GATEWAY_TRUST_PROXY`). */
+  async authenticate(auth: unknown, socketId: string, address?: string): Promise<HandshakeOutcome> {
+    if (address !== undefined) await this.perAddress.hit(address);
     const version = (auth as { protocolVersion?: unknown } | null | undefined)?.protocolVersion;
     if (typeof version === 'number' && !isSupportedProtocolVersion(version)) {
       throw new CascadeError(

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { CascadeError, type ErrorEnvelope } from '@cascade/contracts';
-import { SERVICE_CONFIG } from '@cascade/server-kit';
+import { ClientAddresses, SERVICE_CONFIG } from '@cascade/server-kit';
 import type { Server as HttpServer } from 'node:http';
 
 import { HandshakeAuthenticator } from '../auth/handshake';
@@ -48,6 +48,7 @@ export class SignalingServer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly sessions: ParticipantSessions,
     private readonly store: SessionStore,
     private readonly userSlots: UserConnectionSlots,
+    private readonly addresses: ClientAddresses,
     media: MediaOperations,
     chat: RoomChat,
     moderation: Moderation,
@@ -74,7 +75,8 @@ export class SignalingServer implements OnApplicationBootstrap, BeforeApplicatio
     const io = this.server.io;
     io.attach(this.http.httpAdapter.getHttpServer() as HttpServer);
     io.use((socket, next) => {
-      this.auth.authenticate(socket.handshake.auth, socket.id).then(
+      const address = this.addresses.of(socket.request);
+      this.auth.authenticate(socket.handshake.auth, socket.id, address).then(
         ({ identity, resumed }) => {
           socket.data.identity = identity;
           socket.data.bucket = new TokenBucket(

@@ -146,6 +146,7 @@ export async function startCascadeStack(options: StackOptions = {}): Promise<Run
         ROOMS_AUTH_ISSUER: ISSUER,
         ROOMS_AUTH_AUDIENCE: API_AUDIENCE,
         ROOMS_RATE_LIMIT_PER_MINUTE: '10000',
+        ROOMS_ADDRESS_RATE_LIMIT_PER_MINUTE: '100000',
         ...options.roomsEnv,
       });
       ready.push(rooms.waitForReadiness(200, timeoutMs));
@@ -184,6 +185,8 @@ export async function startCascadeStack(options: StackOptions = {}): Promise<Run
         GATEWAY_AUTH_ISSUER: ISSUER,
         GATEWAY_AUTHORIZE_JOINS: String(withRooms),
         GATEWAY_RESUME_GRACE_MS: String(options.resumeGraceMs ?? 3_000),
+        // Every test client connects from 127.0.0.1: one suite's handshakes must not hit the limit.
+        GATEWAY_HANDSHAKE_RATE_LIMIT_PER_MINUTE: '100000',
         ...per(options.gatewayEnv, index),
       });
       gateways.push(gateway);

@@ -112,12 +112,14 @@ export class JoinTokensController {
   @ApiBody({ schema: openApiSchema(MintJoinTokenRequest) })
   @ApiOkResponse({ schema: openApiSchema(JoinTokenResponse, 'output') })
   async mint(@Req() req: Request, @Body() body: unknown): Promise<JoinTokenResponse> {
-    this.limiter.hit('mint', req);
+    await this.limiter.hit('mint', req);
     const credentials = authorization(req);
     const caller: ApiKeyAuth | Awaited<ReturnType<Authenticator['user']>> =
       credentials?.scheme === 'apikey'
         ? await this.apiKeys.authenticate(credentials.value)
         : await this.auth.user(req);
+    if (caller.kind === 'api-key') await this.limiter.hitApiKey(caller.keyId);
+    else await this.limiter.hitAccount('mint', caller.tenantId, caller.userId);
     const request = parseOrThrow(MintJoinTokenRequest, body, 'join token request');
     let userId: string;
     if (caller.kind === 'api-key') {

@@ -59,13 +59,18 @@ export class DevLoginController {
     @Res({ passthrough: true }) res: Response,
     @Body() body: unknown,
   ): Promise<SessionTokens | WebSession> {
-    this.limiter.hit('sign-in', req);
+    await this.limiter.hit('sign-in', req);
     const input =
       typeof body === 'object' && body !== null && (body as { email?: unknown }).email === ''
         ? { ...(body as object), email: undefined }
         : body;
     const request = parseOrThrow(DevSignInRequest, input, 'sign-in request');
     if (request.delivery === 'cookie') requireJsonBody(req, 'sign-in');
+    await this.limiter.hitAccount(
+      'sign-in',
+      request.tenant,
+      request.email ?? `name:${request.displayName}`,
+    );
     const tenant = await this.tenants.bySlug(request.tenant);
     const user = await this.users.signInDev(tenant.id, request.displayName, request.email);
     const tokens = await this.sessions.start(user);

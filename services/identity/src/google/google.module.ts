@@ -137,7 +137,7 @@ export class GoogleController {
   @Get()
   @ApiFoundResponse({ description: 'redirect to Google' })
   async start(@Req() req: Request, @Res() res: Response, @Query() query: unknown): Promise<void> {
-    this.limiter.hit('sign-in', req);
+    await this.limiter.hit('sign-in', req);
     const request = parseOrThrow(GoogleSignInQuery, query, 'sign-in request');
     const tenant = await this.tenants.bySlug(request.tenant);
     checkReturnTo(request.returnTo, request.delivery, tenant);
@@ -159,7 +159,7 @@ export class GoogleController {
       'or the session as JSON',
   })
   async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
-    this.limiter.hit('sign-in', req);
+    await this.limiter.hit('sign-in', req);
     const providerError = (req.query as Record<string, unknown>)['error'];
     if (typeof providerError === 'string') {
       throw new CascadeError(

@@ -54,7 +54,7 @@ export class SessionsController {
     @Res({ passthrough: true }) res: Response,
     @Body() body: unknown,
   ): Promise<SessionTokens | WebSession> {
-    this.limiter.hit('refresh', req);
+    await this.limiter.hit('refresh', req);
     const request = parseOrThrow(RefreshRequest, body, 'refresh request');
     if (request.delivery === 'body') return this.sessions.refresh(bodyToken(request));
     checkCookieRequest(req, request, 'refresh');
@@ -74,7 +74,7 @@ export class SessionsController {
     @Res({ passthrough: true }) res: Response,
     @Body() body: unknown,
   ): Promise<void> {
-    this.limiter.hit('refresh', req);
+    await this.limiter.hit('refresh', req);
     const request = parseOrThrow(LogoutRequest, body, 'logout request');
     if (request.delivery === 'body') return this.sessions.logout(bodyToken(request));
     checkCookieRequest(req, request, 'logout');

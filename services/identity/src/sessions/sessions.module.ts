@@ -1,4 +1,4 @@
-import { SERVICE_CONFIG } from '@cascade/server-kit';
+import { ClientAddressModule, SERVICE_CONFIG } from '@cascade/server-kit';
 import { Module } from '@nestjs/common';
 
 import { IdentityConfig } from '../config';
@@ -13,7 +13,7 @@ import { Sessions } from './sessions';
 import { SessionsController } from './sessions.controller';
 
 @Module({
-  imports: [KeysModule],
+  imports: [KeysModule, ClientAddressModule.forRoot('IDENTITY_TRUST_PROXY')],
   controllers: [SessionsController],
   providers: [
     {

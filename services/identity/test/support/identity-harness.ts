@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 
 import type { SessionTokens, Tenant } from '@cascade/contracts';
 import { ServiceKitModule, loadConfig } from '@cascade/server-kit';
-import { type Infrastructure, provisionInfrastructure } from '@cascade/testing';
+import { type Infrastructure, provisionInfrastructure, waitFor } from '@cascade/testing';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Pool } from 'pg';
@@ -87,7 +87,7 @@ export class IdentityApp {
       ServiceKitModule.forRoot({
         info: { name: 'identity', version: 'test', instanceId: `test-${process.pid}` },
         config,
-        uses: { nats: true, postgres: true },
+        uses: { nats: true, postgres: true, redis: 'optional' },
         imports: identityModules(config),
       }),
       { logger: false },
@@ -123,6 +123,14 @@ export class IdentityApp {
   patch = <T = unknown>(path: string, o?: RequestOptions) => this.request<T>('PATCH', path, o);
   put = <T = unknown>(path: string, o?: RequestOptions) => this.request<T>('PUT', path, o);
   delete = <T = unknown>(path: string, o?: RequestOptions) => this.request<T>('DELETE', path, o);
+
+  /** Resolves once Redis is connected: the rate limits count there, not in this process. */
+  async redisConnected(): Promise<void> {
+    await waitFor('Redis to be connected', async () => {
+      const res = await this.get<{ checks: { redis?: { ok: boolean } } }>('/readyz');
+      return res.body.checks.redis?.ok ? true : undefined;
+    });
+  }
 
   async close(): Promise<void> {
     await this.app.close();
@@ -162,13 +170,15 @@ export function useIdentity(extraEnv: Record<string, string> = {}): Harness {
     IDENTITY_DEV_LOGIN: 'true',
     IDENTITY_ADMIN_TOKEN: ADMIN_TOKEN,
     IDENTITY_RATE_LIMIT_PER_MINUTE: '10000',
+    IDENTITY_ACCOUNT_RATE_LIMIT_PER_MINUTE: '10000',
+    IDENTITY_API_KEY_RATE_LIMIT_PER_MINUTE: '10000',
     IDENTITY_PRESENCE_TIMEOUT_MS: '300',
     ...extraEnv,
     ...extra,
   });
 
   beforeAll(async () => {
-    provisioned = await provisionInfrastructure({ postgres: true, nats: true });
+    provisioned = await provisionInfrastructure({ postgres: true, nats: true, redis: true });
     app = await IdentityApp.start(env());
     pool = new Pool({ connectionString: infra().env['DATABASE_URL'], max: 2 });
     pool.on('error', () => undefined);

@@ -119,29 +119,8 @@ export function useRoomsApp(env: Record<string, string> = {}): () => RoomsHarnes
   const infra = () => infrastructure!;
 
   beforeAll(async () => {
-    infrastructure = await provisionInfrastructure({ postgres: true, nats: true });
-    const config = loadConfig('rooms', RoomsConfigSchema, {
-      ...infra().env,
-      ...AUTH_ENV,
-      LOG_LEVEL: 'silent',
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: '1',
-      ...env,
-    });
-    const info = { name: 'rooms', version: 'test', instanceId: `test-${process.pid}` };
-    const app = await NestFactory.create(
-      ServiceKitModule.forRoot({
-        info,
-        config,
-        uses: { nats: true, postgres: true },
-        imports: roomsModules(),
-      }),
-      { logger: false },
-    );
-    setupOpenApi(app, 'test');
-    await app.listen(0, '127.0.0.1');
-    const address = app.getHttpServer().address() as { port: number };
-    const url = `http://127.0.0.1:${address.port}`;
+    infrastructure = await provisionInfrastructure({ postgres: true, nats: true, redis: true });
+    const { app, url, config } = await startRoomsApp({ ...infra().env, ...env });
     const nats = await connect({ servers: config.NATS_URL });
     const db = new Pool({ connectionString: config.DATABASE_URL, max: 2 });
     db.on('error', () => undefined);
@@ -191,6 +170,38 @@ export function useRoomsApp(env: Record<string, string> = {}): () => RoomsHarnes
       throw new Error('the rooms app is not started yet (use it inside a test or hook)');
     return harness;
   };
+}
+
+/**
+ * One rooms application in this process on an ephemeral port, with `env` over the test
+ * defaults (another replica of a suite's app: the suite's `infra.env` plus what differs).
+ */
+export async function startRoomsApp(
+  env: Record<string, string>,
+): Promise<{ app: INestApplication; url: string; config: RoomsConfig }> {
+  const config = loadConfig('rooms', RoomsConfigSchema, {
+    ...AUTH_ENV,
+    LOG_LEVEL: 'silent',
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '1',
+    // Every test client writes from 127.0.0.1.
+    ROOMS_ADDRESS_RATE_LIMIT_PER_MINUTE: '100000',
+    ...env,
+  });
+  const info = { name: 'rooms', version: 'test', instanceId: `test-${process.pid}` };
+  const app = await NestFactory.create(
+    ServiceKitModule.forRoot({
+      info,
+      config,
+      uses: { nats: true, postgres: true, redis: 'optional' },
+      imports: roomsModules(),
+    }),
+    { logger: false },
+  );
+  setupOpenApi(app, 'test');
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, url: `http://127.0.0.1:${address.port}`, config };
 }
 
 let counter = 0;

@@ -95,6 +95,11 @@ describe('parseArgs', () => {
     },
     { argv: ['drain', 'sfu-a'], request: { op: 'node.drain', nodeId: 'sfu-a' } },
     { argv: ['undrain', 'sfu-a'], request: { op: 'node.undrain', nodeId: 'sfu-a' } },
+    // A Kubernetes node name names the node by the id its sfu-node derived from it.
+    {
+      argv: ['drain', 'ip-10-0-0-1.eu-west-1.compute.internal'],
+      request: { op: 'node.drain', nodeId: 'ip-10-0-0-1_eu-west-1_compute_internal' },
+    },
   ])('$argv asks for $request.op', ({ argv, request }) => {
     expect(parseArgs(argv)).toEqual({ request, json: false, timeoutMs: 5_000 });
   });

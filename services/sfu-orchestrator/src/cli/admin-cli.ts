@@ -4,6 +4,7 @@ import {
   type OrchestratorAdminOp,
   type RoomView,
   createSubjects,
+  deriveNodeId,
 } from '@cascade/contracts';
 import { OrchestratorClient } from '@cascade/sfu-client';
 import { connect } from 'nats';
@@ -16,6 +17,7 @@ Usage:
   cascade-admin room TENANT ROOM          one room
   cascade-admin drain NODE                stop placing on NODE; it exits once empty
   cascade-admin undrain NODE              place on NODE again
+                                          (NODE: the node id, or the Kubernetes node name)
 
 Options:
   --json          print the orchestrator's answer as JSON
@@ -70,10 +72,10 @@ export function parseArgs(argv: string[]): {
       request = { op: 'room.get', tenantId: need(a, 'TENANT ROOM'), roomId: need(b, 'ROOM') };
       break;
     case 'drain':
-      request = { op: 'node.drain', nodeId: need(a, 'NODE') };
+      request = { op: 'node.drain', nodeId: deriveNodeId(need(a, 'NODE')) };
       break;
     case 'undrain':
-      request = { op: 'node.undrain', nodeId: need(a, 'NODE') };
+      request = { op: 'node.undrain', nodeId: deriveNodeId(need(a, 'NODE')) };
       break;
     default:
       throw new UsageError(command ? `unknown command ${command}` : 'a command is required');
