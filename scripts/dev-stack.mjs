@@ -30,10 +30,19 @@
 // Environment (all optional): NATS_URL, REDIS_URL, DATABASE_ADMIN_URL (a PostgreSQL URL whose
 // user may create databases), CASCADE_HTTP_PORT_BASE (3000), CASCADE_MEDIA_PORT_BASE (20000),
 // CASCADE_DATABASE_PREFIX (cascade_dev), MEDIASOUP_NUM_WORKERS (workers per sfu-node, 1),
-// NATS_SUBJECT_PREFIX, REDIS_KEY_PREFIX, LOG_LEVEL, CASCADE_KEEP_GOING=1 to keep the others
-// running when one process dies (failure drills), CASCADE_LOG_FORMAT=json to print the
-// services' JSON lines unchanged. Any other variable a service reads (GATEWAY_RATE_LIMIT_BURST,
-// ORCH_*, ...) passes through to it.
+// NATS_SUBJECT_PREFIX, REDIS_KEY_PREFIX, LOG_LEVEL, CASCADE_LOG_FORMAT=json to print the
+// services' JSON lines unchanged, and what happens when a process dies once the stack is ready
+// (before, a process that exits is a failed start and everything stops):
+//
+//   CASCADE_ON_EXIT=restart     (default) as a supervisor or Kubernetes would: the others keep
+//                               running, the dead one starts again after a backoff of
+//                               CASCADE_RESTART_BACKOFF_MS (1 s) that doubles with every crash
+//                               within 30 s of its start, up to 30 s; each step is printed
+//   CASCADE_ON_EXIT=keep-going  the others keep running and the dead one stays down (failure
+//                               drills); CASCADE_KEEP_GOING=1 means the same
+//   CASCADE_ON_EXIT=stop        everything stops
+//
+// Any other variable a service reads (GATEWAY_RATE_LIMIT_BURST, ORCH_*, ...) passes through to it.
 import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +59,11 @@ const gatewayUrls = [base, base + 5].map((port) => `http://127.0.0.1:${port}`);
 const webPort = Number(env.CASCADE_WEB_PORT ?? 8080);
 const webUrl = `http://localhost:${webPort}`;
 const devTenant = 'dev';
+const onExit = env.CASCADE_ON_EXIT ?? (env.CASCADE_KEEP_GOING === '1' ? 'keep-going' : 'restart');
+const restartBackoffMs = Number(env.CASCADE_RESTART_BACKOFF_MS ?? 1_000);
+/** A restarted service that stays up this long has recovered: its backoff starts over. */
+const RESTART_STABLE_MS = 30_000;
+const RESTART_BACKOFF_MAX_MS = 30_000;
 
 if (process.argv[2] === 'join-token') {
   await joinTokenCommand(process.argv.slice(3));
@@ -61,11 +75,16 @@ for (const [name, value, max] of [
   ['CASCADE_MEDIA_PORT_BASE', mediaBase, 65_535 - 200],
   ['MEDIASOUP_NUM_WORKERS', workersPerNode, 100],
   ['CASCADE_WEB_PORT', webPort, 65_535],
+  ['CASCADE_RESTART_BACKOFF_MS', restartBackoffMs, RESTART_BACKOFF_MAX_MS],
 ]) {
   if (!Number.isInteger(value) || value < 1 || value > max) {
     process.stderr.write(`${name} must be an integer from 1 to ${max} (got "${value}")\n`);
     process.exit(2);
   }
+}
+if (!['restart', 'keep-going', 'stop'].includes(onExit)) {
+  process.stderr.write(`CASCADE_ON_EXIT must be restart, keep-going or stop (got "${onExit}")\n`);
+  process.exit(2);
 }
 
 const require = createRequire(join(root, 'packages/testing/package.json'));
@@ -132,6 +151,7 @@ const services = [
     dir: 'identity',
     port: base + 1,
     env: {
+      ...redis,
       DATABASE_URL: databaseUrl(`${dbPrefix}_identity`),
       IDENTITY_SIGNING_KEYS: signingKeys,
       IDENTITY_ISSUER: 'cascade-identity',
@@ -150,7 +170,7 @@ const services = [
     name: 'rooms',
     dir: 'rooms',
     port: base + 2,
-    env: { DATABASE_URL: databaseUrl(`${dbPrefix}_rooms`), ...accessTokens },
+    env: { ...redis, DATABASE_URL: databaseUrl(`${dbPrefix}_rooms`), ...accessTokens },
     database: `${dbPrefix}_rooms`,
   },
   { name: 'sfu-orchestrator', dir: 'sfu-orchestrator', port: base + 3, env: { ...redis } },
@@ -237,11 +257,15 @@ async function ensureDatabases() {
 
 const children = new Map();
 let stopping = false;
-/** Set once every service answered ready (CASCADE_KEEP_GOING applies only after). */
+/** Set once every service answered ready (CASCADE_ON_EXIT applies only after). */
 let allReady = false;
+/** Per service name: its supervision (start time, restarts, crashes in a row, pending restart). */
+const supervision = new Map();
 
 function start(service, index) {
   const cwd = join(root, 'services', service.dir);
+  const sup = supervision.get(service.name) ?? { restarts: 0, crashes: 0 };
+  supervision.set(service.name, { ...sup, startedAt: Date.now(), timer: undefined });
   const child = spawn(process.execPath, service.command ?? [join(cwd, 'dist', 'main.js')], {
     cwd,
     env: { ...process.env, ...shared, ...service.env, HTTP_PORT: String(service.port) },
@@ -261,9 +285,12 @@ function start(service, index) {
   child.on('error', (error) => say(paint(31, `${service.name} failed to start: ${error.message}`)));
   child.on('exit', (code, signal) => {
     children.delete(service.name);
-    if (!stopping && allReady && env.CASCADE_KEEP_GOING === '1') {
+    const why = signal ?? `code ${code}`;
+    if (!stopping && allReady && onExit === 'restart') {
+      scheduleRestart(service, index, why);
+    } else if (!stopping && allReady && onExit === 'keep-going') {
       // Failure drills (the e2e suite kills an sfu-node): the rest keeps serving.
-      say(paint(33, `${service.name} exited (${signal ?? `code ${code}`}); the others go on`));
+      say(paint(33, `${service.name} exited (${why}); the others go on`));
     } else if (!stopping) {
       say(
         paint(
@@ -277,6 +304,61 @@ function start(service, index) {
       process.exit(process.exitCode ?? 0);
     }
   });
+}
+
+/**
+ * Starts a dead service again after a backoff, as a supervisor would: the delay doubles with
+ * each crash that comes soon after a start, and starts over once the service stayed up.
+ */
+function scheduleRestart(service, index, why) {
+  const sup = supervision.get(service.name);
+  const exitedAt = Date.now();
+  const upMs = exitedAt - sup.startedAt;
+  if (upMs >= RESTART_STABLE_MS) sup.crashes = 0;
+  const delayMs = Math.min(restartBackoffMs * 2 ** sup.crashes, RESTART_BACKOFF_MAX_MS);
+  sup.crashes += 1;
+  sup.restarts += 1;
+  say(
+    paint(
+      33,
+      `${service.name} exited (${why}) after ${seconds(upMs)}; restarting it in ${seconds(delayMs)}` +
+        ` (restart ${sup.restarts}); the others go on`,
+    ),
+  );
+  sup.timer = setTimeout(() => {
+    sup.timer = undefined;
+    if (stopping) return;
+    start(service, index);
+    void announceWhenReady(service, exitedAt);
+  }, delayMs);
+}
+
+/** Prints when a restarted service answers ready again, counted from its exit. */
+async function announceWhenReady(service, exitedAt) {
+  const child = children.get(service.name);
+  while (!stopping && children.get(service.name) === child) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${service.port}${service.readyPath ?? '/readyz'}`, {
+        signal: AbortSignal.timeout(2_000),
+      });
+      if (res.status === 200) {
+        say(
+          paint(
+            32,
+            `${service.name} is back: ready ${seconds(Date.now() - exitedAt)} after it exited`,
+          ),
+        );
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function seconds(ms) {
+  return `${(ms / 1_000).toFixed(1)} s`;
 }
 
 async function waitUntilReady(timeoutMs = 90_000) {
@@ -302,6 +384,7 @@ function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   process.exitCode = code;
+  for (const sup of supervision.values()) clearTimeout(sup.timer);
   if (children.size === 0) process.exit(code);
   say('stopping services');
   for (const child of children.values()) child.kill('SIGTERM');

@@ -7,6 +7,7 @@ describe('NATS subjects', () => {
   it('addresses one node by id under the prefix', () => {
     expect(subjects.sfuHeartbeat('node-1')).toBe('cascade.sfu.heartbeat.node-1');
     expect(subjects.sfuNodeControl('node-1')).toBe('cascade.sfu.node.node-1.control');
+    expect(subjects.sfuNodePing('node-1')).toBe('cascade.sfu.node.node-1.ping');
   });
 
   it('builds wildcards that match the per-node subjects', () => {

@@ -46,6 +46,11 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     sfuNodeControl: (nodeId: string) => `${p}.sfu.node.${node(nodeId)}.control`,
     /** Admin requests of one SFU node (drain, undrain). */
     sfuNodeAdmin: (nodeId: string) => `${p}.sfu.node.${node(nodeId)}.admin`,
+    /**
+     * Liveness probe of one SFU node (request/reply, `SfuNodePingReply`): answered while its
+     * process runs, "no responders" from NATS as soon as the process's connection is gone.
+     */
+    sfuNodePing: (nodeId: string) => `${p}.sfu.node.${node(nodeId)}.ping`,
     /** Media events of one SFU node about one room. */
     sfuRoomEvents: (nodeId: string, tenantId: string, roomId: string) =>
       `${p}.sfu.events.${node(nodeId)}.${tenant(tenantId)}.${room(roomId)}`,

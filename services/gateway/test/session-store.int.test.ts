@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+
 import type { RoomGrants } from '@cascade/contracts';
-import { useInfrastructure } from '@cascade/testing';
+import { eventually, useInfrastructure } from '@cascade/testing';
 import { Redis } from 'ioredis';
 
+import { keys } from '../src/sessions/keys';
 import { RoomMedia } from '../src/sessions/room-media';
 import { type NewSession, SessionStore } from '../src/sessions/session-store';
 
@@ -112,7 +115,8 @@ describe('session store', () => {
   it('refuses a resume once the sweeper claimed the session', async () => {
     const s = await session(one, 'x');
     await one.markDisconnected(s, 'x', 1);
-    const claimed = await two.claimExpired(Date.now());
+    // Other tests' expired sessions may be due too: a limit that takes them all.
+    const claimed = await two.claimExpired(Date.now(), 10_000);
     expect(claimed).toContainEqual({
       tenantId: s.tenantId,
       roomId: s.roomId,
@@ -147,11 +151,22 @@ describe('session store', () => {
 
   it('rotates the resume token, the old one working a moment longer', async () => {
     const s = await session(one);
-    expect(await one.rotateResume(s, 'hash-new', s.resumeHash, 200)).toBe(true);
-    expect(await one.resolveResume('hash-new')).toBeDefined();
+    const newHash = `hash-new-${s.participantId}`;
+    expect(await one.rotateResume(s, newHash, s.resumeHash, 200)).toBe(true);
+    expect(await one.resolveResume(newHash)).toBeDefined();
     expect(await one.resolveResume(s.resumeHash)).toBeDefined();
-    await new Promise((r) => setTimeout(r, 400));
-    expect(await one.resolveResume(s.resumeHash)).toBeUndefined();
+    // The old token lives at most the overlap; the new one does not expire.
+    const ttl = await redis.pttl(keys.resume(s.resumeHash));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(200);
+    expect(await redis.pttl(keys.resume(newHash))).toBe(-1);
+    await eventually(
+      'the old resume token to stop working',
+      async () => (await one.resolveResume(s.resumeHash)) ?? 'gone',
+      (ref) => ref === 'gone',
+      { timeoutMs: 5_000, intervalMs: 50 },
+    );
+    expect(await one.resolveResume(newHash)).toBeDefined();
   });
 
   it('starts the grace period of the sessions a dead instance held', async () => {
@@ -165,8 +180,10 @@ describe('session store', () => {
 
     expect(await one.adoptOrphans(now, 10_000, 3_000)).toBe(1);
     expect((await one.get(held))?.state).toBe('disconnected');
-    expect(await one.claimExpired(now + 2_000)).not.toContainEqual(expect.objectContaining(held));
-    expect(await one.claimExpired(now + 3_000)).toContainEqual({
+    expect(await one.claimExpired(now + 2_000, 10_000)).not.toContainEqual(
+      expect.objectContaining(held),
+    );
+    expect(await one.claimExpired(now + 3_000, 10_000)).toContainEqual({
       tenantId: held.tenantId,
       roomId: held.roomId,
       participantId: held.participantId,
@@ -183,7 +200,11 @@ describe('session store', () => {
     expect(await slow.heartbeat(now)).toBe(true); // it had been removed: re-registered
     expect(await slow.reclaim(s, 'alive')).toBe(true);
     expect((await slow.get(s))?.state).toBe('connected');
-    expect(await one.claimExpired(now + 60_000)).not.toContainEqual(expect.objectContaining(s));
+    expect(await one.claimExpired(now + 60_000, 10_000)).not.toContainEqual(
+      expect.objectContaining(s),
+    );
+    // Gone for good, so that no later test finds it dead with a session to adopt.
+    await slow.deregister();
   });
 
   it('places again: forgets the old media and answers the producers it had', async () => {
@@ -206,6 +227,15 @@ describe('session store', () => {
 });
 
 describe('room media', () => {
+  /** Producer ids as the nodes make them (media object ids are UUIDs). */
+  const ids = {
+    x1: randomUUID(),
+    a1: randomUUID(),
+    a2: randomUUID(),
+    a3: randomUUID(),
+    a4: randomUUID(),
+    unknown: randomUUID(),
+  };
   const producer = (participantId: string, producerId: string) => ({
     producerId,
     participantId,
@@ -216,41 +246,61 @@ describe('room media', () => {
 
   it('registers producers only of participants in the room, and removes each once', async () => {
     const s = await session(one);
-    expect(await media.addProducer(s.tenantId, s.roomId, producer('p_stranger', 'x1'))).toBe(false);
-    expect(await media.addProducer(s.tenantId, s.roomId, producer(s.participantId, 'a1'))).toBe(
+    expect(await media.addProducer(s.tenantId, s.roomId, producer('p_stranger', ids.x1))).toBe(
+      false,
+    );
+    expect(await media.addProducer(s.tenantId, s.roomId, producer(s.participantId, ids.a1))).toBe(
       true,
     );
-    expect(await media.producers(s.tenantId, s.roomId)).toEqual([producer(s.participantId, 'a1')]);
-    const [first, second] = await Promise.all([
-      media.removeProducers(s.tenantId, s.roomId, ['a1']),
-      media.removeProducers(s.tenantId, s.roomId, ['a1']),
+    expect(await media.producers(s.tenantId, s.roomId)).toEqual([
+      producer(s.participantId, ids.a1),
     ]);
-    expect([...first, ...second]).toEqual([producer(s.participantId, 'a1')]);
+    const [first, second] = await Promise.all([
+      media.removeProducers(s.tenantId, s.roomId, [ids.a1]),
+      media.removeProducers(s.tenantId, s.roomId, [ids.a1]),
+    ]);
+    expect([...first, ...second]).toEqual([producer(s.participantId, ids.a1)]);
   });
 
   it('announces a pause or resume only when it changes something', async () => {
     const s = await session(one);
-    await media.addProducer(s.tenantId, s.roomId, producer(s.participantId, 'a2'));
-    expect(await media.setPaused(s.tenantId, s.roomId, 'a2', true)).toBe(true);
-    expect(await media.setPaused(s.tenantId, s.roomId, 'a2', true)).toBe(false);
-    expect((await media.producer(s.tenantId, s.roomId, 'a2'))?.paused).toBe(true);
-    expect(await media.setPaused(s.tenantId, s.roomId, 'a2', false)).toBe(true);
-    expect(await media.setPaused(s.tenantId, s.roomId, 'unknown', false)).toBe(false);
+    await media.addProducer(s.tenantId, s.roomId, producer(s.participantId, ids.a2));
+    expect(await media.setPaused(s.tenantId, s.roomId, ids.a2, true)).toBe(true);
+    expect(await media.setPaused(s.tenantId, s.roomId, ids.a2, true)).toBe(false);
+    expect((await media.producer(s.tenantId, s.roomId, ids.a2))?.paused).toBe(true);
+    expect(await media.setPaused(s.tenantId, s.roomId, ids.a2, false)).toBe(true);
+    expect(await media.setPaused(s.tenantId, s.roomId, ids.unknown, false)).toBe(false);
   });
 
   it('tells a new active speaker from a repeated one', async () => {
-    expect(await media.swapSpeaker('acme', 'talk', 'p1/a')).toBe(true);
-    expect(await media.swapSpeaker('acme', 'talk', 'p1/a')).toBe(false);
-    expect(await media.swapSpeaker('acme', 'talk', 'p2/b')).toBe(true);
-    expect(await media.swapSpeaker('globex', 'talk', 'p2/b')).toBe(true);
+    const room = `talk-${++seq}`;
+    expect(await media.swapSpeaker('acme', room, 'p1/a')).toBe(true);
+    expect(await media.swapSpeaker('acme', room, 'p1/a')).toBe(false);
+    expect(await media.swapSpeaker('acme', room, 'p2/b')).toBe(true);
+    expect(await media.swapSpeaker('globex', room, 'p2/b')).toBe(true);
+  });
+
+  it('treats what is not a producer in the room’s hash as missing, and keeps the rest', async () => {
+    const s = await session(one);
+    await media.addProducer(s.tenantId, s.roomId, producer(s.participantId, ids.a4));
+    const key = keys.producers(s.tenantId, s.roomId);
+    await redis.hset(key, 'garbled', '{"producerId":', 'shapeless', JSON.stringify({ kind: 1 }));
+    expect(await media.producers(s.tenantId, s.roomId)).toEqual([
+      producer(s.participantId, ids.a4),
+    ]);
+    expect(await media.producer(s.tenantId, s.roomId, 'garbled')).toBeUndefined();
+    await redis.hset(keys.session(s), 'grants', 'not json');
+    expect(await one.get(s)).toBeUndefined();
   });
 
   it('forgets a room’s media when its last participant leaves', async () => {
     const s = await session(one);
-    await media.addProducer(s.tenantId, s.roomId, producer(s.participantId, 'a3'));
-    await media.swapSpeaker(s.tenantId, s.roomId, `${s.participantId}/a3`);
+    await media.addProducer(s.tenantId, s.roomId, producer(s.participantId, ids.a3));
+    await media.swapSpeaker(s.tenantId, s.roomId, `${s.participantId}/${ids.a3}`);
     await one.remove(s);
     expect(await media.producers(s.tenantId, s.roomId)).toEqual([]);
-    expect(await media.swapSpeaker(s.tenantId, s.roomId, `${s.participantId}/a3`)).toBe(true);
+    expect(await media.swapSpeaker(s.tenantId, s.roomId, `${s.participantId}/${ids.a3}`)).toBe(
+      true,
+    );
   });
 });

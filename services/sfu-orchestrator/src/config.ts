@@ -14,6 +14,16 @@ export const OrchestratorConfigSchema = z
     ORCH_NODE_STALE_MS: ms(5_000),
     /** A node silent for this long is dead: its participants reconnect elsewhere. */
     ORCH_NODE_DEAD_MS: ms(10_000),
+    /**
+     * A node whose heartbeat is this late is probed on its ping subject: "no responders" there
+     * means its process is gone, and it is dead at once instead of after ORCH_NODE_DEAD_MS.
+     */
+    ORCH_NODE_SUSPECT_MS: z.coerce.number().int().min(100).max(3_600_000).default(1_500),
+    /**
+     * How long a probe waits for the node's answer, and the least time between two probes of
+     * one node. A probe that is not answered (a busy node) proves nothing.
+     */
+    ORCH_NODE_PROBE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     /** A room keeps placing on the nodes it uses while their load is under this (0..1). */
     ORCH_STICKY_THRESHOLD: fraction(0.7),
     /** Nodes at or over this load take nobody (0..1). */
@@ -39,6 +49,14 @@ export const OrchestratorConfigSchema = z
   .refine((c) => c.ORCH_NODE_DEAD_MS > c.ORCH_NODE_STALE_MS, {
     message: 'must be longer than ORCH_NODE_STALE_MS',
     path: ['ORCH_NODE_DEAD_MS'],
+  })
+  .refine((c) => c.ORCH_NODE_SUSPECT_MS < c.ORCH_NODE_DEAD_MS, {
+    message: 'must be shorter than ORCH_NODE_DEAD_MS',
+    path: ['ORCH_NODE_SUSPECT_MS'],
+  })
+  .refine((c) => c.ORCH_NODE_PROBE_TIMEOUT_MS < c.ORCH_NODE_DEAD_MS, {
+    message: 'must be shorter than ORCH_NODE_DEAD_MS',
+    path: ['ORCH_NODE_PROBE_TIMEOUT_MS'],
   })
   .refine((c) => c.ORCH_STICKY_THRESHOLD <= c.ORCH_OVERLOAD_THRESHOLD, {
     message: 'must not exceed ORCH_OVERLOAD_THRESHOLD',

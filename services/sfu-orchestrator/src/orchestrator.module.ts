@@ -34,13 +34,15 @@ import {
 } from '@cascade/server-kit';
 import { SfuNodeClient } from '@cascade/sfu-client';
 import { Redis } from 'ioredis';
-import type { Msg, NatsConnection } from 'nats';
+import { Events, type Msg, type NatsConnection } from 'nats';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
 import { AdminApi } from './admin/admin-api';
 import type { OrchestratorConfig } from './config';
 import { Placement } from './placement/placement';
-import { NodeRegistry } from './registry/node-registry';
+import { natsProber } from './registry/nats-prober';
+import { NodeLiveness } from './registry/node-liveness';
+import { type LostReason, NodeRegistry } from './registry/node-registry';
 import { type NodeCalls, RoomCoordinator } from './rooms/room-coordinator';
 import { RoomDispatcher } from './rooms/room-dispatcher';
 import { RoomLeases } from './rooms/room-leases';
@@ -64,6 +66,7 @@ const ROOM_EVENTS_OF_INTEREST = new Set<SfuRoomEvent['type']>([
 class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('orchestrator');
   readonly registry: NodeRegistry;
+  readonly liveness: NodeLiveness;
   readonly placement: Placement;
   readonly #subjects: Subjects;
   readonly #instanceId: string;
@@ -75,6 +78,8 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #requests: Counter<'op' | 'outcome'>;
   readonly #decisions: Histogram<'op'>;
+  readonly #lost: Counter<'why'>;
+  readonly #detection: Histogram<'why'>;
   #nc: NatsConnection | undefined;
   #warm = false;
 
@@ -92,6 +97,14 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
       staleAfterMs: config.ORCH_NODE_STALE_MS,
       deadAfterMs: config.ORCH_NODE_DEAD_MS,
     });
+    this.liveness = new NodeLiveness(
+      this.registry,
+      natsProber(() => this.#nc!, this.#subjects, config.ORCH_NODE_PROBE_TIMEOUT_MS),
+      {
+        suspectAfterMs: config.ORCH_NODE_SUSPECT_MS,
+        probeIntervalMs: config.ORCH_NODE_PROBE_TIMEOUT_MS,
+      },
+    );
     this.placement = new Placement({
       stickyThreshold: config.ORCH_STICKY_THRESHOLD,
       overloadThreshold: config.ORCH_OVERLOAD_THRESHOLD,
@@ -133,7 +146,7 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
     this.#admin = new AdminApi(this.registry, this.placement, this.#store, (nodeId, op) =>
       this.#client(nodeId).admin({ op }),
     );
-    this.registry.on('lost', (nodeId, why) => void this.#nodeLost(nodeId, why));
+    this.registry.on('lost', (nodeId, why, silentMs) => void this.#nodeLost(nodeId, why, silentMs));
 
     this.#requests = new Counter({
       name: 'orchestrator_requests_total',
@@ -146,6 +159,26 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
       help: 'Time to answer an orchestrator request, by operation',
       labelNames: ['op'] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [metrics.registry],
+    });
+    const probes = new Counter({
+      name: 'orchestrator_node_probes_total',
+      help: 'Liveness probes of SFU nodes by outcome (answered, no-responders, no-answer)',
+      labelNames: ['outcome'] as const,
+      registers: [metrics.registry],
+    });
+    this.liveness.on('probed', (_nodeId, outcome) => probes.inc({ outcome }));
+    this.#lost = new Counter({
+      name: 'orchestrator_nodes_lost_total',
+      help: 'SFU nodes declared lost, by why (silent, restarted, unreachable)',
+      labelNames: ['why'] as const,
+      registers: [metrics.registry],
+    });
+    this.#detection = new Histogram({
+      name: 'orchestrator_node_lost_silence_seconds',
+      help: 'How long a node had been silent when it was declared lost, by why',
+      labelNames: ['why'] as const,
+      buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 30],
       registers: [metrics.registry],
     });
     const registry = this.registry;
@@ -183,8 +216,15 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
     this.bus.subscribe(s.sfuRoomEventsAll(), (msg) => this.#roomEvent(msg), queue);
     this.bus.subscribe(s.sfuNodeEventsAll(), (msg) => this.#nodeEvent(msg), queue);
     this.#nc = await this.bus.connected();
+    this.liveness.connectionUp();
+    void this.#followConnection(this.#nc);
 
     this.#every(1_000, () => this.registry.sweep());
+    // Fine-grained, so a probe goes out within a tenth of ORCH_NODE_SUSPECT_MS of the suspicion.
+    this.#every(
+      Math.max(50, Math.min(250, Math.floor(this.config.ORCH_NODE_SUSPECT_MS / 10))),
+      () => this.liveness.check(),
+    );
     this.#every(Math.max(100, Math.floor(this.config.ORCH_ROOM_LEASE_MS / 3)), () =>
       this.#leases.renew(),
     );
@@ -265,16 +305,30 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
     }
   }
 
-  async #nodeLost(nodeId: string, why: string): Promise<void> {
-    this.logger.warn({ nodeId, why, msg: 'SFU node lost' });
+  /** Liveness conclusions need a steady connection: they pause while NATS is away. */
+  async #followConnection(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === Events.Disconnect) this.liveness.connectionDown();
+      else if (status.type === Events.Reconnect) this.liveness.connectionUp();
+    }
+  }
+
+  async #nodeLost(nodeId: string, why: LostReason, silentMs: number): Promise<void> {
+    this.logger.warn({ nodeId, why, silentMs, msg: 'SFU node lost' });
+    this.#lost.inc({ why });
+    this.#detection.observe({ why }, silentMs / 1_000);
     this.placement.forget(nodeId);
     this.#clients.delete(nodeId);
     const rooms = await this.#store.roomsOnNode(nodeId).catch(() => []);
-    for (const { tenantId, roomId } of rooms) {
-      await this.#dispatcher
-        .run(tenantId, roomId, { work: 'node-lost', nodeId })
-        .catch((error: unknown) => this.logger.warn({ roomId, nodeId, error: String(error) }));
-    }
+    // Every room at once (each room's work is still serialized by the dispatcher), so that the
+    // last room's participants are not told to reconnect after everyone else's.
+    await Promise.all(
+      rooms.map(({ tenantId, roomId }) =>
+        this.#dispatcher
+          .run(tenantId, roomId, { work: 'node-lost', nodeId })
+          .catch((error: unknown) => this.logger.warn({ roomId, nodeId, error: String(error) })),
+      ),
+    );
   }
 
   async #respond(

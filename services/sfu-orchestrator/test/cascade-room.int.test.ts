@@ -150,20 +150,14 @@ describe('a room of six Node WebRTC clients across tiny SFU nodes', () => {
     const onPeer = cluster.nodes.get(piped.to)!.client;
     await eventually(
       'the piped copy to be paused on the destination node',
-      async () => onPeer.request('room.dump', { tenantId: TENANT, roomId: ROOM }),
-      (dump) =>
-        (dump['producers'] as Array<{ producerId: string; paused: boolean }>).some(
-          (p) => p.producerId === producer.producerId && p.paused,
-        ),
+      () => onPeer.request('room.dump', { tenantId: TENANT, roomId: ROOM }),
+      (dump) => dump.producers.some((p) => p.producerId === producer.producerId && p.paused),
     );
     await owner.request('producer.resume', { ...seat, producerId: producer.producerId });
     await eventually(
       'the piped copy to be resumed',
-      async () => onPeer.request('room.dump', { tenantId: TENANT, roomId: ROOM }),
-      (dump) =>
-        (dump['producers'] as Array<{ producerId: string; paused: boolean }>).some(
-          (p) => p.producerId === producer.producerId && !p.paused,
-        ),
+      () => onPeer.request('room.dump', { tenantId: TENANT, roomId: ROOM }),
+      (dump) => dump.producers.some((p) => p.producerId === producer.producerId && !p.paused),
     );
   });
 
@@ -202,7 +196,7 @@ describe('a room of six Node WebRTC clients across tiny SFU nodes', () => {
     expect(after.pipes.flatMap((p) => p.nodes)).not.toContain(victim);
     for (const node of cluster.nodes.values()) {
       const dump = await node.client.request('room.dump', { tenantId: TENANT, roomId: ROOM });
-      const peers = (dump['pipes'] as Array<{ peerNodeId: string }>).map((p) => p.peerNodeId);
+      const peers = dump.pipes.map((p) => p.peerNodeId);
       expect(peers).not.toContain(victim);
     }
     await everyoneDecodesEveryone('after the node loss');
@@ -295,8 +289,8 @@ describe('a room of six Node WebRTC clients across tiny SFU nodes', () => {
       const node = cluster.nodes.get(id)!;
       const dump = await node.client
         .request('room.dump', { tenantId: TENANT, roomId: ROOM })
-        .catch(() => ({ pipes: [] }));
-      const peers = (dump['pipes'] as Array<{ peerNodeId: string }>).map((p) => p.peerNodeId);
+        .catch(() => undefined); // the room may be gone from the node altogether
+      const peers = (dump?.pipes ?? []).map((p) => p.peerNodeId);
       expect(peers).not.toContain(id === x ? y : x);
     }
   });

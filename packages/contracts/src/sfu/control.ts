@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { NodeId, ParticipantId, RoomId, TenantId } from '../ids';
+import { SfuRoomDump } from '../room-dump';
 import {
   ConsumerLayers,
   DtlsParameters,
@@ -237,7 +238,7 @@ export const SfuControlResults = {
   }),
   'dataConsumer.close': Empty,
   'participant.remove': Empty,
-  'room.dump': z.record(z.string(), z.unknown()),
+  'room.dump': SfuRoomDump,
   'node.dump': z.record(z.string(), z.unknown()),
   'pipe.create': PipeEnd.extend({ transportId: MediaObjectId }),
   'pipe.connect': Empty,

@@ -1,10 +1,18 @@
 import {
-  type ParticipantInfo,
-  type RoomGrants,
-  type RtpCapabilities,
-  type TransportDirection,
+  NodeId,
+  ParticipantId,
+  ParticipantInfo,
+  RoomGrants,
+  RoomId,
+  RtpCapabilities,
+  TenantId,
+  TransportDirection,
+  UserId,
+  toFieldIssues,
 } from '@cascade/contracts';
+import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 
 import type { ParticipantRef } from '../signaling/channels';
 import { keys, parseRef, refString } from './keys';
@@ -146,6 +154,7 @@ export class SessionStore {
   constructor(
     private readonly redis: Redis,
     readonly instanceId: string,
+    private readonly log: StoredDocumentLog = nestWarnings('session-store'),
   ) {
     this.#prefix = redis.options.keyPrefix ?? '';
   }
@@ -188,14 +197,16 @@ export class SessionStore {
   }
 
   async get(ref: ParticipantRef): Promise<StoredSession | undefined> {
-    return parseSession(await this.redis.hgetall(keys.session(ref)));
+    const key = keys.session(ref);
+    return parseSession(await this.redis.hgetall(key), key, this.log);
   }
 
   /** Everyone in the room, in the order they joined. */
   async roster(tenantId: string, roomId: string): Promise<ParticipantInfo[]> {
-    const values = await this.redis.hvals(keys.roster(tenantId, roomId));
+    const key = keys.roster(tenantId, roomId);
+    const values = await this.redis.hvals(key);
     return values
-      .map((v) => JSON.parse(v) as ParticipantInfo)
+      .flatMap((v) => readStoredJson(ParticipantInfo, v, key, this.log) ?? [])
       .sort((a, b) => a.joinedAt - b.joinedAt || a.participantId.localeCompare(b.participantId));
   }
 
@@ -278,7 +289,7 @@ export class SessionStore {
     if (!fields) return undefined;
     const hash: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) hash[fields[i]!] = fields[i + 1]!;
-    return parseSession(hash);
+    return parseSession(hash, keys.session(ref), this.log);
   }
 
   /** A new placement; resolves with the producer ids the session had (now forgotten). */
@@ -401,36 +412,99 @@ function failOnError(results: Array<[Error | null, unknown]> | null): void {
   if (results === null) throw new Error('Redis transaction aborted');
 }
 
-function parseSession(hash: Record<string, string>): StoredSession | undefined {
-  if (!hash['participantId']) return undefined;
+/** Where the stores say that a document read back from Redis was unusable. */
+export interface StoredDocumentLog {
+  warn(fields: Record<string, unknown>, msg: string): void;
+}
+
+/** Warnings through Nest's logger (pino in the service), under `context`. */
+export function nestWarnings(context: string): StoredDocumentLog {
+  const logger = new Logger(context);
+  return { warn: (fields, msg) => logger.warn({ ...fields, msg }) };
+}
+
+/**
+ * A JSON value read back from Redis, parsed with its contracts schema. Anything else (not JSON,
+ * or not the shape) is treated as missing, and logged with its key and what was wrong: another
+ * version, a bug or a hand edit must not crash the reader or travel further as a valid value.
+ */
+export function readStoredJson<T>(
+  schema: z.ZodType<T>,
+  raw: string,
+  key: string,
+  log: StoredDocumentLog,
+): T | undefined {
+  return readStored(StoredJson.pipe(schema), raw, key, log);
+}
+
+function readStored<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  key: string,
+  log: StoredDocumentLog,
+): T | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  log.warn(
+    { key, issues: toFieldIssues(result.error) },
+    'a document read back from Redis is invalid; treated as missing',
+  );
+  return undefined;
+}
+
+/** A string field holding JSON, parsed (or an issue when it is not JSON). */
+const StoredJson = z.string().transform((text, ctx): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+    return z.NEVER;
+  }
+});
+
+const StoredInteger = z
+  .string()
+  .regex(/^-?\d+$/, 'is not an integer')
+  .transform(Number);
+
+/** A session's hash fields other than its media records (`t:`, `p:`, `c:`). */
+const SessionFields = z.object({
+  tenantId: TenantId,
+  roomId: RoomId,
+  participantId: ParticipantId,
+  userId: UserId,
+  displayName: z.string(),
+  grants: StoredJson.pipe(RoomGrants),
+  joinedAt: StoredInteger,
+  nodeId: NodeId,
+  workerIndex: StoredInteger.pipe(z.number().nonnegative()),
+  rtpCapabilities: StoredJson.pipe(RtpCapabilities),
+  resumeHash: z.string().min(1),
+  socketId: z.string().default(''),
+  instanceId: z.string().default(''),
+  state: z.enum(['connected', 'disconnected']),
+});
+
+function parseSession(
+  hash: Record<string, string>,
+  key: string,
+  log: StoredDocumentLog,
+): StoredSession | undefined {
+  if (Object.keys(hash).length === 0) return undefined;
+  const fields = readStored(SessionFields, hash, key, log);
+  if (!fields) return undefined;
   const transports: StoredSession['transports'] = [];
   const producerIds: string[] = [];
   const consumers: StoredSession['consumers'] = [];
   for (const [field, value] of Object.entries(hash)) {
     const id = field.slice(2);
-    if (field.startsWith(FIELD_PREFIX.transport))
-      transports.push({ transportId: id, direction: value as TransportDirection });
-    else if (field.startsWith(FIELD_PREFIX.producer)) producerIds.push(id);
+    if (field.startsWith(FIELD_PREFIX.transport)) {
+      const direction = TransportDirection.safeParse(value);
+      if (direction.success) transports.push({ transportId: id, direction: direction.data });
+      else log.warn({ key, field }, 'a transport record has no direction; left out');
+    } else if (field.startsWith(FIELD_PREFIX.producer)) producerIds.push(id);
     else if (field.startsWith(FIELD_PREFIX.consumer))
       consumers.push({ consumerId: id, producerId: value });
   }
-  return {
-    tenantId: hash['tenantId']!,
-    roomId: hash['roomId']!,
-    participantId: hash['participantId'],
-    userId: hash['userId']!,
-    displayName: hash['displayName']!,
-    grants: JSON.parse(hash['grants']!) as RoomGrants,
-    joinedAt: Number(hash['joinedAt']),
-    nodeId: hash['nodeId']!,
-    workerIndex: Number(hash['workerIndex']),
-    rtpCapabilities: JSON.parse(hash['rtpCapabilities']!) as RtpCapabilities,
-    resumeHash: hash['resumeHash']!,
-    socketId: hash['socketId'] ?? '',
-    instanceId: hash['instanceId'] ?? '',
-    state: hash['state'] === 'connected' ? 'connected' : 'disconnected',
-    transports,
-    producerIds,
-    consumers,
-  };
+  return { ...fields, transports, producerIds, consumers };
 }

@@ -6,7 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { createSubjects } from '@cascade/contracts';
+import { type SfuNodePingReply, createSubjects, okReply } from '@cascade/contracts';
 import { NatsBus, SERVICE_CONFIG, SERVICE_INFO, type ServiceInfo } from '@cascade/server-kit';
 
 import type { SfuNodeConfig } from '../config';
@@ -68,5 +68,32 @@ class HeartbeatPublisher implements OnApplicationBootstrap, OnApplicationShutdow
   }
 }
 
-@Module({ imports: [MediaModule], providers: [HeartbeatPublisher] })
+/**
+ * Answers liveness probes on the node's ping subject. The orchestrator probes a node whose
+ * heartbeat is late: an answer means the process lives (busy, perhaps), while "no responders"
+ * from NATS means the process and its connection are gone, which tells a dead node from a slow
+ * one within a second instead of after the heartbeat timeout. The subscription lives exactly as
+ * long as the node's NATS connection: nothing here may outlive the process.
+ */
+@Injectable()
+class LivenessResponder implements OnApplicationBootstrap {
+  constructor(
+    private readonly node: SfuNode,
+    private readonly bus: NatsBus,
+    @Inject(SERVICE_CONFIG) private readonly config: SfuNodeConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const subject = createSubjects(this.config.NATS_SUBJECT_PREFIX).sfuNodePing(
+      this.config.SFU_NODE_ID,
+    );
+    // The body is not read: an empty probe is answered as well as any other.
+    this.bus.subscribe(subject, (msg) => {
+      const reply: SfuNodePingReply = { nodeId: this.node.nodeId, state: this.node.state };
+      NatsBus.respond(msg, okReply(reply));
+    });
+  }
+}
+
+@Module({ imports: [MediaModule], providers: [HeartbeatPublisher, LivenessResponder] })
 export class HeartbeatModule {}

@@ -61,6 +61,8 @@ export class NodeRoom {
     levels: ms.AudioLevelObserver;
   }>;
   #linger?: NodeJS.Timeout;
+  /** Set when `close()` starts; `#closed` once its participants and pipes are gone. */
+  #closing = false;
   #closed = false;
 
   constructor(
@@ -610,8 +612,10 @@ export class NodeRoom {
   }
 
   close(): void {
-    if (this.#closed) return;
-    clearTimeout(this.#linger);
+    if (this.#closing) return;
+    // First, so that emptying the room below arms no linger timer to fire after the close.
+    this.#closing = true;
+    this.#cancelLinger();
     for (const id of [...this.participants.keys()]) this.removeParticipant(id);
     for (const link of [...this.pipes.values()]) link.close();
     this.#closed = true;
@@ -625,7 +629,7 @@ export class NodeRoom {
   }
 
   #lingerIfEmpty(): void {
-    if (this.#closed || !this.empty || this.#linger) return;
+    if (this.#closing || !this.empty || this.#linger) return;
     this.#linger = setTimeout(() => {
       this.#linger = undefined;
       if (this.empty) this.host.roomEmpty(this);

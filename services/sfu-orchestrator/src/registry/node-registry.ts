@@ -18,9 +18,15 @@ interface Entry {
   requested?: 'draining' | 'serving';
 }
 
+/**
+ * Why a node was lost: silent past the dead timeout, restarted (its heartbeat sequence started
+ * again), or unreachable (silent, and NATS has nobody behind its ping subject any more).
+ */
+export type LostReason = 'silent' | 'restarted' | 'unreachable';
+
 interface RegistryEvents {
-  /** A node stopped sending heartbeats, or restarted (it lost every room it had). */
-  lost: [nodeId: string, why: 'silent' | 'restarted'];
+  /** A node is gone (it lost every room it had); `silentMs` since its last heartbeat before. */
+  lost: [nodeId: string, why: LostReason, silentMs: number];
 }
 
 /**
@@ -43,8 +49,9 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
       // The sequence starts again: a new process under the same id, with none of the old rooms
       // and none of the old process's drain.
       this.#nodes.delete(heartbeat.nodeId);
+      const silentMs = this.clock() - previous.receivedAt;
       previous = undefined;
-      this.emit('lost', heartbeat.nodeId, 'restarted');
+      this.emit('lost', heartbeat.nodeId, 'restarted', silentMs);
     }
     const requested =
       previous?.requested !== undefined && previous.requested !== heartbeat.state
@@ -60,15 +67,37 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
   /** Drops nodes silent for longer than `deadAfterMs`, announcing each. */
   sweep(): string[] {
     const now = this.clock();
-    const dead: string[] = [];
+    const dead: Array<[string, number]> = [];
     for (const [id, entry] of this.#nodes) {
       if (now - entry.receivedAt > this.settings.deadAfterMs) {
         this.#nodes.delete(id);
-        dead.push(id);
+        dead.push([id, now - entry.receivedAt]);
       }
     }
-    for (const id of dead) this.emit('lost', id, 'silent');
-    return dead;
+    for (const [id, silentMs] of dead) this.emit('lost', id, 'silent', silentMs);
+    return dead.map(([id]) => id);
+  }
+
+  /**
+   * Drops a node that other evidence than its silence shows gone (see `NodeLiveness`), and
+   * announces it. False when the node was not registered.
+   */
+  declareLost(nodeId: string, why: Exclude<LostReason, 'restarted'>): boolean {
+    const entry = this.#nodes.get(nodeId);
+    if (!entry) return false;
+    this.#nodes.delete(nodeId);
+    this.emit('lost', nodeId, why, this.clock() - entry.receivedAt);
+    return true;
+  }
+
+  /** Ids of every registered node. */
+  ids(): string[] {
+    return [...this.#nodes.keys()];
+  }
+
+  /** When the node's last heartbeat arrived (this replica's clock). */
+  heardAt(nodeId: string): number | undefined {
+    return this.#nodes.get(nodeId)?.receivedAt;
   }
 
   requestState(nodeId: string, state: 'draining' | 'serving'): void {

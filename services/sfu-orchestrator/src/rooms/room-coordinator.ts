@@ -5,6 +5,9 @@ import {
   type OrchestratorRoomEvent,
   type SfuControlOp,
   type SfuControlResult,
+  type SfuRoomDumpParticipant,
+  type SfuRoomDumpPipe,
+  type SfuRoomDumpProducer,
   type SfuRoomEvent,
 } from '@cascade/contracts';
 import type { SfuControlPayload } from '@cascade/sfu-client';
@@ -195,11 +198,14 @@ export class RoomCoordinator {
   }
 
   /**
-   * A node is gone: its participants are told to reconnect (and will be placed again), pipes to
-   * it are closed on the surviving nodes, and its producers leave the room.
+   * A node is gone: its participants are told to reconnect (and will be placed again, once this
+   * work is done), pipes to it are closed on the surviving nodes, and its producers leave the
+   * room.
    */
   async nodeLost(state: RoomState, nodeId: string): Promise<void> {
     const lost = participantsOn(state, nodeId).map((p) => p.participantId);
+    // Told first: their clients start over while the surviving nodes are cleaned up.
+    for (const participantId of lost) this.#reconnect(state, participantId, nodeId, 'node-lost');
     for (const key of Object.keys(state.pipes)) {
       const { a, b } = state.pipes[key]!;
       if (a !== nodeId && b !== nodeId) continue;
@@ -211,10 +217,7 @@ export class RoomCoordinator {
       });
       this.#forgetPair(state, key);
     }
-    for (const participantId of lost) {
-      await this.#removeParticipant(state, participantId, false);
-      this.#reconnect(state, participantId, nodeId, 'node-lost');
-    }
+    for (const participantId of lost) await this.#removeParticipant(state, participantId, false);
     await this.#closeUnusedPipes(state);
     if (lost.length > 0) this.log.warn({ nodeId, participants: lost.length }, 'node lost');
   }
@@ -242,10 +245,10 @@ export class RoomCoordinator {
       }
       let dump: NodeRoomDump;
       try {
-        dump = (await this.nodes.request(nodeId, 'room.dump', {
+        dump = await this.nodes.request(nodeId, 'room.dump', {
           tenantId: state.tenantId,
           roomId: state.roomId,
-        })) as unknown as NodeRoomDump;
+        });
       } catch (error) {
         if (error instanceof CascadeError && error.code === 'NOT_FOUND') dump = EMPTY_DUMP;
         else {
@@ -318,9 +321,9 @@ export class RoomCoordinator {
   async #discoverProducer(state: RoomState, producerId: string) {
     for (const nodeId of roomNodes(state)) {
       if (!this.registry.has(nodeId)) continue;
-      const dump = (await this.nodes
+      const dump: NodeRoomDump = await this.nodes
         .request(nodeId, 'room.dump', { tenantId: state.tenantId, roomId: state.roomId })
-        .catch(() => EMPTY_DUMP)) as unknown as NodeRoomDump;
+        .catch(() => EMPTY_DUMP);
       const found = dump.producers.find((p) => p.producerId === producerId && !p.fromNodeId);
       if (found && state.participants[found.participantId]?.nodeId === nodeId) {
         state.producers[producerId] = producerView(found, nodeId);
@@ -505,18 +508,11 @@ function producerView(p: NodeRoomDump['producers'][number], nodeId: string) {
   return { producerId, participantId, nodeId, kind, source, paused };
 }
 
-/** What an SFU node answers to `room.dump` (the fields the coordinator reads). */
+/** The fields of a node's `room.dump` answer (`SfuRoomDump`) that the coordinator reads. */
 export interface NodeRoomDump {
-  participants: Array<{ participantId: string }>;
-  producers: Array<{
-    producerId: string;
-    participantId: string;
-    kind: 'audio' | 'video';
-    source: 'camera' | 'microphone' | 'screen' | 'screen-audio';
-    paused: boolean;
-    fromNodeId?: string;
-  }>;
-  pipes: Array<{ peerNodeId: string }>;
+  participants: Array<Pick<SfuRoomDumpParticipant, 'participantId'>>;
+  producers: Array<Omit<SfuRoomDumpProducer, 'workerIndex'>>;
+  pipes: Array<Pick<SfuRoomDumpPipe, 'peerNodeId'>>;
 }
 
 const EMPTY_DUMP: NodeRoomDump = { participants: [], producers: [], pipes: [] };

@@ -1,6 +1,47 @@
+import {
+  MediaObjectId,
+  NodeId,
+  ParticipantId,
+  ParticipantPlacement,
+  RoomId,
+  RoomProducerView,
+  TenantId,
+  toFieldIssues,
+} from '@cascade/contracts';
+import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 
 import { type RoomState, roomNodes } from './room-state';
+
+/** The stored room document, as `save` writes it; what `load` accepts back. */
+export const StoredRoomState = z.object({
+  tenantId: TenantId,
+  roomId: RoomId,
+  participants: z.record(ParticipantId, ParticipantPlacement),
+  producers: z.record(MediaObjectId, RoomProducerView),
+  pipes: z.record(z.string(), z.object({ a: NodeId, b: NodeId })),
+  piped: z.record(
+    z.string(),
+    z.object({
+      producerId: MediaObjectId,
+      from: NodeId,
+      to: NodeId,
+      consumers: z.array(ParticipantId),
+      idleSince: z.number().optional(),
+    }),
+  ),
+}) satisfies z.ZodType<RoomState>;
+
+/** Where the store says that a room document read back from Redis was unusable. */
+export interface RoomStoreLog {
+  warn(fields: Record<string, unknown>, msg: string): void;
+}
+
+function nestWarnings(): RoomStoreLog {
+  const logger = new Logger('room-store');
+  return { warn: (fields, msg) => logger.warn({ ...fields, msg }) };
+}
 
 /**
  * Rooms in Redis, so that a restarted or second orchestrator replica carries on where the first
@@ -12,11 +53,42 @@ import { type RoomState, roomNodes } from './room-state';
  *   orch:node-rooms:<node>        set of "<tenant>/<room>" using the node
  */
 export class RoomStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: RoomStoreLog = nestWarnings(),
+  ) {}
 
+  /**
+   * The room's document; undefined when there is none, or when what is stored is not a room
+   * document (not JSON, another shape, another room's): that is logged and treated as missing.
+   */
   async load(tenantId: string, roomId: string): Promise<RoomState | undefined> {
-    const raw = await this.redis.get(roomDoc(tenantId, roomId));
-    return raw ? (JSON.parse(raw) as RoomState) : undefined;
+    const key = roomDoc(tenantId, roomId);
+    const raw = await this.redis.get(key);
+    if (raw === null) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      this.log.warn({ key, error: String(error) }, 'a stored room is not JSON; treated as missing');
+      return undefined;
+    }
+    const parsed = StoredRoomState.safeParse(value);
+    if (!parsed.success) {
+      this.log.warn(
+        { key, issues: toFieldIssues(parsed.error) },
+        'a stored room is not a room document; treated as missing',
+      );
+      return undefined;
+    }
+    if (parsed.data.tenantId !== tenantId || parsed.data.roomId !== roomId) {
+      this.log.warn(
+        { key, tenantId: parsed.data.tenantId, roomId: parsed.data.roomId },
+        'a stored room names another room; treated as missing',
+      );
+      return undefined;
+    }
+    return parsed.data;
   }
 
   /** Writes the room (or deletes it when `empty`), fixing the node index against `before`. */

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+import { NodeId, ParticipantId, RoomId, TenantId } from './ids';
+import { MediaKind, MediaSource } from './sfu/media-types';
+
+/**
+ * A mediasoup object id, as `MediaObjectId` in `sfu/control.ts`; declared here because that file
+ * imports this one (`SfuControlResults['room.dump']`), and the import must not go both ways.
+ */
+const MediaObjectId = z.uuid();
+const WorkerIndex = z.number().int().nonnegative();
+
+/** One participant of a room on a node, with its media objects there. */
+export const SfuRoomDumpParticipant = z.object({
+  participantId: ParticipantId,
+  workerIndex: WorkerIndex,
+  transports: z.array(z.object({ id: MediaObjectId, type: z.string() })),
+  producers: z.array(
+    z.object({
+      id: MediaObjectId,
+      kind: MediaKind,
+      paused: z.boolean(),
+      appData: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  consumers: z.array(
+    z.object({
+      id: MediaObjectId,
+      producerId: MediaObjectId,
+      kind: MediaKind,
+      paused: z.boolean(),
+    }),
+  ),
+  dataProducers: z.array(MediaObjectId),
+  dataConsumers: z.array(MediaObjectId),
+});
+export type SfuRoomDumpParticipant = z.infer<typeof SfuRoomDumpParticipant>;
+
+/** A producer the room has on the node: published there, or piped in from `fromNodeId`. */
+export const SfuRoomDumpProducer = z.object({
+  producerId: MediaObjectId,
+  participantId: ParticipantId,
+  kind: MediaKind,
+  source: MediaSource,
+  workerIndex: WorkerIndex,
+  paused: z.boolean(),
+  fromNodeId: NodeId.optional(),
+});
+export type SfuRoomDumpProducer = z.infer<typeof SfuRoomDumpProducer>;
+
+/** The room's pipe to another node: its transport and the producers piped each way. */
+export const SfuRoomDumpPipe = z.object({
+  peerNodeId: NodeId,
+  workerIndex: WorkerIndex.optional(),
+  transportId: MediaObjectId.optional(),
+  connected: z.boolean(),
+  outbound: z.array(MediaObjectId),
+  inbound: z.array(MediaObjectId),
+});
+export type SfuRoomDumpPipe = z.infer<typeof SfuRoomDumpPipe>;
+
+/**
+ * What an SFU node answers to `room.dump` (`<prefix>.sfu.node.<node>`): everything one room has
+ * on that node. Read by the orchestrator when it reconciles a room, by `cascade-admin room
+ * --node`, and by tests.
+ */
+export const SfuRoomDump = z.object({
+  tenantId: TenantId,
+  roomId: RoomId,
+  /** Workers the room has a router on. */
+  workers: z.array(WorkerIndex),
+  participants: z.array(SfuRoomDumpParticipant),
+  producers: z.array(SfuRoomDumpProducer),
+  pipes: z.array(SfuRoomDumpPipe),
+});
+export type SfuRoomDump = z.infer<typeof SfuRoomDump>;
