@@ -21,6 +21,8 @@ import { E2E_HTTP_PORT_BASE } from '../e2e/support/stack-config';
 const REPEAT = Number(process.env['CASCADE_BENCH_REPEAT'] ?? 7);
 const SIZES = (process.env['CASCADE_BENCH_PAGES'] ?? '2,3,4').split(',').map(Number);
 const CROWD = Number(process.env['CASCADE_BENCH_CROWD'] ?? 30);
+/** Which parts to run (all by default): `CASCADE_BENCH_PARTS=1,3`. */
+const PARTS = new Set((process.env['CASCADE_BENCH_PARTS'] ?? '1,2,3').split(',').map(Number));
 const OUT = join(import.meta.dirname, '..', '..', '..', 'bench-results');
 const IDENTITY = `http://127.0.0.1:${E2E_HTTP_PORT_BASE + 1}`;
 const GATEWAYS = [E2E_HTTP_PORT_BASE, E2E_HTTP_PORT_BASE + 5].map((p) => `http://127.0.0.1:${p}`);
@@ -255,7 +257,7 @@ test('the call in real browsers', async () => {
   const json: Record<string, unknown> = { conditions: conditions() };
   try {
     // ── 1. first remote frame with two pages, step by step ──────────────────────────────────
-    {
+    if (PARTS.has(1)) {
       const [a, b] = await signedInContexts(browser, ['Bench A', 'Bench B']);
       const runs: JoinFigures[] = [];
       for (let i = 0; i < REPEAT; i++) {
@@ -315,7 +317,7 @@ test('the call in real browsers', async () => {
     }
 
     // ── 2. N pages in one room ────────────────────────────────────────────────────────────────
-    {
+    if (PARTS.has(2)) {
       const rows: string[] = [];
       const sizes: unknown[] = [];
       for (const n of SIZES) {
@@ -359,7 +361,7 @@ test('the call in real browsers', async () => {
     }
 
     // ── 3. 30 participants: two pages and bots ────────────────────────────────────────────────
-    {
+    if (PARTS.has(3)) {
       const [desk] = await signedInContexts(browser, ['Crowd desktop']);
       const [phone] = await signedInContexts(browser, ['Crowd phone'], PHONE);
       const setup = await newCallPage(desk!);

@@ -125,12 +125,16 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       DATABASE_ADMIN_URL: adminUrl,
       NATS_SUBJECT_PREFIX: `cascade-e2e-${run}`,
       REDIS_KEY_PREFIX: `cascade-e2e-${run}:`,
-      // A small room spreads over both sfu-nodes (nothing sticks to the room's first node), the
-      // orchestrator notices a lost node in seconds, and the stack keeps serving when the call
-      // tests kill a node.
+      // A small room spreads over both sfu-nodes (nothing sticks to the room's first node), and
+      // the stack keeps serving when the call tests kill a node. A killed node is found by the
+      // orchestrator's probe (NATS has no responder for it any more) about a second after its
+      // heartbeats stop; the heartbeat timeouts stay generous, because five Chromium pages on
+      // two cores delay a live node's heartbeats by seconds, and a live node must not be
+      // declared dead (every participant on it would have to join again).
       ORCH_STICKY_THRESHOLD: '0.01',
-      ORCH_NODE_STALE_MS: '1500',
-      ORCH_NODE_DEAD_MS: '3000',
+      ORCH_NODE_SUSPECT_MS: '1000',
+      ORCH_NODE_STALE_MS: '6000',
+      ORCH_NODE_DEAD_MS: '20000',
       ORCH_WARMUP_MS: '1000',
       ORCH_PIPE_LINGER_MS: '800',
       ORCH_ROOM_LEASE_MS: '3000',

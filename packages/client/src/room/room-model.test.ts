@@ -192,6 +192,13 @@ describe('RoomModel', () => {
       expect(
         emitted(room.apply('speaker.active', { participantId: 'alice', producerId: 'mic-a' })),
       ).toEqual([['activeSpeaker', { participantId: 'alice', producerId: 'mic-a' }]]);
+      // Told the same speaker again (a newcomer's catch-up racing a change): nothing new.
+      expect(room.apply('speaker.active', { participantId: 'alice', producerId: 'mic-a' })).toEqual(
+        [],
+      );
+      expect(
+        emitted(room.apply('speaker.active', { participantId: 'bob', producerId: 'mic-b' })),
+      ).toEqual([['activeSpeaker', { participantId: 'bob', producerId: 'mic-b' }]]);
       const chat = {
         messageId: 'm',
         participantId: 'alice',

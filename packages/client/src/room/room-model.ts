@@ -51,6 +51,8 @@ export class RoomModel {
   readonly tracks = new Map<string, RemoteTrackInfo>();
   /** This client's participant id (its own producers and events are not the room's). */
   selfId: string | undefined;
+  /** The last active speaker announced (`participant/producer`). */
+  #speaker: string | undefined;
 
   constructor(private readonly options: { autoSubscribe: boolean }) {}
 
@@ -158,6 +160,10 @@ export class RoomModel {
       }
       case 'speaker.active': {
         const { participantId, producerId } = payload as SignalingEventOf<'speaker.active'>;
+        // Told again what it knows (the speaker a newcomer is told, and a change racing it).
+        const speaker = `${participantId}/${producerId}`;
+        if (this.#speaker === speaker) return [];
+        this.#speaker = speaker;
         return [emit('activeSpeaker', { participantId, producerId })];
       }
       case 'chat.message':
@@ -171,6 +177,7 @@ export class RoomModel {
 
   /** Forgets everything (the client left). */
   clear(): void {
+    this.#speaker = undefined;
     this.participants.clear();
     this.producers.clear();
     this.tracks.clear();

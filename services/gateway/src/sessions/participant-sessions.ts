@@ -164,6 +164,7 @@ export class ParticipantSessions {
       placed.rtpCapabilities,
       placed.producers,
     );
+    await this.#tellSpeaker(binding, result);
     // The socket may have dropped while this join ran: its session then waits for a resume.
     if (!socket.connected) await this.dropped(socket);
     return result;
@@ -426,6 +427,21 @@ export class ParticipantSessions {
         (p) => p.participantId !== participantId && present.has(p.participantId),
       ),
     };
+  }
+
+  /**
+   * A newcomer hears who is speaking now (speakers are announced when they change, which may be
+   * long before it came): the room's last speaker, if still in the room and still publishing.
+   */
+  async #tellSpeaker(binding: SessionBinding, result: JoinResult): Promise<void> {
+    const speaker = await this.media.speaker(binding.tenantId, binding.roomId);
+    if (
+      speaker &&
+      result.producers.some(
+        (p) => p.producerId === speaker.producerId && p.participantId === speaker.participantId,
+      )
+    )
+      this.out.toParticipant(ref(binding), 'speaker.active', speaker);
   }
 
   async #rotateResumeToken(session: StoredSession): Promise<string> {

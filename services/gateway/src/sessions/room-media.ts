@@ -1,7 +1,8 @@
-import type { ProducerInfo } from '@cascade/contracts';
+import { ProducerInfo } from '@cascade/contracts';
 import type { Redis } from 'ioredis';
 
 import { keys } from './keys';
+import { type StoredDocumentLog, nestWarnings, readStoredJson } from './session-store';
 
 /** Adds a producer only while its participant is in the room (a leave may have raced it). */
 const ADD_PRODUCER = `
@@ -28,7 +29,10 @@ const SPEAKER_TTL_MS = 3_600_000;
  * the last active speaker announced.
  */
 export class RoomMedia {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: StoredDocumentLog = nestWarnings('room-media'),
+  ) {}
 
   /** False when the participant is no longer in the room. */
   async addProducer(tenantId: string, roomId: string, producer: ProducerInfo): Promise<boolean> {
@@ -49,13 +53,15 @@ export class RoomMedia {
     roomId: string,
     producerId: string,
   ): Promise<ProducerInfo | undefined> {
-    const raw = await this.redis.hget(keys.producers(tenantId, roomId), producerId);
-    return raw === null ? undefined : (JSON.parse(raw) as ProducerInfo);
+    const key = keys.producers(tenantId, roomId);
+    const raw = await this.redis.hget(key, producerId);
+    return raw === null ? undefined : this.#read(raw, key);
   }
 
   async producers(tenantId: string, roomId: string): Promise<ProducerInfo[]> {
-    const values = await this.redis.hvals(keys.producers(tenantId, roomId));
-    return values.map((v) => JSON.parse(v) as ProducerInfo);
+    const key = keys.producers(tenantId, roomId);
+    const values = await this.redis.hvals(key);
+    return values.flatMap((v) => this.#read(v, key) ?? []);
   }
 
   /** True when the paused state changed. */
@@ -92,9 +98,28 @@ export class RoomMedia {
         .hget(key, producerId)
         .hdel(key, producerId)
         .exec()) as [[null, string | null], [null, number]];
-      if (deleted === 1 && raw !== null) removed.push(JSON.parse(raw) as ProducerInfo);
+      if (deleted !== 1 || raw === null) continue;
+      const producer = this.#read(raw, key);
+      if (producer) removed.push(producer);
     }
     return removed;
+  }
+
+  /** A stored producer, or undefined (logged) when it is not one. */
+  #read(raw: string, key: string): ProducerInfo | undefined {
+    return readStoredJson(ProducerInfo, raw, key, this.log);
+  }
+
+  /** The room's last announced active speaker, if any. */
+  async speaker(
+    tenantId: string,
+    roomId: string,
+  ): Promise<{ participantId: string; producerId: string } | undefined> {
+    const value = await this.redis.get(keys.speaker(tenantId, roomId));
+    const [participantId, producerId, ...rest] = value?.split('/') ?? [];
+    return participantId && producerId && rest.length === 0
+      ? { participantId, producerId }
+      : undefined;
   }
 
   /** Records the room's active speaker; true when it differs from the last one recorded. */
