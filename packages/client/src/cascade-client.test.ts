@@ -83,44 +83,33 @@ describe('CascadeClient', () => {
       }
     });
 
-    it('prepares the Device once connected, so that the join does not wait to load it', async () => {
-      const gateway = new FakeGateway();
+    /** A client of the harness that counts the Devices it makes. */
+    const counting = () => {
       let devices = 0;
-      const client = new CascadeClient(
-        { url: 'ws://gw', token: 't' },
+      const made = setup(
+        {},
         {
-          socketFactory: gateway.factory,
           deviceFactory: async () => {
             devices++;
             return fakeDevice();
           },
         },
       );
-      clients.push(client);
-      const loads: number[] = [];
-      client.on('timing', (t) => t.step === 'device.load' && loads.push(t.startTime));
+      return { ...made, devices: () => devices };
+    };
+
+    it('prepares the Device once connected, so that the join does not wait to load it', async () => {
+      const { gateway, client, named, devices } = counting();
       await client.connect();
-      await until(() => loads.length === 1, 'the device loaded before joining');
+      await until(() => named('timing').some((t) => t.step === 'device.load'), 'the device loaded');
       await client.join();
-      expect(devices).toBe(1);
-      expect(loads).toHaveLength(1);
+      expect(devices()).toBe(1);
+      expect(named('timing').filter((t) => t.step === 'device.load')).toHaveLength(1);
       expect(gateway.methods()).toEqual(['room.capabilities', 'room.join']);
     });
 
     it('loads another Device when the room turns out to have other capabilities', async () => {
-      const gateway = new FakeGateway();
-      let devices = 0;
-      const client = new CascadeClient(
-        { url: 'ws://gw', token: 't' },
-        {
-          socketFactory: gateway.factory,
-          deviceFactory: async () => {
-            devices++;
-            return fakeDevice();
-          },
-        },
-      );
-      clients.push(client);
+      const { gateway, client, devices } = counting();
       gateway.answer('room.capabilities', (_socket, _body, base) => {
         const { rtpCapabilities } = base() as { rtpCapabilities: { codecs: unknown[] } };
         return {
@@ -129,7 +118,7 @@ describe('CascadeClient', () => {
       });
       await client.connect();
       await client.join();
-      expect(devices).toBe(2);
+      expect(devices()).toBe(2);
     });
 
     it('leaves again, and fails, when it cannot take part after joining', async () => {

@@ -213,13 +213,10 @@ export class ParticipantSessions {
   }
 
   /** What a client about to join prepares its media with (a hint: the join answer decides). */
-  capabilities(): Promise<{ rtpCapabilities: JoinResult['rtpCapabilities'] }> {
-    if (!this.#lastCapabilities) {
-      return Promise.reject(
-        new CascadeError('NOT_FOUND', 'no participant was placed through this gateway yet'),
-      );
-    }
-    return Promise.resolve({ rtpCapabilities: this.#lastCapabilities });
+  async capabilities(): Promise<{ rtpCapabilities: JoinResult['rtpCapabilities'] }> {
+    if (!this.#lastCapabilities)
+      throw new CascadeError('NOT_FOUND', 'no participant was placed through this gateway yet');
+    return { rtpCapabilities: this.#lastCapabilities };
   }
 
   /** The state of the session this socket took over at the handshake (or holds). */
