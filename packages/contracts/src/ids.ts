@@ -15,6 +15,9 @@ export const UserId = Identifier;
 export const RoomId = Identifier;
 export const ParticipantId = Identifier;
 export const NodeId = Identifier;
+/** A mediasoup object id (transport, producer, consumer): a UUID. */
+export const MediaObjectId = z.uuid();
+
 export const Region = z
   .string()
   .min(1)

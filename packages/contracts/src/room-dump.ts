@@ -1,13 +1,8 @@
 import { z } from 'zod';
 
-import { NodeId, ParticipantId, RoomId, TenantId } from './ids';
+import { MediaObjectId, NodeId, ParticipantId, RoomId, TenantId } from './ids';
 import { MediaKind, MediaSource } from './sfu/media-types';
 
-/**
- * A mediasoup object id, as `MediaObjectId` in `sfu/control.ts`; declared here because that file
- * imports this one (`SfuControlResults['room.dump']`), and the import must not go both ways.
- */
-const MediaObjectId = z.uuid();
 const WorkerIndex = z.number().int().nonnegative();
 
 /** One participant of a room on a node, with its media objects there. */

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
-import { NodeId, ParticipantId, Region, RoomId, TenantId, UserId } from '../ids';
-import { MediaObjectId } from '../sfu/control';
+import { MediaObjectId, NodeId, ParticipantId, Region, RoomId, TenantId, UserId } from '../ids';
 import { MediaKind, MediaSource, RtpCapabilities } from '../sfu/media-types';
 import { SfuNodeState } from '../heartbeat';
 

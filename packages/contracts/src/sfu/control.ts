@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { NodeId, ParticipantId, RoomId, TenantId } from '../ids';
+import { MediaObjectId, NodeId, ParticipantId, RoomId, TenantId } from '../ids';
 import { SfuRoomDump } from '../room-dump';
 import {
   ConsumerLayers,
@@ -29,8 +29,6 @@ import {
 
 /** Largest control request a node accepts, in bytes of JSON. */
 export const SFU_CONTROL_MAX_BYTES = 64 * 1024;
-
-export const MediaObjectId = z.uuid();
 
 const room = { tenantId: TenantId, roomId: RoomId };
 const participant = { ...room, participantId: ParticipantId };

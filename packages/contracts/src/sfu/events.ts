@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
-import { NodeId, ParticipantId, RoomId, TenantId } from '../ids';
-import { MediaObjectId } from './control';
+import { MediaObjectId, NodeId, ParticipantId, RoomId, TenantId } from '../ids';
 import { MediaKind, MediaSource } from './media-types';
 
 /**

@@ -2,13 +2,12 @@ import { z } from 'zod';
 
 import { type ErrorEnvelope } from '../errors';
 import { DisplayName } from '../identity';
-import { Identifier, ParticipantId, Region, RoomId, TenantId, UserId } from '../ids';
+import { Identifier, MediaObjectId, ParticipantId, Region, RoomId, TenantId, UserId } from '../ids';
 import { PROTOCOL_VERSION } from '../protocol';
 import { type Reply } from '../reply';
 import { CHAT_MESSAGE_MAX_LENGTH, ParticipantLeftReason } from '../rooms/activity';
 import { RoomGrants } from '../tokens';
 import { UserEvent } from '../user-events';
-import { MediaObjectId } from '../sfu/control';
 import {
   DtlsParameters,
   IceCandidate,
