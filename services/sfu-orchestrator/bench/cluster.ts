@@ -1,7 +1,18 @@
 import type { SfuNodeHeartbeat, SfuWorkerLoad } from '@cascade/contracts';
 
 import type { NodeSnapshot, RoomFootprint } from '../src/placement/placement';
-import { BITRATE_PER_STREAM_BPS, hash01, LAST_N, REGIONS, type World } from './population';
+import {
+  BITRATE_PER_STREAM_BPS,
+  hash01,
+  LAST_N,
+  REGIONS,
+  STREAMS_PER_PARTICIPANT as S,
+  type World,
+} from './population';
+
+/** Worker CPU at its stream capacity (a fraction of a core), and the noise around it (±). */
+export const CPU_AT_CAPACITY = 0.85;
+export const CPU_NOISE = 0.02;
 
 /** Where a room's participants are: nodeId → worker → participants (a RoomFootprint). */
 interface RoomState extends RoomFootprint {
@@ -10,15 +21,16 @@ interface RoomState extends RoomFootprint {
 }
 
 /**
- * The true state of the simulated cluster under one strategy, in the participant model:
- *   - every participant publishes 2 streams (audio, video) on its worker;
- *   - it consumes 2 streams of each of up to LAST_N other participants of its room, on its
- *     worker (last-N / adaptive subscription): in a room of n, 2·min(n − 1, LAST_N) consumers.
+ * The true state of the simulated cluster under one strategy, in the participant model (the
+ * product's `MEDIA_MODEL`: S = 2 streams per participant, last-N LAST_N = 25):
+ *   - every participant publishes S streams (audio, video) on its worker;
+ *   - it consumes S streams of each of up to LAST_N other participants of its room, on its
+ *     worker (last-N / adaptive subscription): in a room of n, S·min(n − 1, LAST_N) consumers.
  *     A newcomer consumes min(n, LAST_N) of the n already there; while n ≤ LAST_N every one of
  *     them receives the newcomer (one more consumer each, where they are), and in a larger room
  *     the newcomer takes someone's place in the last-N of those who see it: their consumer count
  *     does not change (so which of them see it does not matter to the counts);
- *   - every producer is piped once to every other node of its room: 2 pipe consumers per
+ *   - every producer is piped once to every other node of its room: S pipe consumers per
  *     participant per other node, on the producer's worker (an upper bound: with last-N only the
  *     producers someone on the other node receives need a pipe).
  * (Pipes between two workers of one node are not counted: the same for every strategy.)
@@ -91,16 +103,16 @@ export class Cluster {
         const a = this.#index.get(id)!;
         this.#touch(a);
         for (const [w, count] of workers) {
-          // Those already in the room consume the newcomer's 2 streams (up to LAST_N each)...
-          if (received) this.consumers[a * W + w]! += 2 * count;
+          // Those already in the room consume the newcomer's S streams (up to LAST_N each)...
+          if (received) this.consumers[a * W + w]! += S * count;
           // ...and a node new to the room gets a pipe of every producer already there.
-          if (newNode) this.pipeConsumers[a * W + w]! += 2 * count;
+          if (newNode) this.pipeConsumers[a * W + w]! += S * count;
         }
       }
     }
-    this.producers[slot]! += 2;
-    this.consumers[slot]! += 2 * Math.min(n, LAST_N);
-    this.pipeConsumers[slot]! += 2 * otherNodes;
+    this.producers[slot]! += S;
+    this.consumers[slot]! += S * Math.min(n, LAST_N);
+    this.pipeConsumers[slot]! += S * otherNodes;
     this.participantsOfWorker[slot]!++;
     this.participantsOfNode[node]!++;
     this.#touch(node);
@@ -163,12 +175,12 @@ export class Cluster {
       const pc = this.pipeConsumers[slot]!;
       const out = (c + pc) * BITRATE_PER_STREAM_BPS;
       const inbound = p * BITRATE_PER_STREAM_BPS;
-      // CPU follows the streams (0.85 of a core at the worker's stream capacity), ±0.02 noise.
-      const noise = (hash01(i, sequence, w) - 0.5) * 0.04;
+      // CPU follows the streams (CPU_AT_CAPACITY at the worker's stream capacity), ±CPU_NOISE.
+      const noise = (hash01(i, sequence, w) - 0.5) * 2 * CPU_NOISE;
       workers.push({
         index: w,
         pid: 1_000 + slot,
-        cpu: Math.max(0, (0.85 * (p + c + pc)) / perWorker + noise),
+        cpu: Math.max(0, (CPU_AT_CAPACITY * (p + c + pc)) / perWorker + noise),
         routers: this.routersOfWorker[slot]!,
         transports: 2 * this.participantsOfWorker[slot]!,
         producers: p,

@@ -12,17 +12,19 @@
  */
 import { parseArgs } from 'node:util';
 
-import { DEFAULT_PLACEMENT, type PlacementSettings } from '../src/placement/placement';
-import { createWorld, DEFAULT_WORLD, LAST_N } from './population';
+import type { PlacementSettings } from '../src/placement/placement';
+import { PlacementConfigSchema, placementSettings } from '../src/placement/placement-config';
+import { createWorld, DEFAULT_WORLD } from './population';
 import { printTable, type Variant, writeReport } from './report';
 import { simulate, type StrategyResult } from './simulate';
 import { STRATEGIES, type StrategyName } from './strategies';
 
 /** Settings of `cascade` also run (after the four strategies) to show what balance depends on. */
 const VARIANTS: [string, Partial<PlacementSettings>][] = [
-  ['worker slack 0.1', { workerStickinessSlack: 0.1 }],
-  ['sticky 0.65, worker slack 0', { stickyThreshold: 0.65, workerStickinessSlack: 0 }],
-  ['sticky 0.6, worker slack 0', { stickyThreshold: 0.6, workerStickinessSlack: 0 }],
+  ['sticky slack 0.05', { stickySlack: 0.05 }],
+  ['sticky slack 0.15', { stickySlack: 0.15 }],
+  ['no sticky slack (threshold 0.7 only)', { stickySlack: 1 }],
+  ['no sticky slack, worker slack 0.1', { stickySlack: 1, workerStickinessSlack: 0.1 }],
 ];
 
 function main(): void {
@@ -54,8 +56,9 @@ function main(): void {
     typeof values.strategies === 'string'
       ? (values.strategies.split(',') as StrategyName[])
       : STRATEGIES;
-  // The orchestrator's last-N assumption is the simulated clients' last-N.
-  const placement = { ...DEFAULT_PLACEMENT, lastN: LAST_N };
+  // The orchestrator's own configuration (its defaults, or ORCH_* from the environment) and the
+  // product's media model, which the simulated clients follow too.
+  const placement = placementSettings(PlacementConfigSchema.parse(process.env));
   const started = Date.now();
   const world = createWorld(settings);
   console.log(

@@ -3,6 +3,7 @@
  * which the pre-burst population joins, and the burst. Generated once from a seed, shared by all
  * strategies, so that they see identical inputs.
  */
+import { MEDIA_MODEL } from '@cascade/contracts';
 
 /** mulberry32: small, fast, good enough for a simulation, and seedable. */
 export function prng(seed: number): () => number {
@@ -91,13 +92,17 @@ export const DEFAULT_WORLD: WorldSettings = {
 };
 
 /**
- * Most other participants one participant receives (camera + microphone): what Jitsi's last-N
- * and LiveKit's adaptive subscription do in large rooms (about the number of tiles on a screen).
+ * The product's media model (`MEDIA_MODEL` in @cascade/contracts), the one the orchestrator's
+ * reservations use too: last-N (most other participants one participant receives, camera and
+ * microphone: what Jitsi's last-N and LiveKit's adaptive subscription do in large rooms, about
+ * the number of tiles on a screen), streams per participant, bitrate per consumed stream.
  */
-export const LAST_N = 25;
+export const LAST_N = MEDIA_MODEL.lastN;
+export const STREAMS_PER_PARTICIPANT = MEDIA_MODEL.streamsPerParticipant;
 
-/** Streams one participant carries in a room of n: 2 published, 2 of each of up to LAST_N others. */
-export const streamsOfParticipant = (n: number) => 2 + 2 * Math.min(n - 1, LAST_N);
+/** Streams one participant carries in a room of n: its own, and those of up to LAST_N others. */
+export const streamsOfParticipant = (n: number) =>
+  STREAMS_PER_PARTICIPANT * (1 + Math.min(n - 1, LAST_N));
 
 /** Streams of a room of n on one node, without pipes (n participants of streamsOfParticipant). */
 export const streamsOfRoom = (n: number) => n * streamsOfParticipant(n);
@@ -130,8 +135,8 @@ export interface World {
   };
 }
 
-/** Mean outgoing bitrate of one consumed stream: half audio (~40 kbps), half video (~560 kbps). */
-export const BITRATE_PER_STREAM_BPS = 300_000;
+/** Mean outgoing bitrate of one consumed stream (`MEDIA_MODEL`). */
+export const BITRATE_PER_STREAM_BPS = MEDIA_MODEL.bitratePerStreamBps;
 
 export function createWorld(settings: WorldSettings = DEFAULT_WORLD): World {
   const r = prng(settings.seed);

@@ -1,11 +1,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { type BenchMachine, benchMachine } from '@cascade/testing';
 
 import type { PlacementSettings } from '../src/placement/placement';
-import { LAST_N, ROOM_SIZES, type World } from './population';
-import type { StrategyResult } from './simulate';
+import { CPU_AT_CAPACITY, CPU_NOISE } from './cluster';
+import {
+  BITRATE_PER_STREAM_BPS,
+  LAST_N,
+  REGIONS,
+  ROOM_SIZES,
+  STREAMS_PER_PARTICIPANT as S,
+  streamsOfRoom,
+  type World,
+} from './population';
+import { CHECK_EVERY, HEAP_SLOTS, type StrategyResult } from './simulate';
 
 export const GOALS = { p99DecisionUs: 1_000, maxOverMean: 1.25 };
 
@@ -100,6 +110,8 @@ export function writeReport(
     date: new Date().toISOString(),
     machine: benchMachine(),
     node: process.version,
+    /** The process's nice value: other work on the machine delays decisions less at lower values. */
+    nice: getPriority(),
     world: {
       ...s,
       maxStreamsPerNode: world.maxStreams,
@@ -129,6 +141,7 @@ function renderMarkdown(
     date: string;
     machine: BenchMachine;
     node: string;
+    nice: number;
     placement: PlacementSettings;
     elapsedSeconds: number;
   },
@@ -186,15 +199,15 @@ function renderMarkdown(
     : '';
   return `# Orchestrator placement simulation
 
-${s.nodes.toLocaleString('en')} SFU nodes of ${s.workersPerNode} workers in ${4} regions, ${s.rooms.toLocaleString('en')} rooms (${st.prePopulationParticipants.toLocaleString('en')} participants), then a burst of ${world.burst.room.length.toLocaleString('en')} joins in ${s.burstMs / 1000} s while the orchestrator sees node statistics refreshed only every ${s.heartbeatMs / 1000} s. Every strategy runs in this one process on identical inputs (seed ${s.seed}): the same rooms, join order, region hints, burst and heartbeat times.
+${s.nodes.toLocaleString('en')} SFU nodes of ${s.workersPerNode} workers in ${REGIONS.length} regions, ${s.rooms.toLocaleString('en')} rooms (${st.prePopulationParticipants.toLocaleString('en')} participants), then a burst of ${world.burst.room.length.toLocaleString('en')} joins in ${s.burstMs / 1000} s while the orchestrator sees node statistics refreshed only every ${s.heartbeatMs / 1000} s. Every strategy runs in this one process on identical inputs (seed ${s.seed}): the same rooms, join order, region hints, burst and heartbeat times.
 
 ${verdict}
 
 ## Consumption model: last-N
 
-A participant publishes a camera and a microphone (2 streams) and receives the camera and microphone of at most ${LAST_N} other participants (LAST_N), so in a room of n it costs 2 + 2·min(n − 1, ${LAST_N}) streams on its worker. This is what SFU products do in large rooms: Jitsi Videobridge forwards each endpoint only the video of its last-N most recent dominant speakers (last-N), and LiveKit's adaptive stream and subscription management send each client only the tracks it shows, at the size it shows them; nobody renders 300 tiles. ${LAST_N} is about the largest gallery a screen shows. An earlier version of this simulation had every participant consume every other one (2n² streams per room: 180,000 for a room of 300), so that a node that took a big room's first participants kept growing with the room long after the decision; with last-N, what a participant costs is bounded (at most ${2 + 2 * LAST_N} streams) and a room of 300 carries ${(300 * (2 + 2 * LAST_N)).toLocaleString('en')} streams.
+The simulation, the orchestrator's reservations and the product read one media model, \`MEDIA_MODEL\` in \`@cascade/contracts\` (the SDK's default last-N is its \`lastN\`): last-N ${LAST_N}, ${S} streams per participant (camera and microphone), ${(BITRATE_PER_STREAM_BPS / 1000).toFixed(0)} kbps per consumed stream. A participant publishes ${S} streams and receives the ${S} of each of at most ${LAST_N} other participants, so in a room of n it costs ${S} + ${S}·min(n − 1, ${LAST_N}) streams on its worker. This is what SFU products do in large rooms: Jitsi Videobridge forwards each endpoint only the video of its last-N most recent dominant speakers (last-N), and LiveKit's adaptive stream and subscription management send each client only the tracks it shows, at the size it shows them; nobody renders 300 tiles. If every participant consumed every other one, a room of 300 would carry ${(S * 300 * 300).toLocaleString('en')} streams (${S}·n²) and grow with the room long after the decisions; with last-N, what a participant costs is bounded (at most ${S * (1 + LAST_N)} streams) and a room of 300 carries ${streamsOfRoom(300).toLocaleString('en')}.
 
-How the simulation applies it: a newcomer to a room of n consumes min(n, ${LAST_N}) of the participants already there. While n ≤ ${LAST_N}, each of those n receives the newcomer (one more consumer of 2 streams each, on their own workers and nodes); in a larger room, the newcomer takes the place of someone in the last-N of whoever sees it, so their consumer counts do not change (which of them see it then does not matter to the counts). Pipes are not reduced by last-N: every producer is still piped to every other node of its room (an upper bound). Node capacity is sized from this model (see Conditions), so it is smaller than in the earlier version.
+How the simulation applies it: a newcomer to a room of n consumes min(n, ${LAST_N}) of the participants already there. While n ≤ ${LAST_N}, each of those n receives the newcomer (one more consumer of ${S} streams each, on their own workers and nodes); in a larger room, the newcomer takes the place of someone in the last-N of whoever sees it, so their consumer counts do not change (which of them see it then does not matter to the counts). Pipes are not reduced by last-N: every producer is still piped to every other node of its room (an upper bound). The orchestrator reserves the same at each decision, on every node the join adds streams to (see Conditions), so between two heartbeats its estimate of a node misses nothing the decisions since added (a placement made shortly before a heartbeat counts twice until the reservation settles).
 
 ## Results
 
@@ -213,19 +226,19 @@ ${rows(results)
 
 ${detail}
 
-${variants.length ? sensitivity(cascade, variants) : ''}${cascade && cascade.balance.endOfBurst > GOALS.maxOverMean ? investigation(cascade, variants) : ''}## Conditions
+${variants.length ? sensitivity(cascade, variants) : ''}${cascade ? balanceExplained(cascade, p, variants) : ''}## Conditions
 
 - Date: ${conditions.date}
 - Machine: ${m.cpuModel}, ${m.cores} cores, ${m.totalMemoryGiB.toFixed(1)} GiB, kernel ${m.kernel}, load average at start ${m.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')}
-- Node ${conditions.node}; the whole run took ${conditions.elapsedSeconds.toFixed(1)} s
-- Placement settings (\`DEFAULT_PLACEMENT\`, lastN set to the simulation's LAST_N): sticky threshold ${p.stickyThreshold} (node and worker), worker stickiness slack ${p.workerStickinessSlack} (the room's worker only while at most that above the node's least loaded worker), overload threshold ${p.overloadThreshold}, weights cpu ${p.weights.cpu} / streams ${p.weights.streams} / bandwidth ${p.weights.bandwidth}, last-N ${p.lastN}; a join into a room of n reserves ${p.streamsPerParticipant}·(1 + min(n, ${p.lastN})) streams on the chosen worker, plus, while n ≤ ${p.lastN}, ${p.streamsPerParticipant} per participant of the room on the chosen node, on their workers (nothing on the room's other nodes); reservations settle ${p.reservationSettleMs} ms after a heartbeat covers them and expire after ${p.reservationMaxAgeMs} ms
-- Nodes: ${s.nodes.toLocaleString('en')} × ${s.workersPerNode} workers, ${s.nodes / 4} per region; capacity ${world.maxStreams.toLocaleString('en')} streams per node (${(world.maxStreams / s.workersPerNode).toFixed(0)} per worker) and ${(world.maxBitrateOutBps / 1e9).toFixed(1)} Gbps out, sized so that the pre-burst population is ${pct(s.targetLoad)} of the streams in the participant model without pipes.
-- Participant model: a participant publishes 2 streams (audio, video) and consumes 2 of each of up to ${LAST_N} others (last-N, above), on its worker; every producer is piped to each other node of its room (2 pipe consumers per participant per other node, on the producer's worker). Pipes between workers of one node are not counted. Worker CPU = 0.85 × streams / worker capacity ± 0.02 (deterministic noise per heartbeat); outgoing bitrate = 300 kbps per consumer or pipe consumer. Largest room: ${st.largestRoom} people.
+- Node ${conditions.node}, process nice value ${conditions.nice}; the whole run took ${conditions.elapsedSeconds.toFixed(1)} s
+- Placement settings (the orchestrator's configuration, \`placementSettings(PlacementConfigSchema.parse(process.env))\`, with \`MEDIA_MODEL\`): sticky threshold ${p.stickyThreshold} (node and worker), sticky slack ${p.stickySlack} (a room's node only while at most that above the node the newcomer would get otherwise), worker stickiness slack ${p.workerStickinessSlack} (the room's worker only while at most that above the node's least loaded worker), overload threshold ${p.overloadThreshold}, weights cpu ${p.weights.cpu} / streams ${p.weights.streams} / bandwidth ${p.weights.bandwidth}, last-N ${p.lastN}, ${p.streamsPerParticipant} streams per participant, ${(p.bitratePerStreamBps / 1000).toFixed(0)} kbps per consumed stream; a join into a room of n on k other nodes reserves ${p.streamsPerParticipant}·(1 + min(n, ${p.lastN}) + k) streams on the chosen worker, and on every node of the room, on the workers of its participants there, ${p.streamsPerParticipant} per participant while n ≤ ${p.lastN} (their consumers of the newcomer) plus ${p.streamsPerParticipant} per participant when the chosen node is new to the room (pipes to it); a room's first join also weighs ${p.streamsPerParticipant}·${p.lastN} streams (its next participant at most) on the node's score, not on its load nor on the choice of a worker, so that rooms opened within one heartbeat interval start on different nodes; reservations settle ${p.reservationSettleMs} ms after a heartbeat covers them and expire after ${p.reservationMaxAgeMs} ms
+- Nodes: ${s.nodes.toLocaleString('en')} × ${s.workersPerNode} workers, ${Math.ceil(s.nodes / REGIONS.length)} per region; capacity ${world.maxStreams.toLocaleString('en')} streams per node (${(world.maxStreams / s.workersPerNode).toFixed(0)} per worker) and ${(world.maxBitrateOutBps / 1e9).toFixed(1)} Gbps out, sized so that the pre-burst population is ${pct(s.targetLoad)} of the streams in the participant model without pipes.
+- Participant model: a participant publishes ${S} streams (audio, video) and consumes ${S} of each of up to ${LAST_N} others (last-N, above), on its worker; every producer is piped to each other node of its room (${S} pipe consumers per participant per other node, on the producer's worker). Pipes between workers of one node are not counted. Worker CPU = ${CPU_AT_CAPACITY} × streams / worker capacity ± ${CPU_NOISE} (deterministic noise per heartbeat); outgoing bitrate = ${(BITRATE_PER_STREAM_BPS / 1000).toFixed(0)} kbps per consumer or pipe consumer. Largest room: ${st.largestRoom} people.
 - Room sizes (final size of each of the ${s.rooms.toLocaleString('en')} pre-burst rooms; ${ROOM_SIZES.length} buckets):
 
 ${sizes}
 
-- Pre-burst population: all ${st.prePopulationParticipants.toLocaleString('en')} joins ${s.prePopulationOrder === 'interleaved' ? 'interleaved in random order (rooms grow side by side)' : 'room by room (each room gathers all its people before the next room starts; `--order interleaved` mixes them)'}, each placed by the strategy under test with fresh statistics: before every decision, each node that changed sends a heartbeat, ${p.reservationSettleMs} ms of simulated time after the previous decision (so no reservation is pending). To keep this phase fast, the strategies that read statistics are offered the room's nodes plus the ${7} least-loaded nodes overall and in the hinted region (indexed heaps on the same score); one decision in 97 is checked against a scan of all nodes (table above: mismatches).
+- Pre-burst population: all ${st.prePopulationParticipants.toLocaleString('en')} joins ${s.prePopulationOrder === 'interleaved' ? 'interleaved in random order (rooms grow side by side)' : 'room by room (each room gathers all its people before the next room starts; `--order interleaved` mixes them)'}, each placed by the strategy under test with fresh statistics: before every decision, each node that changed sends a heartbeat, ${p.reservationSettleMs} ms of simulated time after the previous decision (so no reservation is pending). To keep this phase fast, the strategies that read statistics are offered the room's nodes plus the ${HEAP_SLOTS} least-loaded nodes overall and in the hinted region (indexed heaps on the same score); one decision in ${CHECK_EVERY} is checked against a scan of all nodes (table above: mismatches).
 - Burst: ${world.burst.room.length.toLocaleString('en')} joins at uniformly random times over ${s.burstMs / 1000} s — ${st.burstIntoExistingRooms.toLocaleString('en')} into existing rooms picked uniformly, ${st.burstIntoNewRooms.toLocaleString('en')} into ${st.burstNewRooms.toLocaleString('en')} new rooms of the sizes above, ${st.burstIntoEvents.toLocaleString('en')} into ${s.burstEvents.rooms} new events of ${s.burstEvents.joinsEach} people each. Region hint: the room's home region with probability ${s.homeRegionShare}, else any. Every node sends a heartbeat (true state at that instant) at the burst's start and every ${s.heartbeatMs / 1000} s after, all at the same instants: between two, every decision sees the same statistics, up to ${s.heartbeatMs / 1000} s old. Nobody leaves.
 - Strategies: ${results.map((r) => `\`${r.strategy}\` — ${r.description}`).join('; ')}. Only \`cascade\` can answer CAPACITY_EXHAUSTED (rejected).
 `;
@@ -269,26 +282,32 @@ ${table}
 `;
 }
 
-function investigation(r: StrategyResult, variants: Variant[]): string {
+/** Where `cascade`'s imbalance comes from, from this run's figures only. */
+function balanceExplained(r: StrategyResult, p: PlacementSettings, variants: Variant[]): string {
+  const met = r.balance.endOfBurst <= GOALS.maxOverMean;
+  const reasons = r.burstReasons;
+  const decided = (reasons.sticky ?? 0) + (reasons.region ?? 0) + (reasons.score ?? 0);
+  const share = (k: string) => pct(decided ? (reasons[k] ?? 0) / decided : 0);
   const best = variants.reduce<Variant | undefined>(
     (a, v) => (!a || v.result.balance.endOfBurst < a.result.balance.endOfBurst ? v : a),
     undefined,
   );
-  return `## Why \`cascade\` misses the balance goal
-
-Where the imbalance comes from, in this run's figures (defaults):
-
-- **Before the burst** (fresh statistics, nothing stale): max/mean worker load ${fixed(r.balance.preBurst, 3)}. The sticky threshold is absolute: a room stays on its node while the node is under ${''}the sticky threshold, so the nodes that big rooms (hundreds of people, up to a node's worth of streams each) land on are filled up to it, while the mean is ${pct(r.meanLoad)}. With a threshold of 0.7 and a mean near 0.55, the busiest nodes alone sit at about 0.7 / 0.55 ≈ 1.27 × the mean: the goal cannot be met at this mean load with that threshold. Within a node, the room's worker is preferred while it is at most the worker slack above the least loaded worker; but participants placed while their room was small keep gaining consumers (up to ${LAST_N} others each) after the decision, so a worker that took several participants of rooms of 10–50 grows past the others after the check.
-- **During the burst** (statistics up to 2 s old): max/mean worker load ${fixed(r.balance.endOfBurst, 3)}, node ${fixed(r.balance.nodesEndOfBurst, 3)}; busiest node ${pct(r.maxNodeLoad)}, busiest worker ${pct(r.maxWorkerLoad)}. Reservations do spread the burst (${r.nodesReceivingBurstJoins} nodes get joins, at most ${r.burstJoinsOnBusiestNode} on one, where least-loaded puts thousands on one node), and they now count what a join adds with last-N, but they count a join, not the room it starts: the least loaded node of a region takes dozens of new rooms in the first few hundred milliseconds of the burst (each reserves only its first participant's 2 streams), and those rooms then grow on it, sticky, until its estimate reaches the sticky threshold. After that, joins into those rooms go to other nodes, but the participants already on it still receive the newcomers while their room is under ${LAST_N} people, and pipes to the new nodes start there: the node keeps growing after placement stops sending it anyone. A trace of the busiest node with these settings (taken while investigating, not part of this file) showed it as the least loaded of its region at the burst's start (0.50), taking about 150 joins (a few dozen of them new rooms) until its estimate (heartbeat + reservations) reached 0.7 some 1.8 s in; the next heartbeat showed 0.73, and it went on to 0.84 by the end of the burst with only a handful more placements.
-
-What was tried (table above, one run, same world):
-
-- **Worker slack** 0 (always the node's least loaded worker; a room's worker only on ties), now the default: with a slack of 0.1 (the earlier default) the worker figure was 1.785 in an earlier run of this world; with 0 it drops to about the node figure, because a room's growth no longer concentrates on one core. The cost is more rooms split over workers of one node (router-to-router pipes inside the host), which this simulation does not count.
-- **Sticky threshold** 0.6 or 0.65 (with worker slack 0): the busiest nodes before the burst drop with the threshold, for more rooms on more than one node (more pipes: see the table); the end-of-burst figure moves much less, because the burst's overshoot (above) comes on top of whatever the threshold is.
-- **A relative node rule** (a room's node only while within a slack of the least loaded candidate, tried with 0.1 and 0.15 in a scratch run, not kept): worse. Big rooms spread over dozens to over a hundred nodes, every producer is piped to every other node of its room, pipes became a large share of all streams and the pre-burst population ran out of capacity (CAPACITY_EXHAUSTED) with 0.1.
-${best ? `- Best here: ${best.label}, ${fixed(best.result.balance.endOfBurst, 3)} at the end of the burst (node ${fixed(best.result.balance.nodesEndOfBurst, 3)}). Not 1.25.` : ''}
-
-What would be needed next (not done): account for a new room's expected growth when placing its first participant (reserve more than 2 streams for it, or spread new rooms by a count of recently opened rooms per node), reserve the receiving participants' streams on the room's other nodes too, and a sticky threshold relative to the mean load rather than absolute (the relative rule above must keep big rooms on few nodes: for example a slack that applies only while the room is small).
+  // The previous policy (the absolute threshold alone), when it ran as a variant.
+  const thresholdOnly = variants.find(
+    (v) => Object.keys(v.settings).length === 1 && (v.settings.stickySlack ?? 0) >= 1,
+  );
+  const lines = [
+    `## Where \`cascade\`'s imbalance comes from (this run, defaults)`,
+    '',
+    `- **Before the burst** (fresh statistics): max/mean worker load ${fixed(r.balance.preBurst, 3)}. A room stays on its nodes while a node is under the sticky threshold (${p.stickyThreshold}) and at most the sticky slack (${p.stickySlack}) above the node a newcomer would get otherwise.${thresholdOnly ? ` With the threshold alone (${thresholdOnly.label}), ${fixed(thresholdOnly.result.balance.preBurst, 3)} before the burst and ${fixed(thresholdOnly.result.balance.endOfBurst, 3)} at its end, busiest node ${pct(thresholdOnly.result.maxNodeLoad)}: nodes fill up to the threshold whatever the mean.` : ''}`,
+    `- **At the end of the burst** (statistics up to the heartbeat interval old): max/mean worker load ${fixed(r.balance.endOfBurst, 3)} ${mark(met)}, node ${fixed(r.balance.nodesEndOfBurst, 3)}; busiest worker ${pct(r.maxWorkerLoad)} and busiest node ${pct(r.maxNodeLoad)} of capacity, against a mean of ${pct(r.meanLoad)}; the burst's own additions: max/mean ${fixed(r.balance.burstAdditions, 2)} over workers. ${r.nodesReceivingBurstJoins} nodes got burst joins, at most ${r.burstJoinsOnBusiestNode} on one.`,
+    `- **Burst decisions**: ${share('sticky')} to a node the room already uses, ${share('region')} to the hinted region's best node, ${share('score')} to the best node overall; ${pct(r.pipes.multiNodeShare)} of rooms end on more than one node (${fixed(r.pipes.nodesPerLargeRoom, 1)} nodes per room of 100 or more), pipes are ${pct(r.pipes.pipeConsumerShare)} of all streams.`,
+  ];
+  if (best)
+    lines.push(
+      `- **Other settings** (table above): the lowest end-of-burst figure is ${fixed(best.result.balance.endOfBurst, 3)} with ${best.label} (p99 ${fixed(best.result.latencyUs.p99, 1)} µs, ${pct(best.result.pipes.pipeConsumerShare)} of streams in pipes).`,
+    );
+  return `${lines.join('\n')}
 
 `;
 }

@@ -15,9 +15,9 @@ import { createStrategy, scoreOf, type StrategyName } from './strategies';
 /** Simulated time at which the pre-burst population starts joining (ms since the epoch). */
 const T_START = 1_800_000_000_000;
 /** The least-loaded nodes (and of the hinted region) offered during the pre-burst population. */
-const HEAP_SLOTS = 7;
+export const HEAP_SLOTS = 7;
 /** One pre-burst decision in this many is checked against a decision over all nodes. */
-const CHECK_EVERY = 97;
+export const CHECK_EVERY = 97;
 
 export interface StrategyResult {
   strategy: StrategyName;
@@ -56,6 +56,8 @@ export interface StrategyResult {
     nodesPerLargeRoom: number;
     pipeConsumerShare: number;
   };
+  /** Burst decisions by reason (strategies that give one): sticky, region, score. */
+  burstReasons: Record<string, number>;
   /** Pre-burst decisions made from candidate subsets that differed from a decision over all nodes. */
   prePopulationChecks: { checked: number; mismatched: number };
   simulationSeconds: number;
@@ -141,6 +143,7 @@ export function simulate(
   const burst = world.burst;
   const latencies = new Float64Array(burst.room.length);
   const joinsPerNode = new Int32Array(N);
+  const burstReasons: Record<string, number> = {};
   let rejected = 0;
   let decisions = 0;
   for (let j = 0; j < burst.room.length; j++) {
@@ -166,6 +169,7 @@ export function simulate(
       rejected++;
       continue;
     }
+    if (choice.reason) burstReasons[choice.reason] = (burstReasons[choice.reason] ?? 0) + 1;
     const node = cluster.indexOf(choice.nodeId);
     joinsPerNode[node]!++;
     cluster.join(roomIndex, node, choice.workerIndex);
@@ -238,6 +242,7 @@ export function simulate(
       nodesPerLargeRoom: large ? largeNodes / large : 0,
       pipeConsumerShare: pipeConsumers / allStreams,
     },
+    burstReasons,
     prePopulationChecks: checks,
     simulationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
   };

@@ -12,6 +12,8 @@ import { prng } from './population';
 export interface Choice {
   nodeId: string;
   workerIndex: number;
+  /** Why (`cascade` only): a room's node, the hinted region's best, or the best overall. */
+  reason?: 'sticky' | 'region' | 'score';
 }
 
 export interface Strategy {

@@ -1,9 +1,9 @@
 import { baseEnv, natsEnv, redisEnv } from '@cascade/server-kit';
 import { z } from 'zod';
 
+import { PlacementEnv } from './placement/placement-config';
+
 const ms = (fallback: number) => z.coerce.number().int().min(10).max(3_600_000).default(fallback);
-const fraction = (fallback: number) => z.coerce.number().min(0.01).max(10).default(fallback);
-const weight = (fallback: number) => z.coerce.number().min(0).max(100).default(fallback);
 
 export const OrchestratorConfigSchema = z
   .object({
@@ -24,19 +24,7 @@ export const OrchestratorConfigSchema = z
      * one node. A probe that is not answered (a busy node) proves nothing.
      */
     ORCH_NODE_PROBE_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
-    /** A room keeps placing on the nodes it uses while their load is under this (0..1). */
-    ORCH_STICKY_THRESHOLD: fraction(0.7),
-    /** Nodes at or over this load take nobody (0..1). */
-    ORCH_OVERLOAD_THRESHOLD: fraction(0.9),
-    ORCH_WEIGHT_CPU: weight(0.4),
-    ORCH_WEIGHT_STREAMS: weight(0.4),
-    ORCH_WEIGHT_BANDWIDTH: weight(0.2),
-    /** Streams a placement is expected to add per participant in the room (reservations). */
-    ORCH_STREAMS_PER_PARTICIPANT: z.coerce.number().min(0).max(100).default(2),
-    /** Videos a client receives at most in a large room (last-N); sizes reservations. */
-    ORCH_LAST_N: z.coerce.number().int().min(1).max(1_000).default(25),
-    /** A room's worker is kept only while at most this much above the node's least loaded. */
-    ORCH_WORKER_STICKINESS_SLACK: z.coerce.number().min(0).max(1).default(0),
+    ...PlacementEnv,
     /** How long a piped producer nobody consumes any more is kept before it is closed. */
     ORCH_PIPE_LINGER_MS: ms(5_000),
     /** Lease of a room's leadership by one replica; renewed every third of it. */

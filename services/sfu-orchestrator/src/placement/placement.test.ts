@@ -94,8 +94,11 @@ function room(where: Record<string, Record<number, number>>): RoomFootprint {
   return { nodes, participants };
 }
 
-/** The worker cases below are written for a room's worker kept within 0.1 of the least loaded. */
-const SETTINGS = { ...DEFAULT_PLACEMENT, workerStickinessSlack: 0.1 };
+/**
+ * The worker cases below are written for a room's worker kept within 0.1 of the least loaded,
+ * and the threshold cases with the sticky slack out of the way (it has cases of its own).
+ */
+const SETTINGS = { ...DEFAULT_PLACEMENT, workerStickinessSlack: 0.1, stickySlack: 1 };
 
 function place(request: PlacementRequest, nodes: NodeSnapshot[], settings = SETTINGS) {
   return new Placement(settings).place(request, nodes, T0);
@@ -175,6 +178,118 @@ describe('Placement', () => {
         node({ id: 'c', streams: even(300) }),
       ]);
       expect(decision).toMatchObject({ nodeId: 'b', reason: 'score' });
+    });
+  });
+
+  describe('sticky slack (0.1): a room keeps its node only while it is not far above the rest', () => {
+    // The room has 3 participants on `a`; `b`, the node a newcomer would get otherwise, is at
+    // 300/1000 (0.3): `a` is kept up to 0.3 + 0.1, under the sticky threshold (0.7).
+    it.each([
+      {
+        what: 'level with the fallback',
+        aStreams: 300,
+        expected: { nodeId: 'a', reason: 'sticky' },
+      },
+      { what: 'within the slack', aStreams: 399, expected: { nodeId: 'a', reason: 'sticky' } },
+      { what: 'just over the slack', aStreams: 401, expected: { nodeId: 'b', reason: 'score' } },
+      {
+        what: 'far over, still under 0.7',
+        aStreams: 650,
+        expected: { nodeId: 'b', reason: 'score' },
+      },
+    ])('room node $what ($aStreams/1000)', ({ aStreams, expected }) => {
+      const decision = new Placement().place(
+        { room: room({ a: { 0: 3 } }) },
+        [node({ id: 'a', streams: even(aStreams) }), node({ id: 'b', streams: even(300) })],
+        T0,
+      );
+      expect(decision).toMatchObject(expected);
+    });
+
+    it('the sticky threshold still bounds a room node within the slack', () => {
+      const nodes = (a: number) => [
+        node({ id: 'a', streams: even(a) }),
+        node({ id: 'b', streams: even(650) }),
+      ];
+      const p = new Placement();
+      expect(p.place({ room: room({ a: { 0: 3 } }) }, nodes(690), T0).nodeId).toBe('a');
+      expect(p.place({ room: room({ a: { 0: 3 } }) }, nodes(700), T0).nodeId).toBe('b');
+    });
+
+    it("is measured from the hinted region's best node when the newcomer would go there", () => {
+      // eu2 is the least loaded overall (0.1), but a us-east newcomer would go to us1 (0.4):
+      // the room's eu1 at 0.45 is within 0.1 of that.
+      const decision = new Placement().place(
+        { room: room({ eu1: { 0: 3 } }), region: 'us-east' },
+        [
+          node({ id: 'eu1', region: 'eu-west', streams: even(450) }),
+          node({ id: 'eu2', region: 'eu-west', streams: even(100) }),
+          node({ id: 'us1', region: 'us-east', streams: even(400) }),
+        ],
+        T0,
+      );
+      expect(decision).toMatchObject({ nodeId: 'eu1', reason: 'sticky' });
+    });
+
+    it("prefers the room's busiest node among those within the slack", () => {
+      const decision = new Placement().place(
+        { room: room({ a: { 0: 5 }, c: { 0: 2 }, d: { 0: 1 } }) },
+        [
+          node({ id: 'a', streams: even(500) }),
+          node({ id: 'b', streams: even(300) }),
+          node({ id: 'c', streams: even(380) }),
+          node({ id: 'd', streams: even(310) }),
+        ],
+        T0,
+      );
+      // `a` (5 there) is 0.2 above `b`: the next busiest within the slack is `c` (2 there).
+      expect(decision).toMatchObject({ nodeId: 'c', reason: 'sticky' });
+    });
+  });
+
+  describe('reservations count on every node a join adds streams to', () => {
+    it("the room's participants on other nodes receive the newcomer (room within last-N)", () => {
+      const p = new Placement();
+      const a = node({ id: 'a' });
+      const b = node({ id: 'b', streams: even(600) });
+      // The room has 4 on `a` and 6 on `b` (over the slack): the newcomer goes to `a`, and the 6
+      // on `b` each consume its 2 streams there.
+      const decision = p.place({ room: room({ a: { 0: 4 }, b: { 1: 6 } }) }, [a, b], T0);
+      expect(decision.nodeId).toBe('a');
+      expect(p.nodeLoad(b.heartbeat, T0).streams).toBe(600 + 2 * 6);
+      expect(p.nodeLoad(a.heartbeat, T0).streams).toBe(2 * (1 + 10 + 1) + 2 * 4);
+    });
+
+    it('a node new to the room gets a pipe of every producer already there', () => {
+      const p = new Placement();
+      const a = node({ id: 'a', streams: even(600) });
+      const b = node({ id: 'b' });
+      // 30 on `a` (over last-N: nobody there receives the newcomer), `a` over the slack: the
+      // newcomer opens `b`, and each of the 30 producers' 2 streams is piped to it from `a`.
+      const decision = p.place({ room: room({ a: { 0: 10, 1: 20 } }) }, [a, b], T0);
+      expect(decision.nodeId).toBe('b');
+      expect(p.nodeLoad(a.heartbeat, T0).streams).toBe(600 + 2 * 30);
+      expect(p.joinStreams(room({ a: { 0: 10, 1: 20 } }), 'a', 'b')).toBe(2 * 30);
+      // ...on the workers that carry them.
+      const next = p.place({ room: EMPTY_ROOM }, [a], T0 + 1);
+      expect(next.workerIndex).toBe(2);
+    });
+  });
+
+  describe('rooms opened within one heartbeat interval', () => {
+    it('start on different nodes, not all on the least loaded one', () => {
+      // Nodes 5 streams apart; each room's first join holds 2 + 2·25 streams: the next room
+      // opens on the next node. (Counting only the first participant's 2 streams, the least
+      // loaded node would take the first three rooms, which then all grow there.)
+      const nodes = Array.from({ length: 6 }, (_, i) =>
+        node({ id: `n${i}`, streams: even(300 + 5 * i) }),
+      );
+      const p = new Placement();
+      const opened = Array.from(
+        { length: 6 },
+        (_, i) => p.place({ room: EMPTY_ROOM }, nodes, T0 + i).nodeId,
+      );
+      expect(opened).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5']);
     });
   });
 
@@ -316,7 +431,8 @@ describe('Placement', () => {
     });
 
     it('reservations alone can exhaust a node', () => {
-      // 880 streams reported; each new-room placement reserves 2 more: 880 + 2·10 = 900.
+      // 880 streams reported; each new-room placement reserves 2 more: 880 + 2·10 = 900. (What
+      // a new room's next participant will cost weighs on the node's rank, not on its load.)
       const p = new Placement();
       const nodes = [node({ id: 'a', streams: even(880) })];
       for (let i = 0; i < 10; i++) p.place({ room: EMPTY_ROOM }, nodes, T0 + i);
@@ -379,12 +495,19 @@ describe('Placement', () => {
         node({ id: 'b', streams: even(300) }),
         node({ id: 'c', streams: even(300) }),
       ];
-      const { perNode } = burst(new Placement(), nodes, 150);
-      // Each join reserves 2 streams and their share of CPU on `a` (score +0.0008): `a` takes
-      // the first 50 alone, until its score meets the others', then all three share the rest.
-      expect(perNode.get('a')).toBeGreaterThanOrEqual(80);
-      expect(perNode.get('b')).toBeGreaterThanOrEqual(30);
-      expect(Math.abs((perNode.get('b') ?? 0) - (perNode.get('c') ?? 0))).toBeLessThanOrEqual(1);
+      // Joins into a room of 30 elsewhere: each reserves 2·(1 + 25 + 1) = 54 streams, their share
+      // of CPU and 52 outgoing streams of bandwidth (score +0.046): `a` (0.04) takes the first
+      // 2 alone, until its score meets the others' (0.12), then all three share the rest.
+      const p = new Placement();
+      const chosen = Array.from(
+        { length: 16 },
+        (_, i) => p.place({ room: room({ elsewhere: { 0: 30 } }) }, nodes, T0 + i).nodeId,
+      );
+      expect(chosen.slice(0, 3)).toEqual(['a', 'a', 'b']);
+      const count = (id: string) => chosen.filter((c) => c === id).length;
+      expect(count('b')).toBeGreaterThanOrEqual(3);
+      expect(Math.abs(count('b') - count('c'))).toBeLessThanOrEqual(1);
+      expect(Math.abs(count('a') - 2 - count('b'))).toBeLessThanOrEqual(1);
     });
   });
 
@@ -407,12 +530,13 @@ describe('Placement', () => {
       it.each<{ what: string; where: Record<string, Record<number, number>>; reserved: number }>([
         { what: 'a new room', where: {}, reserved: 2 },
         { what: '4 there, all on the node', where: { a: { 0: 4 } }, reserved: 2 * (1 + 4 + 4) },
-        { what: '4 there, all elsewhere', where: { b: { 0: 4 } }, reserved: 2 * (1 + 4) },
-        { what: '10 there, 3 on the node', where: { a: { 1: 3 }, b: { 0: 7 } }, reserved: 28 },
+        // Its own streams, and a pipe of its producers to the room's other node.
+        { what: '4 there, all elsewhere', where: { b: { 0: 4 } }, reserved: 2 * (1 + 4 + 1) },
+        { what: '10 there, 3 on the node', where: { a: { 1: 3 }, b: { 0: 7 } }, reserved: 30 },
         { what: '25 there, all on the node', where: { a: { 0: 25 } }, reserved: 2 * 51 },
         // In a room larger than last-N the newcomer sees 25 and replaces someone in others'.
         { what: '26 there, all on the node', where: { a: { 0: 26 } }, reserved: 2 * 26 },
-        { what: '200 there', where: { a: { 0: 80 }, b: { 0: 120 } }, reserved: 2 * 26 },
+        { what: '200 there', where: { a: { 0: 80 }, b: { 0: 120 } }, reserved: 2 * 27 },
       ])('$what: $reserved streams', ({ where, reserved }) => {
         const p = new Placement();
         const a = node({ id: 'a', streams: even(100) });
@@ -436,11 +560,12 @@ describe('Placement', () => {
         const a = node({ id: 'a', streams: [0, 0, 0, 0] });
         const big = room({ a: { 1: 20 } });
         expect(p.place({ room: big }, [a], T0).workerIndex).toBe(1);
-        // Worker 1 now holds 2 + 40 + 40 = 82 reserved (0.328): a new room takes worker 0.
+        // Worker 1 now holds 2 + 40 + 40 = 82 reserved (0.328): a new room takes worker 0 (and
+        // ranks it with its next participant's 2·25 streams there).
         const next = p.place({ room: EMPTY_ROOM }, [a], T0 + 1);
         expect(next.workerIndex).toBe(0);
-        // With the 40 of the room's consumers on worker 1, worker 1 is over the slack of the
-        // others (0.328 > 0.008 + 0.1): the room's next join goes to the least loaded.
+        // With the 40 of the room's consumers on worker 1, worker 1 is over the others (0.328
+        // against 0 on workers 2 and 3): the room's next join goes to the least loaded.
         expect(p.place({ room: room({ a: { 1: 21 } }) }, [a], T0 + 2).workerIndex).toBe(2);
       });
     });

@@ -1,58 +1,29 @@
 import { CascadeError, type SfuNodeHeartbeat } from '@cascade/contracts';
 
+import { DEFAULT_PLACEMENT, type PlacementSettings } from './placement-config';
+
 /**
  * Where a participant's media goes: a node and a worker on it. Pure and synchronous, so that
  * the decision is fast (it runs for every join) and tests drive it directly with tables.
  *
  * The rules, in order:
  *   1. only nodes that are serving, recently heard from and not overloaded are candidates;
- *   2. sticky rooms: a node the room already uses wins while its load is under the sticky
- *      threshold (the room's busiest node first, so a room stays on as few nodes as it can);
- *   3. otherwise the candidate with the lowest composite score (CPU, streams against capacity,
- *      outgoing bandwidth), among the hinted region's nodes when any of them can take it;
+ *   2. the fallback: the candidate with the lowest composite score (CPU, streams against
+ *      capacity, outgoing bandwidth), among the hinted region's nodes when any of them can take
+ *      it;
+ *   3. sticky rooms: a node the room already uses wins over the fallback while its load is under
+ *      the sticky threshold and at most `stickySlack` above the fallback's (the room's busiest
+ *      such node first, so a room stays on as few nodes as it can without filling one node far
+ *      above the others);
  *   4. nothing fits: `CAPACITY_EXHAUSTED`.
  * On the chosen node, the least loaded worker, or a worker the room already uses while it is under
  * the sticky threshold and at most `workerStickinessSlack` above the least loaded one.
- * Placements made since a node's last heartbeat count against it (reservations, sized to what the
- * join adds there with last-N: see `joinStreams`): a burst of joins against statistics that have
- * not moved yet spreads out instead of piling onto one node.
+ * Placements made since a node's last heartbeat count against every node they add streams to
+ * (reservations, in the media model of `MEDIA_MODEL`: see `joinStreams`), at once: a burst of
+ * joins against statistics that have not moved yet spreads out instead of piling onto one node.
  */
 
-export interface PlacementSettings {
-  /** A room keeps using a node while the node's load is under this (0..1). */
-  stickyThreshold: number;
-  /** Nodes at or over this load (0..1) take nobody. */
-  overloadThreshold: number;
-  weights: { cpu: number; streams: number; bandwidth: number };
-  /** Streams one participant publishes, and one receiver consumes of it (audio + video). */
-  streamsPerParticipant: number;
-  /**
-   * Most other participants one participant receives (last-N, adaptive subscription): in a room
-   * larger than this, a newcomer consumes `lastN` participants and takes the place of someone in
-   * the others' last-N instead of adding to it.
-   */
-  lastN: number;
-  /**
-   * Within a node, a worker the room already uses is preferred (no pipe between workers) only
-   * while its load is at most this much above the node's least loaded worker (0..1).
-   */
-  workerStickinessSlack: number;
-  /** A reservation stops counting once a heartbeat sent this long after it arrives. */
-  reservationSettleMs: number;
-  /** ...and in any case after this long. */
-  reservationMaxAgeMs: number;
-}
-
-export const DEFAULT_PLACEMENT: PlacementSettings = {
-  stickyThreshold: 0.7,
-  overloadThreshold: 0.9,
-  weights: { cpu: 0.4, streams: 0.4, bandwidth: 0.2 },
-  streamsPerParticipant: 2,
-  lastN: 25,
-  workerStickinessSlack: 0,
-  reservationSettleMs: 1_000,
-  reservationMaxAgeMs: 10_000,
-};
+export { DEFAULT_PLACEMENT, type PlacementSettings };
 
 /** What placement needs of a node: its last heartbeat and whether it may take participants. */
 export interface NodeSnapshot {
@@ -86,7 +57,15 @@ interface Reservation {
   at: number;
   workerIndex: number;
   streams: number;
-  /** 1 for the newcomer's own streams, 0 for the room's consumers of it (same decision). */
+  /** Of `streams`, those that send (consumers and pipe consumers): outgoing bandwidth. */
+  out: number;
+  /**
+   * A room opened here: what its next participant costs at most. Counts in the node's score (so
+   * rooms opened within one heartbeat interval start on different nodes), not against the
+   * thresholds nor in the choice of a worker: it is a guess, not streams anyone added yet.
+   */
+  opening: number;
+  /** 1 for the newcomer's own streams, 0 for what the room's others gain (same decision). */
   joins: number;
 }
 
@@ -118,6 +97,9 @@ export class Placement {
   };
   /** Reserved streams per worker of the chosen node (grown to the largest worker count seen). */
   #workerReserved = new Float64Array(16);
+  /** The room's nodes under the sticky threshold in the current decision (reused). */
+  readonly #roomNodes: NodeSnapshot[] = [];
+  readonly #roomNodeLoads: number[] = [];
 
   /** Settings left out take their `DEFAULT_PLACEMENT` value. */
   constructor(settings: Partial<PlacementSettings> = DEFAULT_PLACEMENT) {
@@ -130,54 +112,69 @@ export class Placement {
     now = Date.now(),
   ): PlacementDecision {
     // Runs over every node for every join: locals only, no allocation per node.
-    const { overloadThreshold, stickyThreshold } = this.settings;
+    const { overloadThreshold, stickyThreshold, stickySlack } = this.settings;
     const roomNodes = request.room.nodes;
     const hasRoom = roomNodes.size > 0;
     const region = request.region;
     const load = this.#load;
-    let sticky: NodeSnapshot | undefined;
-    let stickyParticipants = 0;
+    const inRoom = this.#roomNodes;
+    const inRoomLoads = this.#roomNodeLoads;
+    inRoom.length = 0;
+    inRoomLoads.length = 0;
     let best: NodeSnapshot | undefined;
     let bestScore = Infinity;
+    let bestLoad = Infinity;
     let bestInRegion: NodeSnapshot | undefined;
     let bestInRegionScore = Infinity;
+    let bestInRegionLoad = Infinity;
 
     for (const node of nodes) {
       const heartbeat = node.heartbeat;
       if (!node.placeable || heartbeat.workers.length === 0) continue;
       this.#measure(heartbeat, now);
       if (load.load >= overloadThreshold) continue;
-      if (hasRoom && load.load < stickyThreshold) {
-        const inRoom = roomNodes.get(heartbeat.nodeId);
-        if (inRoom) {
-          const participants = total(inRoom);
-          if (
-            !sticky ||
-            participants > stickyParticipants ||
-            (participants === stickyParticipants && heartbeat.nodeId < sticky.heartbeat.nodeId)
-          ) {
-            sticky = node;
-            stickyParticipants = participants;
-          }
-        }
+      if (hasRoom && load.load < stickyThreshold && roomNodes.has(heartbeat.nodeId)) {
+        inRoom.push(node);
+        inRoomLoads.push(load.load);
       }
       const score = load.score;
       if (score < bestScore) {
         best = node;
         bestScore = score;
+        bestLoad = load.load;
       }
       if (region !== undefined && heartbeat.region === region && score < bestInRegionScore) {
         bestInRegion = node;
         bestInRegionScore = score;
+        bestInRegionLoad = load.load;
       }
     }
 
-    const chosen = sticky ?? bestInRegion ?? best;
-    if (!chosen) {
+    const fallback = bestInRegion ?? best;
+    if (!fallback) {
       throw new CascadeError('CAPACITY_EXHAUSTED', 'no SFU node can take another participant', {
         roomParticipants: request.room.participants,
       });
     }
+    // The room's busiest node (most participants) that is not far above the fallback.
+    const stickyCap = (bestInRegion ? bestInRegionLoad : bestLoad) + stickySlack;
+    let sticky: NodeSnapshot | undefined;
+    let stickyParticipants = 0;
+    for (let i = 0; i < inRoom.length; i++) {
+      if (inRoomLoads[i]! > stickyCap) continue;
+      const node = inRoom[i]!;
+      const participants = total(roomNodes.get(node.heartbeat.nodeId));
+      if (
+        !sticky ||
+        participants > stickyParticipants ||
+        (participants === stickyParticipants && node.heartbeat.nodeId < sticky.heartbeat.nodeId)
+      ) {
+        sticky = node;
+        stickyParticipants = participants;
+      }
+    }
+    inRoom.length = 0;
+    const chosen = sticky ?? fallback;
     const reason = sticky ? 'sticky' : bestInRegion ? 'region' : 'score';
     const nodeId = chosen.heartbeat.nodeId;
     const workerIndex = this.#pickWorker(chosen.heartbeat, request.room, now);
@@ -186,17 +183,23 @@ export class Placement {
   }
 
   /**
-   * Streams a join into `room` adds on `nodeId`, the node it is placed on: the newcomer's
-   * producers and its consumers of up to `lastN` others, and, while the room is not larger than
-   * `lastN`, one consumer of the newcomer for each of the room's participants on that node (in a
-   * larger room the newcomer takes someone's place in their last-N: no more streams). What the
-   * room's other nodes gain (their participants' consumers, pipes) is left to their heartbeats.
+   * Streams a join into `room` adds on `nodeId`, in the media model (`MEDIA_MODEL`: last-N,
+   * streams per participant): placed there, the newcomer's producers, its consumers of up to
+   * `lastN` others and a pipe of its producers to each other node of the room; whether placed
+   * there or elsewhere, while the room is not larger than `lastN`, a consumer of the newcomer for
+   * each of the room's participants there (in a larger room the newcomer takes someone's place
+   * in their last-N: no more streams), and, when the newcomer opens a node new to the room, a
+   * pipe of each of their producers to it. `placedOn` is the newcomer's node (default `nodeId`).
    */
-  joinStreams(room: RoomFootprint, nodeId: string): number {
-    const { streamsPerParticipant, lastN } = this.settings;
-    const n = room.participants;
-    const here = n <= lastN ? total(room.nodes.get(nodeId)) : 0;
-    return streamsPerParticipant * (1 + Math.min(n, lastN) + here);
+  joinStreams(room: RoomFootprint, nodeId: string, placedOn = nodeId): number {
+    const { streamsPerParticipant } = this.settings;
+    const own = nodeId === placedOn ? this.#ownStreams(room, placedOn) : 0;
+    return (
+      own +
+      streamsPerParticipant *
+        this.#gainPerParticipant(room, placedOn) *
+        total(room.nodes.get(nodeId))
+    );
   }
 
   /** Load of a node from its heartbeat plus the placements made since. */
@@ -218,14 +221,37 @@ export class Placement {
     this.#reservations.delete(nodeId);
   }
 
+  /** The newcomer's own streams on its node: producers, consumers (last-N), pipes out. */
+  #ownStreams(room: RoomFootprint, placedOn: string): number {
+    const { streamsPerParticipant, lastN } = this.settings;
+    const otherNodes = room.nodes.size - (room.nodes.has(placedOn) ? 1 : 0);
+    return streamsPerParticipant * (1 + Math.min(room.participants, lastN) + otherNodes);
+  }
+
+  /**
+   * What each participant already in the room gains, in units of `streamsPerParticipant`: a
+   * consumer of the newcomer while the room is within last-N, a pipe of its producers to the
+   * newcomer's node when that node is new to the room.
+   */
+  #gainPerParticipant(room: RoomFootprint, placedOn: string): number {
+    const received = room.participants <= this.settings.lastN ? 1 : 0;
+    const newNode = room.nodes.size > 0 && !room.nodes.has(placedOn) ? 1 : 0;
+    return received + newNode;
+  }
+
   /** A node's load into `this.#load` (overwritten by the next call). */
   #measure(heartbeat: SfuNodeHeartbeat, now: number): void {
     const reserved = this.#live(heartbeat, now);
     let reservedStreams = 0;
+    let reservedOut = 0;
+    let opening = 0;
     let joins = 0;
     for (let i = 0; i < reserved.length; i++) {
-      reservedStreams += reserved[i]!.streams;
-      joins += reserved[i]!.joins;
+      const r = reserved[i]!;
+      reservedStreams += r.streams;
+      reservedOut += r.out;
+      opening += r.opening;
+      joins += r.joins;
     }
     const { totals, capacity, workers } = heartbeat;
     const streams = totals.producers + totals.consumers + totals.pipeConsumers + reservedStreams;
@@ -235,16 +261,22 @@ export class Placement {
     for (let i = 0; i < workers.length; i++) cpuSum += workers[i]!.cpu;
     const measuredCpu = workers.length ? cpuSum / workers.length : 0;
     const cpu = measuredCpu + reservedStreams / capacity.maxStreams;
-    const bandwidthLoad = totals.bitrateOutBps / capacity.maxBitrateOutBps;
-    const { weights } = this.settings;
+    const { weights, bitratePerStreamBps } = this.settings;
+    const bandwidthLoad =
+      (totals.bitrateOutBps + reservedOut * bitratePerStreamBps) / capacity.maxBitrateOutBps;
     const load = this.#load;
     load.cpu = cpu;
     load.streams = streams;
     load.streamLoad = streamLoad;
     load.bandwidthLoad = bandwidthLoad;
     load.load = Math.max(cpu, streamLoad, bandwidthLoad);
+    // Rooms opened since the heartbeat weigh on the ranking as the streams (and CPU) they will
+    // bring, but not on the thresholds above.
+    const openingLoad = opening / capacity.maxStreams;
     load.score =
-      weights.cpu * cpu + weights.streams * streamLoad + weights.bandwidth * bandwidthLoad;
+      weights.cpu * (cpu + openingLoad) +
+      weights.streams * (streamLoad + openingLoad) +
+      weights.bandwidth * bandwidthLoad;
     load.reservations = joins;
   }
 
@@ -296,29 +328,51 @@ export class Placement {
   }
 
   /**
-   * Reserve `joinStreams` on the node: the newcomer's own streams on its worker, and the room's
-   * participants' consumers of it on their workers (once per decision, not per node).
+   * Reserve what the join adds (`joinStreams`), on every node it adds to, at once: the newcomer's
+   * own streams on its worker, and what the room's participants gain (consumers of it, pipes to
+   * a new node) on their workers, wherever they are.
    */
   #reserve(nodeId: string, workerIndex: number, room: RoomFootprint, now: number): void {
     const { streamsPerParticipant, lastN } = this.settings;
+    const own = this.#ownStreams(room, nodeId);
+    // A room's first join: the room will grow here (sticky) before a heartbeat shows it, and
+    // its first participant's streams alone would leave the node first in line for the next
+    // room: what its next participant costs at most (a participant at last-N) weighs on the
+    // node's rank, so that rooms opened within one heartbeat interval start on different nodes.
+    const opening = room.participants === 0 ? streamsPerParticipant * lastN : 0;
+    this.#listOf(nodeId).push({
+      at: now,
+      workerIndex,
+      streams: own,
+      out: own - streamsPerParticipant,
+      opening,
+      joins: 1,
+    });
+    const gain = streamsPerParticipant * this.#gainPerParticipant(room, nodeId);
+    if (gain === 0) return;
+    room.nodes.forEach((workers, id) => {
+      const list = this.#listOf(id);
+      workers.forEach((count, index) => {
+        if (count > 0)
+          list.push({
+            at: now,
+            workerIndex: index,
+            streams: gain * count,
+            out: gain * count,
+            opening: 0,
+            joins: 0,
+          });
+      });
+    });
+  }
+
+  #listOf(nodeId: string): Reservation[] {
     let list = this.#reservations.get(nodeId);
     if (!list) {
       list = [];
       this.#reservations.set(nodeId, list);
     }
-    const n = room.participants;
-    const own = streamsPerParticipant * (1 + Math.min(n, lastN));
-    list.push({ at: now, workerIndex, streams: own, joins: 1 });
-    const here = n <= lastN ? room.nodes.get(nodeId) : undefined;
-    here?.forEach((count, index) => {
-      if (count > 0)
-        list.push({
-          at: now,
-          workerIndex: index,
-          streams: streamsPerParticipant * count,
-          joins: 0,
-        });
-    });
+    return list;
   }
 
   #live(heartbeat: SfuNodeHeartbeat, now: number): readonly Reservation[] {
