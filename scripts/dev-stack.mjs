@@ -155,7 +155,11 @@ const services = [
       DATABASE_URL: databaseUrl(`${dbPrefix}_identity`),
       IDENTITY_SIGNING_KEYS: signingKeys,
       IDENTITY_ISSUER: 'cascade-identity',
+      // Development sign-in, allowed because every address of this stack is localhost.
       IDENTITY_DEV_LOGIN: 'true',
+      // The web app's origins (vite preview): refresh and logout are refused from any other.
+      IDENTITY_PUBLIC_ORIGINS:
+        env.IDENTITY_PUBLIC_ORIGINS ?? `${webUrl},http://127.0.0.1:${webPort}`,
       IDENTITY_BOOTSTRAP_TENANTS: devTenant,
       // The web app's sign-in page offers this tenant when its address names none.
       IDENTITY_DEFAULT_TENANT: devTenant,

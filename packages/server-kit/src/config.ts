@@ -91,6 +91,13 @@ export const natsEnv = {
     .transform((v) => v.split(',').map((s) => s.trim()))
     .pipe(z.array(urlWithProtocols(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222')).min(1)),
   NATS_SUBJECT_PREFIX: SubjectPrefix.default(DEFAULT_SUBJECT_PREFIX),
+  /** Handlers of one subscription running at once; more messages wait (see the next). */
+  NATS_HANDLER_CONCURRENCY: z.coerce.number().int().min(1).max(100_000).default(200),
+  /**
+   * Messages of one subscription waiting for a handler; beyond this a request is answered
+   * `RATE_LIMITED` (overloaded) at once and an event is dropped.
+   */
+  NATS_HANDLER_QUEUE_MAX: z.coerce.number().int().min(0).max(1_000_000).default(5_000),
 };
 
 /** Services on Redis. Every key the service writes starts with `REDIS_KEY_PREFIX`. */

@@ -1,6 +1,7 @@
 export * from './config';
 export * from './errors.filter';
 export * from './health/readiness';
+export * from './infra/handler-limits';
 export * from './infra/nats-bus';
 export * from './infra/nats.module';
 export * from './infra/postgres.module';
@@ -10,6 +11,7 @@ export * from './migrations/migrate-command';
 export * from './migrations/prisma-migrations';
 export * from './metrics/metrics.service';
 export * from './run-service';
+export * from './security-headers';
 export * from './service-kit.module';
 export * from './time';
 export * from './tokens';

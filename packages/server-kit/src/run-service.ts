@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { type BaseConfig, ConfigError, type NatsConfig, loadConfig } from './config';
 import { natsMicroserviceOptions } from './infra/nats.module';
 import { createStandaloneLogger } from './logging';
+import { useSecurityHeaders } from './security-headers';
 import { type ServiceDependencies, ServiceKitModule } from './service-kit.module';
 import type { ServiceInfo } from './tokens';
 
@@ -52,8 +53,8 @@ function instanceId(): string {
 }
 
 /**
- * Boots a service: configuration, Nest application, HTTP listener, NATS microservice, signal
- * handling. On a configuration error it logs which variable is wrong and exits 1; on SIGTERM or
+ * Boots a service: configuration, Nest application, security headers, HTTP listener, NATS
+ * microservice, signal handling. On a configuration error it logs which variable is wrong and exits 1; on SIGTERM or
  * SIGINT it closes everything and exits 0, or exits 1 if that takes longer than
  * `SHUTDOWN_TIMEOUT_MS`.
  */
@@ -98,6 +99,7 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
     process.exit(1);
   }
   app.useLogger(app.get(Logger));
+  useSecurityHeaders(app);
   await definition.configureApp?.(app, config);
 
   if (definition.uses.nats) {

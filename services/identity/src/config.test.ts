@@ -56,6 +56,59 @@ describe('identity configuration', () => {
     expect(config.IDENTITY_DEFAULT_TENANT).toBeUndefined();
   });
 
+  it('refuses development sign-in outside localhost unless told it is on purpose', () => {
+    const dev = { ...base, IDENTITY_DEV_LOGIN: 'true' };
+    expect(problems(dev)).toEqual([]);
+    expect(
+      problems({ ...dev, IDENTITY_PUBLIC_ORIGINS: 'http://localhost:5173,https://app.localhost' }),
+    ).toEqual([]);
+    expect(problems({ ...dev, IDENTITY_PUBLIC_ORIGINS: 'https://cascade.example.com' })).toEqual([
+      'IDENTITY_DEV_LOGIN',
+    ]);
+    expect(
+      problems({
+        ...dev,
+        GOOGLE_CLIENT_ID: 'id',
+        GOOGLE_CLIENT_SECRET: 'secret',
+        GOOGLE_CALLBACK_URL: 'https://cascade.example.com/auth/google/callback',
+      }),
+    ).toEqual(['IDENTITY_DEV_LOGIN']);
+    expect(problems({ ...dev, NODE_ENV: 'production' })).toEqual(['IDENTITY_DEV_LOGIN']);
+    expect(() =>
+      loadConfig('identity', IdentityConfigSchema, {
+        ...dev,
+        IDENTITY_PUBLIC_ORIGINS: 'https://cascade.example.com',
+      }),
+    ).toThrow(/IDENTITY_DEV_LOGIN_UNSAFE=true/);
+    expect(
+      problems({
+        ...dev,
+        IDENTITY_PUBLIC_ORIGINS: 'https://cascade.example.com',
+        IDENTITY_DEV_LOGIN_UNSAFE: 'true',
+      }),
+    ).toEqual([]);
+    // Off (the default), any public origin is fine.
+    expect(problems({ ...base, IDENTITY_PUBLIC_ORIGINS: 'https://cascade.example.com' })).toEqual(
+      [],
+    );
+  });
+
+  it('takes the public origins as a list of bare origins', () => {
+    expect(loadConfig('identity', IdentityConfigSchema, base).IDENTITY_PUBLIC_ORIGINS).toEqual([
+      'http://localhost:8080',
+      'http://127.0.0.1:8080',
+    ]);
+    expect(
+      loadConfig('identity', IdentityConfigSchema, {
+        ...base,
+        IDENTITY_PUBLIC_ORIGINS: 'https://a.example.com, https://b.example.com',
+      }).IDENTITY_PUBLIC_ORIGINS,
+    ).toEqual(['https://a.example.com', 'https://b.example.com']);
+    expect(problems({ ...base, IDENTITY_PUBLIC_ORIGINS: 'https://a.example.com/app' })).toEqual([
+      'IDENTITY_PUBLIC_ORIGINS',
+    ]);
+  });
+
   it('names what is wrong', () => {
     expect(problems({ ...base, IDENTITY_SIGNING_KEYS: '' })).toEqual(['IDENTITY_SIGNING_KEYS']);
     expect(problems({ ...base, IDENTITY_SIGNING_KEYS: '{"k1":"nope"}' })).toEqual([

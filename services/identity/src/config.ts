@@ -1,4 +1,4 @@
-import { JOIN_TOKEN_MAX_TTL_SECONDS, TenantSlug } from '@cascade/contracts';
+import { JOIN_TOKEN_MAX_TTL_SECONDS, Origin, TenantSlug } from '@cascade/contracts';
 import {
   baseEnv,
   envBoolean,
@@ -61,8 +61,36 @@ export const IdentityConfigSchema = z
       .min(60)
       .max(JOIN_TOKEN_MAX_TTL_SECONDS)
       .default(JOIN_TOKEN_MAX_TTL_SECONDS),
-    /** The development sign-in (a form with a display name): never on in production. */
+    /**
+     * The development sign-in (a form with a display name, no password: anyone becomes anyone).
+     * Refused at start when a public origin or Google's callback is not localhost, or with
+     * `NODE_ENV=production`, unless `IDENTITY_DEV_LOGIN_UNSAFE=true` says it is on purpose.
+     */
     IDENTITY_DEV_LOGIN: envBoolean().default(false),
+    /** Allows `IDENTITY_DEV_LOGIN` on an address other than localhost (demos only). */
+    IDENTITY_DEV_LOGIN_UNSAFE: envBoolean().default(false),
+    /**
+     * The web app's origins as browsers see them (comma-separated, `https://cascade.example.com`).
+     * Requests that act on the session cookie (refresh, logout) are refused from any other
+     * `Origin`, so a foreign page cannot drive them.
+     */
+    IDENTITY_PUBLIC_ORIGINS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(Origin).min(1).max(20))
+      .default(['http://localhost:8080', 'http://127.0.0.1:8080']),
+    /** How often expired Google sign-in states (`oauth_states`) are deleted. */
+    IDENTITY_OAUTH_STATE_SWEEP_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .max(86_400_000)
+      .default(60_000),
     /** Bearer token of the operator endpoints under `/admin`; without it they answer 403. */
     IDENTITY_ADMIN_TOKEN: z.string().min(24).max(256).optional(),
     /**
@@ -139,6 +167,25 @@ export const IdentityConfigSchema = z
         }
       }
     }
+    const publicAddresses = [
+      ...c.IDENTITY_PUBLIC_ORIGINS.map((origin) => ['IDENTITY_PUBLIC_ORIGINS', origin] as const),
+      ...(c.GOOGLE_CALLBACK_URL ? [['GOOGLE_CALLBACK_URL', c.GOOGLE_CALLBACK_URL] as const] : []),
+    ].filter(([, address]) => !isLocalhost(address));
+    if (c.IDENTITY_DEV_LOGIN && !c.IDENTITY_DEV_LOGIN_UNSAFE) {
+      const reasons = [
+        ...publicAddresses.map(([variable, address]) => `${variable} has ${address}`),
+        ...(c.NODE_ENV === 'production' ? ['NODE_ENV is production'] : []),
+      ];
+      if (reasons.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['IDENTITY_DEV_LOGIN'],
+          message:
+            `is refused outside localhost (${reasons.join(', ')}): development sign-in lets ` +
+            'anyone sign in as anyone. Turn it off, or set IDENTITY_DEV_LOGIN_UNSAFE=true',
+        });
+      }
+    }
     const kids = c.IDENTITY_SIGNING_KEYS.map((k) => k.kid);
     if (c.IDENTITY_ACTIVE_KEY_ID !== undefined && !kids.includes(c.IDENTITY_ACTIVE_KEY_ID)) {
       ctx.addIssue({
@@ -157,6 +204,14 @@ export const IdentityConfigSchema = z
   });
 
 export type IdentityConfig = z.output<typeof IdentityConfigSchema>;
+
+const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether a URL names this machine (`localhost`, a `*.localhost` name or a loopback address). */
+export function isLocalhost(address: string): boolean {
+  const { hostname } = new URL(address);
+  return LOCAL_HOSTNAMES.has(hostname) || hostname.endsWith('.localhost');
+}
 
 export function googleEnabled(config: IdentityConfig): boolean {
   return config.GOOGLE_CLIENT_ID !== undefined;

@@ -8,9 +8,11 @@ import { DevLoginModule } from './dev-login/dev-login.module';
 import { setUpDocs } from './docs/openapi';
 import { FriendsModule } from './friends/friends.module';
 import { GoogleModule } from './google/google.module';
+import { OAuthStateSweeperModule } from './google/oauth-state-sweeper';
 import { KeysModule } from './keys/keys.module';
 import { ProfilesModule } from './profiles/profiles.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { TenantSettingsModule } from './tenants/tenant-settings.responder';
 import { TenantsModule } from './tenants/tenants.module';
 
 /** The identity service's capabilities; sign-in methods only where configured. */
@@ -21,9 +23,11 @@ export function identityModules(config: IdentityConfig): Array<Type | DynamicMod
     SessionsModule,
     AuthMethodsModule,
     TenantsModule,
+    TenantSettingsModule,
     ProfilesModule,
     ApiKeysModule,
     FriendsModule,
+    OAuthStateSweeperModule,
     ...(config.IDENTITY_DEV_LOGIN ? [DevLoginModule] : []),
     ...(googleEnabled(config) ? [GoogleModule] : []),
   ];

@@ -40,6 +40,7 @@ describe('operator API: tenants', () => {
     expect(res.body.settings).toEqual({
       maxRoomCapacity: 8,
       allowedOrigins: ['https://app.upd.test'],
+      chatRetentionDays: null,
     });
     expect(res.body.name).toBe('Tenant upd');
   });

@@ -29,6 +29,16 @@ export const RoomsConfigSchema = z
     ROOMS_MAX_CAPACITY: z.coerce.number().int().min(2).max(100_000).default(500),
     /** How long a seat granted by the join authorization is held for a participant to arrive. */
     ROOMS_SEAT_HOLD_SECONDS: seconds(1, 3_600).default(30),
+    /** Chat messages older than this are deleted (swept every `ROOMS_CHAT_SWEEP_INTERVAL_MS`). */
+    ROOMS_CHAT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+    ROOMS_CHAT_SWEEP_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .max(86_400_000)
+      .default(600_000),
+    /** Places one user may hold in one room at once (tabs, devices): the rest are refused. */
+    ROOMS_SEATS_PER_USER: z.coerce.number().int().min(1).max(100).default(3),
     /**
      * Proxy hops in front of rooms whose `X-Forwarded-For` is believed about the client's
      * address: off, a hop count (1 behind Traefik), or the proxies' addresses.

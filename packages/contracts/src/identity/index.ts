@@ -41,6 +41,8 @@ export const Origin = z
 
 export const TENANT_MAX_ROOM_CAPACITY_LIMIT = 1_000;
 export const TENANT_DEFAULT_MAX_ROOM_CAPACITY = 100;
+/** The longest chat retention a tenant may choose (days). */
+export const TENANT_MAX_CHAT_RETENTION_DAYS = 36_500;
 
 export const TenantSettings = z
   .object({
@@ -48,6 +50,11 @@ export const TenantSettings = z
     maxRoomCapacity: z.number().int().min(2).max(TENANT_MAX_ROOM_CAPACITY_LIMIT),
     /** Browser origins allowed to embed Cascade and to receive sign-in redirects. */
     allowedOrigins: z.array(Origin).max(50),
+    /**
+     * Days the tenant's chat messages are kept before the rooms service deletes them; `null`:
+     * the deployment's default (`ROOMS_CHAT_RETENTION_DAYS`).
+     */
+    chatRetentionDays: z.number().int().min(1).max(TENANT_MAX_CHAT_RETENTION_DAYS).nullable(),
   })
   .strict();
 export type TenantSettings = z.infer<typeof TenantSettings>;
@@ -336,6 +343,11 @@ export const FriendUserEvent = z.discriminatedUnion('type', [
   friendEvent('friend.presenceChanged', { friendId: UserId }),
 ]);
 export type FriendUserEvent = z.infer<typeof FriendUserEvent>;
+
+/** NATS request on `subjects.identityTenantSettings()`: the settings of one tenant. */
+export const TenantSettingsQuery = z.object({ tenantId: TenantId }).strict();
+export type TenantSettingsQuery = z.infer<typeof TenantSettingsQuery>;
+export const TenantSettingsQueryReply = replySchema(TenantSettings);
 
 /** NATS request on `subjects.identityFriendship()`: which of `otherUserIds` are friends of `userId`. */
 export const FriendshipQuery = z

@@ -1,19 +1,35 @@
-import { errorReply, isCascadeError, okReply } from '@cascade/contracts';
+import { CascadeError, errorReply, isCascadeError, okReply } from '@cascade/contracts';
 import { Logger } from '@nestjs/common';
 import type { ClientNats } from '@nestjs/microservices';
 import { JSONCodec, type Msg, type NatsConnection, type Subscription } from 'nats';
 
 import { withTimeout } from '../time';
+import { BoundedHandlerQueue, DEFAULT_HANDLER_LIMITS, type HandlerLimits } from './handler-limits';
 
 const json = JSONCodec<unknown>();
 
 export type MessageHandler = (msg: Msg) => Promise<void> | void;
+
+export interface SubscribeOptions {
+  /** NATS queue group: one member of the group gets each message. */
+  queue?: string;
+  /** This subscription's bounds, instead of the bus's (`NATS_HANDLER_*`). */
+  limits?: HandlerLimits;
+}
+
+/** Refusals of one subscription are logged on the first and then on every this many. */
+const REFUSALS_PER_LOG = 1_000;
 
 /**
  * The service's NATS connection for subjects built at run time (node ids, tenant and room ids,
  * the deployment's prefix), which Nest's static `@MessagePattern` decorators cannot express.
  * It shares the kit's client connection. Subscriptions made before NATS is reachable start when
  * it is; publishing before then is dropped (and counted) rather than queued without bound.
+ *
+ * Every subscription's handlers run within {@link HandlerLimits} (`NATS_HANDLER_CONCURRENCY` at
+ * once, `NATS_HANDLER_QUEUE_MAX` waiting): a flood beyond them is refused, not queued in memory
+ * without end. A refused request is answered `RATE_LIMITED` (details `reason: 'overloaded'`), so
+ * the caller fails fast and may retry; a refused message without a reply subject is dropped.
  */
 export class NatsBus {
   readonly #logger = new Logger('nats-bus');
@@ -21,8 +37,12 @@ export class NatsBus {
   #connection: NatsConnection | undefined;
   #connecting: Promise<NatsConnection> | undefined;
   #dropped = 0;
+  #refused = 0;
 
-  constructor(private readonly client: ClientNats) {}
+  constructor(
+    private readonly client: ClientNats,
+    private readonly limits: HandlerLimits = DEFAULT_HANDLER_LIMITS,
+  ) {}
 
   /** Resolves with the connection once NATS is reachable. */
   connected(): Promise<NatsConnection> {
@@ -34,6 +54,11 @@ export class NatsBus {
 
   get droppedPublishes(): number {
     return this.#dropped;
+  }
+
+  /** Messages refused (answered overloaded, or dropped) because a subscription was saturated. */
+  get refusedMessages(): number {
+    return this.#refused;
   }
 
   /**
@@ -55,23 +80,44 @@ export class NatsBus {
   }
 
   /**
-   * Runs `handler` for every message on `subject` (in `queue`, when given). A handler that
-   * throws is logged; it never ends the subscription.
+   * Runs `handler` for every message on `subject` (in `queue`, when given), within the
+   * subscription's limits. A handler that throws is logged; it never ends the subscription.
    */
-  subscribe(subject: string, handler: MessageHandler, options: { queue?: string } = {}): void {
+  subscribe(subject: string, handler: MessageHandler, options: SubscribeOptions = {}): void {
+    const handlers = new BoundedHandlerQueue<Msg>(options.limits ?? this.limits, (msg) =>
+      Promise.resolve()
+        .then(() => handler(msg))
+        .catch((error: unknown) =>
+          this.#logger.error(`handler for ${subject} failed: ${String(error)}`),
+        ),
+    );
     void this.connected().then((nc) => {
       const sub = nc.subscribe(subject, options.queue ? { queue: options.queue } : {});
       this.#subscriptions.push(sub);
       void (async () => {
         for await (const msg of sub) {
-          Promise.resolve()
-            .then(() => handler(msg))
-            .catch((error: unknown) =>
-              this.#logger.error(`handler for ${subject} failed: ${String(error)}`),
-            );
+          if (!handlers.offer(msg)) this.#refuse(subject, msg, handlers);
         }
       })();
     });
+  }
+
+  #refuse(subject: string, msg: Msg, handlers: BoundedHandlerQueue<Msg>): void {
+    this.#refused++;
+    NatsBus.respond(
+      msg,
+      errorReply(
+        new CascadeError('RATE_LIMITED', 'the service is overloaded; try again shortly', {
+          reason: 'overloaded',
+        }),
+      ),
+    );
+    if ((handlers.refused - 1) % REFUSALS_PER_LOG === 0) {
+      this.#logger.warn(
+        `refusing messages on ${subject}: ${handlers.running} handlers running and ` +
+          `${handlers.waiting} waiting (${handlers.refused} refused so far)`,
+      );
+    }
   }
 
   /**
@@ -82,7 +128,7 @@ export class NatsBus {
   serve(
     subject: string,
     handler: (body: unknown, msg: Msg) => Promise<unknown> | unknown,
-    options: { queue?: string } = {},
+    options: SubscribeOptions = {},
   ): void {
     this.subscribe(
       subject,

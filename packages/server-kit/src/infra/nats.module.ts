@@ -93,7 +93,11 @@ export class NatsModule {
         {
           provide: NatsBus,
           inject: [NATS_CLIENT],
-          useFactory: (client: ClientNats) => new NatsBus(client),
+          useFactory: (client: ClientNats) =>
+            new NatsBus(client, {
+              concurrency: config.NATS_HANDLER_CONCURRENCY,
+              queue: config.NATS_HANDLER_QUEUE_MAX,
+            }),
         },
         NatsLifecycle,
       ],

@@ -1,10 +1,24 @@
 import { DevSignInRequest, SessionTokens, WebSession, parseOrThrow } from '@cascade/contracts';
-import { Body, Controller, Get, Header, HttpCode, Module, Post, Req, Res } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@cascade/server-kit';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Module,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 
 import { requireJsonBody } from '../common/http';
+import { checkOrigin } from '../common/origin';
+import type { IdentityConfig } from '../config';
 import { openApiSchema } from '../docs/openapi';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { Users } from '../profiles/users';
@@ -37,6 +51,7 @@ export class DevLoginController {
     private readonly sessions: Sessions,
     private readonly browser: BrowserSessions,
     private readonly limiter: RequestLimiter,
+    @Inject(SERVICE_CONFIG) private readonly config: IdentityConfig,
   ) {}
 
   @Get()
@@ -65,7 +80,11 @@ export class DevLoginController {
         ? { ...(body as object), email: undefined }
         : body;
     const request = parseOrThrow(DevSignInRequest, input, 'sign-in request');
-    if (request.delivery === 'cookie') requireJsonBody(req, 'sign-in');
+    if (request.delivery === 'cookie') {
+      // A foreign page must not sign the browser in to an account of its choosing either.
+      checkOrigin(req, this.config.IDENTITY_PUBLIC_ORIGINS, 'sign-in');
+      requireJsonBody(req, 'sign-in');
+    }
     await this.limiter.hitAccount(
       'sign-in',
       request.tenant,

@@ -5,13 +5,16 @@ import {
   WebSession,
   parseOrThrow,
 } from '@cascade/contracts';
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@cascade/server-kit';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 
 import { invalidField } from '../common/errors';
 import { requireJsonBody } from '../common/http';
+import { checkOrigin } from '../common/origin';
+import type { IdentityConfig } from '../config';
 import { openApiSchema } from '../docs/openapi';
 import { BrowserSessions } from './browser-sessions';
 import { RequestLimiter } from './request-limiter';
@@ -23,8 +26,17 @@ function bodyToken({ refreshToken }: RefreshRequest): string {
   return refreshToken;
 }
 
-/** A `delivery: 'cookie'` request: JSON only, and the token comes from the cookie alone. */
-function checkCookieRequest(req: Request, request: RefreshRequest, what: string): void {
+/**
+ * A `delivery: 'cookie'` request: from the web app's origins (or no browser page), JSON only, and
+ * the token comes from the cookie alone.
+ */
+function checkCookieRequest(
+  req: Request,
+  request: RefreshRequest,
+  what: string,
+  origins: readonly string[],
+): void {
+  checkOrigin(req, origins, what);
   requireJsonBody(req, what);
   if (request.refreshToken !== undefined) {
     throw invalidField('refreshToken', 'with delivery "cookie" it comes from the cookie');
@@ -38,6 +50,7 @@ export class SessionsController {
     private readonly sessions: Sessions,
     private readonly browser: BrowserSessions,
     private readonly limiter: RequestLimiter,
+    @Inject(SERVICE_CONFIG) private readonly config: IdentityConfig,
   ) {}
 
   /**
@@ -57,7 +70,7 @@ export class SessionsController {
     await this.limiter.hit('refresh', req);
     const request = parseOrThrow(RefreshRequest, body, 'refresh request');
     if (request.delivery === 'body') return this.sessions.refresh(bodyToken(request));
-    checkCookieRequest(req, request, 'refresh');
+    checkCookieRequest(req, request, 'refresh', this.config.IDENTITY_PUBLIC_ORIGINS);
     return this.browser.refresh(req, res);
   }
 
@@ -77,7 +90,7 @@ export class SessionsController {
     await this.limiter.hit('refresh', req);
     const request = parseOrThrow(LogoutRequest, body, 'logout request');
     if (request.delivery === 'body') return this.sessions.logout(bodyToken(request));
-    checkCookieRequest(req, request, 'logout');
+    checkCookieRequest(req, request, 'logout', this.config.IDENTITY_PUBLIC_ORIGINS);
     await this.browser.logout(req, res);
   }
 }

@@ -21,7 +21,11 @@ export function toTenant(row: TenantRow): Tenant {
     id: row.id,
     slug: row.slug,
     name: row.name,
-    settings: { maxRoomCapacity: row.maxRoomCapacity, allowedOrigins: row.allowedOrigins },
+    settings: {
+      maxRoomCapacity: row.maxRoomCapacity,
+      allowedOrigins: row.allowedOrigins,
+      chatRetentionDays: row.chatRetentionDays,
+    },
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -43,6 +47,7 @@ export class Tenants {
           name: request.name,
           maxRoomCapacity: request.settings?.maxRoomCapacity ?? TENANT_DEFAULT_MAX_ROOM_CAPACITY,
           allowedOrigins: request.settings?.allowedOrigins ?? [],
+          chatRetentionDays: request.settings?.chatRetentionDays ?? null,
         },
       });
       return toTenant(row);
@@ -92,6 +97,9 @@ export class Tenants {
         }),
         ...(request.settings?.allowedOrigins !== undefined && {
           allowedOrigins: request.settings.allowedOrigins,
+        }),
+        ...(request.settings?.chatRetentionDays !== undefined && {
+          chatRetentionDays: request.settings.chatRetentionDays,
         }),
       },
     });

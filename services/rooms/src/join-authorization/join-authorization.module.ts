@@ -12,7 +12,7 @@ import { SeatAllocator } from './seat-allocator';
       provide: SeatAllocator,
       inject: [PrismaService, SERVICE_CONFIG],
       useFactory: (db: PrismaService, config: RoomsConfig) =>
-        new SeatAllocator(db, config.ROOMS_SEAT_HOLD_SECONDS),
+        new SeatAllocator(db, config.ROOMS_SEAT_HOLD_SECONDS, config.ROOMS_SEATS_PER_USER),
     },
     JoinAuthorizationHandler,
   ],

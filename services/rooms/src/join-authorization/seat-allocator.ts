@@ -6,7 +6,7 @@ import {
 } from '@cascade/contracts';
 import { KeyedQueue } from '@cascade/server-kit';
 
-import type { PrismaClient, Room } from '../generated/prisma/client';
+import type { Prisma, PrismaClient, Room } from '../generated/prisma/client';
 import { userFacts } from '../rooms/room-access';
 import { assertMayJoin, roomNotFound } from '../rooms/room-policy';
 
@@ -16,6 +16,10 @@ import { assertMayJoin, roomNotFound } from '../rooms/room-policy';
  * seats held and not expired) that a grant sees includes every grant before it, and two joins for
  * the last place cannot both win. A granted seat is held for `holdSeconds`; the participant's
  * `participant.joined` event turns it into presence, otherwise it stops counting when it expires.
+ *
+ * One user holds at most `seatsPerUser` places in a room (each tab or device is a participant):
+ * counted in the same locked transaction, so a user's many sockets on many gateways cannot fill
+ * a room. A place is given back when its participant leaves or its hold expires.
  *
  * Within one process, the grants of one room also queue in memory before they open their
  * transaction: a burst of joins to one room would otherwise hold every pooled connection while
@@ -28,6 +32,7 @@ export class SeatAllocator {
   constructor(
     private readonly db: PrismaClient,
     private readonly holdSeconds: number,
+    private readonly seatsPerUser: number,
   ) {}
 
   authorize(request: AuthorizeJoinRequest): Promise<AuthorizeJoinResult> {
@@ -63,13 +68,26 @@ export class SeatAllocator {
           (existing.state === 'reserved' &&
             existing.heldUntil !== null &&
             existing.heldUntil > now));
+      const placed: Prisma.RoomParticipantWhereInput[] = [
+        { state: 'present' },
+        { state: 'reserved', heldUntil: { gt: now } },
+      ];
       const occupied = await tx.roomParticipant.count({
-        where: {
-          tenantId,
-          roomId,
-          OR: [{ state: 'present' }, { state: 'reserved', heldUntil: { gt: now } }],
-        },
+        where: { tenantId, roomId, OR: placed },
       });
+      if (!alreadyPlaced) {
+        const held = await tx.roomParticipant.count({
+          where: { tenantId, roomId, userId, OR: placed },
+        });
+        if (held >= this.seatsPerUser) {
+          throw new CascadeError(
+            'LIMIT_EXCEEDED',
+            `user ${userId} already holds ${held} places in room ${roomId} ` +
+              `(at most ${this.seatsPerUser} per user)`,
+            { limit: 'seatsPerUser', max: this.seatsPerUser },
+          );
+        }
+      }
       if (!alreadyPlaced && occupied >= room.capacity) {
         throw new CascadeError('ROOM_FULL', `room ${roomId} is full (${room.capacity} places)`, {
           capacity: room.capacity,
