@@ -24,7 +24,8 @@ describe('gateway configuration', () => {
       GATEWAY_RATE_LIMIT_PER_SECOND: 20,
       GATEWAY_RATE_LIMIT_BURST: 40,
       GATEWAY_ICE_SERVERS: [],
-      GATEWAY_CORS_ORIGINS: '*',
+      GATEWAY_CORS_ORIGINS: [],
+      GATEWAY_SOCKETIO_ADAPTER: 'classic',
       GATEWAY_REQUEST_TIMEOUT_MS: 5_000,
     });
     expect(load(base).GATEWAY_REGION).toBeUndefined();
@@ -109,9 +110,24 @@ describe('gateway configuration', () => {
       /GATEWAY_ICE_SERVERS is invalid/,
     ],
     [
+      'any origin (*), which credentials forbid',
+      { GATEWAY_CORS_ORIGINS: '*' },
+      /GATEWAY_CORS_ORIGINS is invalid.*cannot be \*/,
+    ],
+    [
+      'a wildcard among the CORS origins',
+      { GATEWAY_CORS_ORIGINS: 'https://app.example.com,https://*.example.com' },
+      /GATEWAY_CORS_ORIGINS is invalid/,
+    ],
+    [
       'a CORS origin with a path',
       { GATEWAY_CORS_ORIGINS: 'https://a.example.com/app' },
       /GATEWAY_CORS_ORIGINS is invalid/,
+    ],
+    [
+      'an unknown Socket.IO adapter',
+      { GATEWAY_SOCKETIO_ADAPTER: 'cluster' },
+      /GATEWAY_SOCKETIO_ADAPTER is invalid/,
     ],
     [
       'a zero rate limit',

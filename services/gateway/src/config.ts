@@ -24,19 +24,25 @@ const iceServers = z
   })
   .pipe(z.array(IceServer).max(16));
 
-/** `*`, or a comma-separated list of origins (`https://app.example.com`). */
+/**
+ * A comma-separated list of origins (`https://app.example.com`), possibly empty. Each one is
+ * answered with credentials (CORS), so `*` is refused: it would let any site ride a user's
+ * cookies.
+ */
 const corsOrigins = z
   .string()
-  .transform((v): '*' | string[] =>
-    v.trim() === '*'
-      ? '*'
-      : v
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== ''),
+  .transform((v): string[] =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
   )
-  .refine((v) => v === '*' || (v.length > 0 && v.every((o) => /^https?:\/\/[^/\s]+$/.test(o))), {
-    message: 'must be * or a comma-separated list of origins such as https://app.example.com',
+  .refine((v) => !v.includes('*'), {
+    message:
+      'cannot be * (origins are answered with credentials): list them, e.g. https://app.example.com',
+  })
+  .refine((v) => v.every((o) => /^https?:\/\/[^/\s*]+$/.test(o)), {
+    message: 'must be a comma-separated list of origins such as https://app.example.com',
   });
 
 export const GatewayConfigSchema = z
@@ -82,8 +88,20 @@ export const GatewayConfigSchema = z
     GATEWAY_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
     /** Token bucket size: the burst a socket may send at once. */
     GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).default(40),
+    /** Chat messages one user may send per minute, over all its sockets (Redis, every instance). */
+    GATEWAY_CHAT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
     GATEWAY_ICE_SERVERS: iceServers.default([]),
-    GATEWAY_CORS_ORIGINS: corsOrigins.default('*'),
+    /**
+     * Origins other than the gateway's own whose pages may use long-polling with credentials
+     * (the SDK's `websocket-or-polling` transport, which needs the sticky cookie). Empty: none,
+     * same-origin only. WebSocket connections need no CORS and are not limited by it.
+     */
+    GATEWAY_CORS_ORIGINS: corsOrigins.default([]),
+    /**
+     * The Socket.IO Redis adapter: `classic` (PUBLISH/PSUBSCRIBE) or `sharded` (Redis 7 sharded
+     * pub/sub, SPUBLISH/SSUBSCRIBE; for Redis Cluster, where classic pub/sub reaches every shard).
+     */
+    GATEWAY_SOCKETIO_ADAPTER: z.enum(['classic', 'sharded']).default('classic'),
     /** Timeout of NATS requests to rooms, the orchestrator and sfu-nodes. */
     GATEWAY_REQUEST_TIMEOUT_MS: ms(100, 60_000).default(5_000),
     /** Placement hint passed with joins when the client gives none. */

@@ -3,6 +3,7 @@ import { OrchestratorClient } from '@cascade/sfu-client';
 import { type BotRoom, SdkBot, eventually } from '@cascade/testing';
 import { Redis } from 'ioredis';
 
+import { keys } from '../src/sessions/keys';
 import { useCascadeStack } from './support/stack';
 
 /**
@@ -336,10 +337,10 @@ describe('end to end with real media: SDK clients, two gateways, two SFU nodes',
     process.kill(killed.bot.pid!, 'SIGKILL');
     await killed.bot.stop();
     const survivors = [dropped, witness];
-    // The deadline the gateway gave the dropped session (`gw:expiring`, scored by it).
+    // The deadline the gateway gave the dropped session (`keys.expiring`, scored by it).
     const graceEnds = await eventually(
       'the gateway to start the killed participant’s grace period',
-      () => redis.zscore('gw:expiring', `${TENANT}:${roomId}:${killedId}`),
+      () => redis.zscore(keys.expiring, `${TENANT}:${roomId}:${killedId}`),
       (score) => score !== null,
     ).then(Number);
     const told = await Promise.all(

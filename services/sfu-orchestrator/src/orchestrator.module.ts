@@ -40,6 +40,8 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { AdminApi } from './admin/admin-api';
 import type { OrchestratorConfig } from './config';
 import { Placement } from './placement/placement';
+import { placementSettings } from './placement/placement-config';
+import { registerCapacityMetrics } from './registry/capacity-metrics';
 import { natsProber } from './registry/nats-prober';
 import { NodeLiveness } from './registry/node-liveness';
 import { type LostReason, NodeRegistry } from './registry/node-registry';
@@ -105,20 +107,7 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
         probeIntervalMs: config.ORCH_NODE_PROBE_TIMEOUT_MS,
       },
     );
-    this.placement = new Placement({
-      stickyThreshold: config.ORCH_STICKY_THRESHOLD,
-      overloadThreshold: config.ORCH_OVERLOAD_THRESHOLD,
-      weights: {
-        cpu: config.ORCH_WEIGHT_CPU,
-        streams: config.ORCH_WEIGHT_STREAMS,
-        bandwidth: config.ORCH_WEIGHT_BANDWIDTH,
-      },
-      streamsPerParticipant: config.ORCH_STREAMS_PER_PARTICIPANT,
-      lastN: config.ORCH_LAST_N,
-      workerStickinessSlack: config.ORCH_WORKER_STICKINESS_SLACK,
-      reservationSettleMs: 1_000,
-      reservationMaxAgeMs: 10_000,
-    });
+    this.placement = new Placement(placementSettings(config));
     this.#store = new RoomStore(redis);
     this.#leases = new RoomLeases(redis, this.#instanceId, config.ORCH_ROOM_LEASE_MS);
     const nodes: NodeCalls = {
@@ -193,6 +182,12 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
           this.inc({ state: registry.state(heartbeat.nodeId) ?? 'unknown' });
       },
     });
+    registerCapacityMetrics(
+      metrics.registry,
+      this.registry,
+      this.placement,
+      config.ORCH_OVERLOAD_THRESHOLD,
+    );
     readiness.register({
       name: 'node-registry',
       check: async () => {

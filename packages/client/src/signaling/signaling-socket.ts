@@ -1,5 +1,5 @@
 import { type SignalingHandshake } from '@cascade/contracts';
-import { io } from 'socket.io-client';
+import { type ManagerOptions, type SocketOptions, io } from 'socket.io-client';
 
 /**
  * What the SDK needs of a Socket.IO client socket. `socket.io-client`'s `Socket` is one; tests
@@ -17,11 +17,26 @@ export interface SignalingSocket {
   readonly io?: { engine?: { close(): unknown } };
 }
 
+/**
+ * How the SDK reaches a gateway.
+ *
+ * - `websocket` (the default): a WebSocket only. One connection that stays on the gateway that
+ *   accepted it, so no sticky cookie is needed and it works from any origin.
+ * - `websocket-or-polling`: WebSocket first, HTTP long-polling where WebSockets are blocked (some
+ *   corporate proxies). Long-polling is a series of requests that must all reach the same
+ *   gateway: the load balancer's sticky cookie keeps them there, and a page on another origin
+ *   than the gateway's only sends that cookie with `withCredentials`, which this mode sets. The
+ *   gateway must list the page's origin in `GATEWAY_CORS_ORIGINS`.
+ */
+export type SignalingTransport = 'websocket' | 'websocket-or-polling';
+
 export interface SocketFactoryOptions {
   /** Give up the connection attempt after this long (ms). */
   timeoutMs: number;
   /** Socket.IO path on the server. */
   path?: string;
+  /** Default `websocket`. */
+  transport?: SignalingTransport;
 }
 
 /** Opens one connection attempt to `url` with `auth` as the handshake; it connects by itself. */
@@ -32,17 +47,26 @@ export type SocketFactory = (
 ) => SignalingSocket;
 
 /**
- * The real thing: a Socket.IO client that tries WebSocket first and falls back to long-polling.
- * Socket.IO's own reconnection is off: the SDK reconnects itself, to the next gateway, with a
- * fresh handshake (resume token, refreshed join token).
+ * The Socket.IO client options of one connection attempt. Socket.IO's own reconnection is off:
+ * the SDK reconnects itself, to the next gateway, with a fresh handshake (resume token,
+ * refreshed join token).
  */
-export const socketIoFactory: SocketFactory = (url, auth, { timeoutMs, path }) =>
-  io(url, {
+export function socketIoOptions(
+  auth: SignalingHandshake,
+  { timeoutMs, path, transport = 'websocket' }: SocketFactoryOptions,
+): Partial<ManagerOptions & SocketOptions> {
+  return {
     auth,
     forceNew: true,
     reconnection: false,
     timeout: timeoutMs,
-    transports: ['websocket', 'polling'],
-    tryAllTransports: true,
+    ...(transport === 'websocket'
+      ? { transports: ['websocket'] }
+      : { transports: ['websocket', 'polling'], tryAllTransports: true, withCredentials: true }),
     ...(path === undefined ? {} : { path }),
-  }) as unknown as SignalingSocket;
+  };
+}
+
+/** The real thing: a Socket.IO client with {@link socketIoOptions}. */
+export const socketIoFactory: SocketFactory = (url, auth, options) =>
+  io(url, socketIoOptions(auth, options)) as unknown as SignalingSocket;

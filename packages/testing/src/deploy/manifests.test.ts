@@ -1,38 +1,25 @@
-import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { NodeId, deriveNodeId } from '@cascade/contracts';
-import { parseAllDocuments } from 'yaml';
 
-import { type PodSpec, restrictedViolations } from './pod-security';
+import { type K8sObject, REPO, WORKLOADS, id, kubectl, podSpec, renderOverlay } from './kustomize';
+import { policyViolations } from './policy';
+import { restrictedViolations } from './pod-security';
+import { schemaViolations } from './schemas';
 
 /**
  * The Kubernetes manifests as an operator applies them: each overlay rendered by
  * `kubectl kustomize`, then checked for what admission and a security review would refuse.
  * Skipped, with a notice, where no kubectl is installed.
  */
-const REPO = resolve(__dirname, '../../../..');
-const OVERLAYS = ['dev', 'production'] as const;
+const OVERLAYS = ['dev', 'production', 'trial'] as const;
 const MAIN_NAMESPACE = 'cascade';
 const MEDIA_NAMESPACE = 'cascade-media';
 /** Variables that name a connection and may carry its credentials. */
 const CONNECTION_URLS = ['NATS_URL', 'REDIS_URL', 'DATABASE_URL'];
 /** RFC 5737 documentation ranges: a CIDR here is a placeholder that admits nobody. */
 const DOCUMENTATION_RANGES = ['192.0.2.', '198.51.100.', '203.0.113.'];
-
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  data?: Record<string, string>;
-  spec?: Record<string, unknown>;
-}
 
 interface EnvVar {
   name: string;
@@ -44,44 +31,12 @@ interface EnvVar {
   };
 }
 
-const kubectl = ((): string | undefined => {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    const candidate = join(dir, 'kubectl');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-})();
-
-function render(overlay: string): K8sObject[] {
-  const yaml = execFileSync(kubectl!, ['kustomize', join(REPO, 'deploy/k8s/overlays', overlay)], {
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return parseAllDocuments(yaml)
-    .map((d) => d.toJS() as K8sObject | null)
-    .filter((o): o is K8sObject => o !== null);
-}
-
-const WORKLOADS = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob', 'Pod']);
-
-function podSpec(o: K8sObject): PodSpec {
-  if (o.kind === 'Pod') return o.spec as unknown as PodSpec;
-  if (o.kind === 'CronJob') {
-    const job = (o.spec as { jobTemplate: { spec: { template: { spec: PodSpec } } } }).jobTemplate;
-    return job.spec.template.spec;
-  }
-  return (o.spec as { template: { spec: PodSpec } }).template.spec;
-}
-
-const containersOf = (pod: PodSpec) => [...(pod.initContainers ?? []), ...pod.containers];
-const envOf = (pod: PodSpec) =>
+const containersOf = (pod: ReturnType<typeof podSpec>) => [
+  ...(pod.initContainers ?? []),
+  ...pod.containers,
+];
+const envOf = (pod: ReturnType<typeof podSpec>) =>
   containersOf(pod).flatMap((c) => (c as unknown as { env?: EnvVar[] }).env ?? []);
-const id = (o: K8sObject) => `${o.kind} ${o.metadata.namespace ?? '-'}/${o.metadata.name}`;
 
 if (!kubectl) {
   console.warn('kubectl is not installed: the Kubernetes manifest checks are skipped');
@@ -91,9 +46,20 @@ const describeWithKubectl = kubectl ? describe : describe.skip;
 describeWithKubectl.each(OVERLAYS)('the %s overlay', (overlay) => {
   let objects: K8sObject[];
   beforeAll(() => {
-    objects = render(overlay);
+    objects = renderOverlay(overlay);
   });
   const workloads = () => objects.filter((o) => WORKLOADS.has(o.kind));
+  /** Cascade's own workloads, not the data services of components/data-services. */
+  const cascadeWorkloads = () =>
+    workloads().filter((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] === 'cascade');
+
+  it('validates every object against the schema of its kind', () => {
+    expect(schemaViolations(objects)).toEqual([]);
+  });
+
+  it('pins every image, and gives every container resources and every server probes', () => {
+    expect(objects.flatMap(policyViolations)).toEqual([]);
+  });
   const namespace = (name: string) =>
     objects.find((o) => o.kind === 'Namespace' && o.metadata.name === name);
 
@@ -154,10 +120,10 @@ describeWithKubectl.each(OVERLAYS)('the %s overlay', (overlay) => {
         .map((e) => `${id(o)}: ${e.name}`),
     );
     expect(fromElsewhere).toEqual([]);
-    const natsUsers = workloads().filter((o) =>
+    const natsUsers = cascadeWorkloads().filter((o) =>
       envOf(podSpec(o)).some((e) => e.name === 'NATS_URL'),
     );
-    expect(natsUsers).toHaveLength(workloads().length - 1); // all but the web app
+    expect(natsUsers).toHaveLength(cascadeWorkloads().length - 1); // all but the web app
   });
 
   it('admits the host-network media nodes to NATS by a real CIDR, not a placeholder', () => {

@@ -14,6 +14,7 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 
+import { JoinTokenFacts } from '../auth/join-token-facts';
 import type { ParticipantRef } from '../signaling/channels';
 import { keys, parseRef, refString } from './keys';
 
@@ -33,6 +34,8 @@ export interface NewSession extends ParticipantRef, SessionPlacement {
   resumeHash: string;
   /** The socket that holds the session now. */
   socketId: string;
+  /** The join token the session lives by (absent: stored by an older gateway). */
+  token?: JoinTokenFacts | undefined;
 }
 
 export interface StoredSession extends NewSession {
@@ -80,21 +83,32 @@ redis.call('HSET', KEYS[1], 'state', 'connected', 'socketId', ARGV[2], 'instance
 redis.call('SADD', KEYS[3], ARGV[1])
 return {'taken', previous}`;
 
-/** Ends a session exactly once: whoever deletes the hash gets its fields; everyone else nil. */
+/**
+ * Ends a session exactly once: whoever deletes the hash gets its fields; everyone else nil. The
+ * resume key and instance set it also cleans (KEYS[6], KEYS[7]) are named by the caller from the
+ * session's `resumeHash` and `instanceId` as it read them (every key of a script is passed in
+ * KEYS, never built inside it); when either changed since, nothing is done and 0 tells the caller
+ * to read again.
+ */
 const REMOVE = `
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return false end
+local resumeHash, instanceId = '', ''
+for i = 1, #fields, 2 do
+  if fields[i] == 'resumeHash' then resumeHash = fields[i + 1] end
+  if fields[i] == 'instanceId' then instanceId = fields[i + 1] end
+end
+if resumeHash ~= ARGV[3] or instanceId ~= ARGV[4] then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('HDEL', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[1])
-for i = 1, #fields, 2 do
-  if fields[i] == 'resumeHash' then redis.call('DEL', ARGV[3] .. fields[i + 1]) end
-  if fields[i] == 'instanceId' then
-    redis.call('SREM', ARGV[4] .. fields[i + 1] .. ':sessions', ARGV[1])
-  end
-end
+if resumeHash ~= '' then redis.call('DEL', KEYS[6]) end
+if instanceId ~= '' then redis.call('SREM', KEYS[7], ARGV[1]) end
 if redis.call('HLEN', KEYS[2]) == 0 then redis.call('DEL', KEYS[4], KEYS[5]) end
 return fields`;
+
+/** Reads before REMOVE; more than this many changes under its feet is a bug, not a race. */
+const REMOVE_ATTEMPTS = 5;
 
 /** Media bookkeeping never recreates a session that ended meanwhile. */
 const HSET_IF_EXISTS = `
@@ -143,21 +157,30 @@ redis.call('HSET', KEYS[1], 'state', 'connected', 'socketId', ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[3])
 return 1`;
 
+/** KEYS of {@link REMOVE}, in order. */
+function removeKeys(ref: ParticipantRef, resumeHash: string, instanceId: string): string[] {
+  return [
+    keys.session(ref),
+    keys.roster(ref.tenantId, ref.roomId),
+    keys.expiring,
+    keys.producers(ref.tenantId, ref.roomId),
+    keys.speaker(ref.tenantId, ref.roomId),
+    keys.resume(resumeHash),
+    keys.instanceSessions(instanceId),
+  ];
+}
+
 /**
  * Sessions in Redis: who is in which room, on which node, with which transports, producers and
  * consumers, which socket holds each session, and which dropped sessions wait for a resume. Any
  * gateway instance can take any session over; nothing here lives in one process's memory.
  */
 export class SessionStore {
-  readonly #prefix: string;
-
   constructor(
     private readonly redis: Redis,
     readonly instanceId: string,
     private readonly log: StoredDocumentLog = nestWarnings('session-store'),
-  ) {
-    this.#prefix = redis.options.keyPrefix ?? '';
-  }
+  ) {}
 
   async create(session: NewSession): Promise<void> {
     const ref = refString(session);
@@ -184,6 +207,7 @@ export class SessionStore {
         socketId: session.socketId,
         instanceId: this.instanceId,
         state: 'connected',
+        ...(session.token ? { token: JSON.stringify(session.token) } : {}),
       })
       .hset(
         keys.roster(session.tenantId, session.roomId),
@@ -273,23 +297,25 @@ export class SessionStore {
 
   /** Ends the session; resolves with it for the one caller that ended it, undefined for others. */
   async remove(ref: ParticipantRef): Promise<StoredSession | undefined> {
-    const fields = (await this.redis.eval(
-      REMOVE,
-      5,
-      keys.session(ref),
-      keys.roster(ref.tenantId, ref.roomId),
-      keys.expiring,
-      keys.producers(ref.tenantId, ref.roomId),
-      keys.speaker(ref.tenantId, ref.roomId),
-      refString(ref),
-      ref.participantId,
-      this.#prefix + keys.resumePrefix,
-      this.#prefix + keys.instanceSessionsPrefix,
-    )) as string[] | null;
-    if (!fields) return undefined;
-    const hash: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) hash[fields[i]!] = fields[i + 1]!;
-    return parseSession(hash, keys.session(ref), this.log);
+    const key = keys.session(ref);
+    for (let attempt = 0; attempt < REMOVE_ATTEMPTS; attempt++) {
+      const [resumeHash, instanceId] = await this.redis.hmget(key, 'resumeHash', 'instanceId');
+      const fields = (await this.redis.eval(
+        REMOVE,
+        7,
+        ...removeKeys(ref, resumeHash ?? '', instanceId ?? ''),
+        refString(ref),
+        ref.participantId,
+        resumeHash ?? '',
+        instanceId ?? '',
+      )) as string[] | 0 | null;
+      if (fields === 0) continue; // resumed or rotated between the read and the script
+      if (!fields) return undefined;
+      const hash: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) hash[fields[i]!] = fields[i + 1]!;
+      return parseSession(hash, key, this.log);
+    }
+    throw new Error(`session ${refString(ref)} kept changing while being removed`);
   }
 
   /** A new placement; resolves with the producer ids the session had (now forgotten). */
@@ -321,6 +347,18 @@ export class SessionStore {
       keys.session(ref),
       FIELD_PREFIX[kind] + id,
       value,
+    );
+    return done === 1;
+  }
+
+  /** The session now lives by a refreshed join token; false when it ended meanwhile. */
+  async setToken(ref: ParticipantRef, token: JoinTokenFacts): Promise<boolean> {
+    const done = await this.redis.eval(
+      HSET_IF_EXISTS,
+      1,
+      keys.session(ref),
+      'token',
+      JSON.stringify(token),
     );
     return done === 1;
   }
@@ -483,6 +521,7 @@ const SessionFields = z.object({
   socketId: z.string().default(''),
   instanceId: z.string().default(''),
   state: z.enum(['connected', 'disconnected']),
+  token: StoredJson.pipe(JoinTokenFacts).optional(),
 });
 
 function parseSession(

@@ -7,9 +7,9 @@ import {
   type SignalingEventOf,
 } from '@cascade/contracts';
 import { SERVICE_CONFIG, SERVICE_INFO, type ServiceInfo } from '@cascade/server-kit';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 
 import type { GatewayConfig } from '../config';
 import type { Broadcaster } from './broadcaster';
@@ -27,6 +27,12 @@ export type GatewaySocket = Socket<
   ServerToClientEvents,
   Record<string, never>,
   SocketData
+>;
+
+/** The `cors` module's per-request options, as Engine.IO takes them. */
+type CorsOptionsDelegate = Extract<
+  NonNullable<ServerOptions['cors']>,
+  (...args: never[]) => unknown
 >;
 
 /** Room for Socket.IO's own framing around the largest payload the protocol accepts. */
@@ -53,7 +59,9 @@ export class SocketIoServer implements Broadcaster, OnApplicationShutdown {
       transports: ['websocket', 'polling'],
       serveClient: false,
       maxHttpBufferSize: SIGNALING_MAX_BYTES + FRAMING_SLACK_BYTES,
-      cors: { origin: config.GATEWAY_CORS_ORIGINS === '*' ? '*' : config.GATEWAY_CORS_ORIGINS },
+      ...(config.GATEWAY_CORS_ORIGINS.length === 0
+        ? {}
+        : { cors: corsForOrigins(config.GATEWAY_CORS_ORIGINS) }),
     });
     // Pub/sub channels are not keys: no key prefix on these connections; the adapter's key
     // carries the deployment's prefix instead.
@@ -77,8 +85,16 @@ export class SocketIoServer implements Broadcaster, OnApplicationShutdown {
       });
       client.on('ready', () => (last = ''));
     }
+    // Classic: PUBLISH/PSUBSCRIBE, which Redis Cluster copies to every shard. Sharded (Redis 7):
+    // SPUBLISH/SSUBSCRIBE on a channel per Socket.IO room, each served by the shard of its slot.
+    const channel = `${config.REDIS_KEY_PREFIX}socket.io`;
     this.io.adapter(
-      createAdapter(this.#pub, this.#sub, { key: `${config.REDIS_KEY_PREFIX}socket.io` }),
+      config.GATEWAY_SOCKETIO_ADAPTER === 'sharded'
+        ? createShardedAdapter(this.#pub, this.#sub, {
+            channelPrefix: channel,
+            subscriptionMode: 'dynamic',
+          })
+        : createAdapter(this.#pub, this.#sub, { key: channel }),
     );
   }
 
@@ -134,6 +150,25 @@ export class SocketIoServer implements Broadcaster, OnApplicationShutdown {
       else client.disconnect();
     }
   }
+}
+
+/**
+ * CORS for the Engine.IO HTTP requests (long-polling): a listed origin is echoed with
+ * credentials, so a page there may send the load balancer's sticky cookie; any other origin gets
+ * no CORS headers at all, and its browser keeps the answers from it. (WebSocket upgrades are not
+ * subject to CORS.)
+ */
+export function corsForOrigins(origins: readonly string[]): CorsOptionsDelegate {
+  const allowed = new Set(origins);
+  return (req, callback) => {
+    const origin = req.headers.origin;
+    callback(
+      null,
+      origin !== undefined && allowed.has(origin)
+        ? { origin, credentials: true, methods: ['GET', 'POST'] }
+        : { origin: false },
+    );
+  };
 }
 
 /** Emits a checked event and payload (the generic pair, which Socket.IO's types cannot follow). */

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { type RoomState, emptyRoom } from './room-state';
 import { type RoomStoreLog, RoomStore } from './room-store';
 
-const KEY = 'orch:room:acme:standup';
+const KEY = 'orch:{orch-rooms}:room:acme:standup';
 const CAM = '0b6f7a4e-9d4c-4b53-8f0e-2f4b6a1c9d01';
 
 /** Alice on n1 with a camera piped to n2, where Bob consumes it. */

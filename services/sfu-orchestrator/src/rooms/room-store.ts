@@ -48,11 +48,18 @@ function nestWarnings(): RoomStoreLog {
  * stopped. One JSON document per room, plus two indexes (every room; the rooms on each node)
  * written in the same MULTI, so a reader never sees a room without its index entries.
  *
- *   orch:room:<tenant>:<room>     the RoomState
- *   orch:rooms                    set of "<tenant>/<room>"
- *   orch:node-rooms:<node>        set of "<tenant>/<room>" using the node
+ *   orch:{orch-rooms}:room:<tenant>:<room>     the RoomState
+ *   orch:{orch-rooms}:rooms                    set of "<tenant>/<room>"
+ *   orch:{orch-rooms}:node-rooms:<node>        set of "<tenant>/<room>" using the node
+ *
+ * One hash tag over all of them: Redis Cluster runs a MULTI only when its keys share a slot.
+ * Before the tag they were `orch:room:…`, `orch:rooms`, `orch:node-rooms:…`; a room still stored
+ * that way is read from there, and its old keys are removed when it is next saved.
  */
 export class RoomStore {
+  /** Rooms loaded from their keys before the hash tag, moved to the tagged keys at their save. */
+  readonly #legacy = new Set<string>();
+
   constructor(
     private readonly redis: Redis,
     private readonly log: RoomStoreLog = nestWarnings(),
@@ -63,9 +70,14 @@ export class RoomStore {
    * document (not JSON, another shape, another room's): that is logged and treated as missing.
    */
   async load(tenantId: string, roomId: string): Promise<RoomState | undefined> {
-    const key = roomDoc(tenantId, roomId);
-    const raw = await this.redis.get(key);
-    if (raw === null) return undefined;
+    let key = roomDoc(tenantId, roomId);
+    let raw = await this.redis.get(key);
+    if (raw === null) {
+      key = LEGACY.doc(tenantId, roomId);
+      raw = await this.redis.get(key);
+      if (raw === null) return undefined;
+      this.#legacy.add(roomKey(tenantId, roomId));
+    }
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -95,42 +107,76 @@ export class RoomStore {
   async save(state: RoomState, before: Set<string>, empty: boolean): Promise<void> {
     const key = roomKey(state.tenantId, state.roomId);
     const after = empty ? new Set<string>() : roomNodes(state);
+    // A room stored before the hash tag is written anew: its node index starts empty.
+    const legacy = this.#legacy.delete(key);
+    const indexed = legacy ? new Set<string>() : before;
     const tx = this.redis.multi();
     if (empty) {
       tx.del(roomDoc(state.tenantId, state.roomId));
-      tx.srem('orch:rooms', key);
+      tx.srem(ALL_ROOMS, key);
     } else {
       tx.set(roomDoc(state.tenantId, state.roomId), JSON.stringify(state));
-      tx.sadd('orch:rooms', key);
+      tx.sadd(ALL_ROOMS, key);
     }
-    for (const node of before) if (!after.has(node)) tx.srem(`orch:node-rooms:${node}`, key);
-    for (const node of after) if (!before.has(node)) tx.sadd(`orch:node-rooms:${node}`, key);
+    for (const node of indexed) if (!after.has(node)) tx.srem(nodeRooms(node), key);
+    for (const node of after) if (!indexed.has(node)) tx.sadd(nodeRooms(node), key);
     const results = await tx.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error('Redis transaction was discarded');
+    if (legacy) {
+      // One key per command: the old keys are in other slots.
+      await Promise.all([
+        this.redis.del(LEGACY.doc(state.tenantId, state.roomId)),
+        this.redis.srem(LEGACY.rooms, key),
+        ...[...before].map((node) => this.redis.srem(LEGACY.nodeRooms(node), key)),
+      ]);
+    }
   }
 
   async rooms(): Promise<Array<{ tenantId: string; roomId: string }>> {
-    return (await this.redis.smembers('orch:rooms')).map(splitKey);
+    return union(await this.redis.smembers(ALL_ROOMS), await this.redis.smembers(LEGACY.rooms)).map(
+      splitKey,
+    );
   }
 
   async roomsOnNode(nodeId: string): Promise<Array<{ tenantId: string; roomId: string }>> {
-    return (await this.redis.smembers(`orch:node-rooms:${nodeId}`)).map(splitKey);
+    return union(
+      await this.redis.smembers(nodeRooms(nodeId)),
+      await this.redis.smembers(LEGACY.nodeRooms(nodeId)),
+    ).map(splitKey);
   }
 
   async nodesWithRooms(): Promise<string[]> {
-    const keys = await this.redis.keys(`${this.redis.options.keyPrefix ?? ''}orch:node-rooms:*`);
-    const prefix = `${this.redis.options.keyPrefix ?? ''}orch:node-rooms:`;
-    return keys.map((k) => k.slice(prefix.length));
+    const prefix = this.redis.options.keyPrefix ?? '';
+    const nodes: string[] = [];
+    for (const pattern of [nodeRooms(''), LEGACY.nodeRooms('')]) {
+      const keys = await this.redis.keys(`${prefix}${pattern}*`);
+      nodes.push(...keys.map((k) => k.slice(prefix.length + pattern.length)));
+    }
+    return union(nodes, []);
   }
 }
+
+/** The hash tag of every key the store writes in one MULTI. */
+export const ROOMS_TAG = '{orch-rooms}';
+const ALL_ROOMS = `orch:${ROOMS_TAG}:rooms`;
+const nodeRooms = (node: string) => `orch:${ROOMS_TAG}:node-rooms:${node}`;
+
+/** The keys before the hash tag, read until the rooms stored under them are saved again. */
+const LEGACY = {
+  doc: (tenantId: string, roomId: string) => `orch:room:${tenantId}:${roomId}`,
+  rooms: 'orch:rooms',
+  nodeRooms: (node: string) => `orch:node-rooms:${node}`,
+};
+
+const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
 
 export function roomKey(tenantId: string, roomId: string): string {
   return `${tenantId}/${roomId}`;
 }
 
-function roomDoc(tenantId: string, roomId: string): string {
-  return `orch:room:${tenantId}:${roomId}`;
+export function roomDoc(tenantId: string, roomId: string): string {
+  return `orch:${ROOMS_TAG}:room:${tenantId}:${roomId}`;
 }
 
 function splitKey(key: string): { tenantId: string; roomId: string } {

@@ -1,0 +1,173 @@
+import calculateSlot from 'cluster-key-slot';
+import type { Redis } from 'ioredis';
+
+import { UserConnectionSlots } from '../user-connections/user-connection-slots';
+import { keys } from './keys';
+import { RoomMedia } from './room-media';
+import { type NewSession, SessionStore, type StoredDocumentLog } from './session-store';
+
+/**
+ * Redis Cluster runs a script, or a MULTI, only when all its keys hash to one slot, and routes
+ * it by the keys it is given: a key a script builds from its arguments may live on another shard.
+ * Every atomic step of the gateway's stores is recorded here (by a stand-in for ioredis that
+ * answers every read plausibly) and its keys' slots computed as the cluster computes them.
+ */
+const PREFIX = 'cascade:'; // REDIS_KEY_PREFIX: ioredis puts it in front of every key
+
+interface AtomicStep {
+  what: string;
+  keys: string[];
+  script?: string;
+}
+
+function recordingRedis(): { redis: Redis; steps: AtomicStep[] } {
+  const steps: AtomicStep[] = [];
+  const transaction = (): unknown => {
+    const seen: string[] = [];
+    const commands: string[] = [];
+    const tx: unknown = new Proxy(
+      {},
+      {
+        get: (_, command: string) =>
+          command === 'exec'
+            ? () => {
+                steps.push({ what: `MULTI ${commands.join(' ')}`, keys: seen });
+                return Promise.resolve(seen.map(() => [null, 1]));
+              }
+            : (key: string) => {
+                commands.push(command.toUpperCase());
+                seen.push(PREFIX + key);
+                return tx;
+              },
+      },
+    );
+    return tx;
+  };
+  const reads: Record<string, unknown> = {
+    hmget: ['hash-1', 'gw-old'],
+    zrangebyscore: ['gw-dead'],
+    zrem: 1,
+    smembers: ['acme:standup:p_1'],
+  };
+  const redis = new Proxy(
+    {},
+    {
+      get: (_, name: string) => {
+        if (name === 'options') return { keyPrefix: PREFIX };
+        if (name === 'then') return undefined;
+        if (name === 'multi') return transaction;
+        if (name === 'eval') {
+          return (script: string, count: number, ...args: string[]) => {
+            steps.push({
+              what: `EVAL ${script.trim().split('\n')[0]}`,
+              keys: args.slice(0, count).map((k) => PREFIX + k),
+              script,
+            });
+            return Promise.resolve(1);
+          };
+        }
+        return () => Promise.resolve(reads[name] ?? null);
+      },
+    },
+  ) as Redis;
+  return { redis, steps };
+}
+
+const quiet: StoredDocumentLog = { warn: () => undefined };
+const ref = { tenantId: 'acme', roomId: 'standup', participantId: 'p_1' };
+const session: NewSession = {
+  ...ref,
+  userId: 'u_1',
+  displayName: 'Alice',
+  grants: { room: 'standup', join: true, publish: true, subscribe: true, admin: false },
+  joinedAt: 1_700_000_000_000,
+  nodeId: 'n1',
+  workerIndex: 0,
+  rtpCapabilities: { codecs: [], headerExtensions: [] },
+  resumeHash: 'hash-1',
+  socketId: 'sock-1',
+};
+
+/** Every atomic step the gateway takes in Redis, with the keys it names. */
+async function everyAtomicStep(): Promise<AtomicStep[]> {
+  const { redis, steps } = recordingRedis();
+  const store = new SessionStore(redis, 'gw-1', quiet);
+  const media = new RoomMedia(redis, quiet);
+  const slots = new UserConnectionSlots(redis, { max: 3, leaseMs: 60_000 });
+  await store.create(session);
+  await store.claimForResume(ref, 'sock-2');
+  await store.markDisconnected(ref, 'sock-2', 1_700_000_015_000);
+  await store.rotateResume(ref, 'hash-2', 'hash-1', 5_000);
+  await store.replacePlacement(ref, {
+    nodeId: 'n2',
+    workerIndex: 1,
+    rtpCapabilities: { codecs: [], headerExtensions: [] },
+  });
+  await store.record(ref, 'producer', 'pr1');
+  await store.adoptOrphans(1_700_000_100_000, 30_000, 15_000);
+  await store.reclaim(ref, 'sock-3');
+  await store.remove(ref);
+  await store.deregister();
+  await media.addProducer('acme', 'standup', {
+    producerId: 'pr1',
+    participantId: 'p_1',
+    kind: 'audio',
+    source: 'microphone',
+    paused: false,
+  } as Parameters<RoomMedia['addProducer']>[2]);
+  await media.setPaused('acme', 'standup', 'pr1', true);
+  await media.removeProducers('acme', 'standup', ['pr1']);
+  await slots.acquire({ tenantId: 'acme', userId: 'u_1' }, 'sock-1');
+  return steps;
+}
+
+describe('the gateway on Redis Cluster', () => {
+  let steps: AtomicStep[];
+  beforeAll(async () => {
+    steps = await everyAtomicStep();
+  });
+
+  it('records every script and transaction of the stores', () => {
+    expect(steps.filter((s) => s.script !== undefined)).toHaveLength(11);
+    expect(steps.filter((s) => s.what.startsWith('MULTI'))).toHaveLength(3);
+  });
+
+  it('keeps the keys of each script and transaction in one hash slot', () => {
+    const spread = steps
+      .map((s) => ({ step: s.what, slots: [...new Set(s.keys.map((k) => calculateSlot(k)))] }))
+      .filter((s) => s.slots.length !== 1);
+    expect(spread).toEqual([]);
+  });
+
+  it('puts every key the session scripts share behind one hash tag', () => {
+    const tagged = [
+      keys.session(ref),
+      keys.roster('acme', 'standup'),
+      keys.producers('acme', 'standup'),
+      keys.speaker('acme', 'standup'),
+      keys.resume('hash-1'),
+      keys.expiring,
+      keys.instances,
+      keys.instanceSessions('gw-1'),
+    ];
+    expect(new Set(tagged.map((k) => calculateSlot(PREFIX + k))).size).toBe(1);
+  });
+
+  it('gives every script its keys in KEYS, never building one from ARGV', () => {
+    for (const { script, what } of steps) {
+      if (script === undefined) continue;
+      // The key of every Redis command a script runs is one of its KEYS.
+      const keyArguments = [...script.matchAll(/redis\.call\('[A-Z]+',\s*([^,)]+)/g)].map((m) =>
+        m[1]!.trim(),
+      );
+      expect({ what, keyArguments }).toEqual({
+        what,
+        keyArguments: keyArguments.map(() => expect.stringMatching(/^KEYS\[\d+\]$/)),
+      });
+      expect({ what, concatenatesKeys: /\.\.\s*(ARGV|fields)/.test(script) }).toEqual({
+        what,
+        concatenatesKeys: false,
+      });
+    }
+  });
+});
