@@ -5,7 +5,11 @@ import { type Backoff, backoffDelay, resolveBackoff, UrlRotation } from './recon
 import { openSocket } from './reconnect/connector';
 import { judgeHandshakeFailure } from './reconnect/handshake';
 import { SignalingChannel } from './signaling/signaling-channel';
-import { type SocketFactory, socketIoFactory } from './signaling/signaling-socket';
+import {
+  type SignalingTransport,
+  type SocketFactory,
+  socketIoFactory,
+} from './signaling/signaling-socket';
 import { TypedEmitter } from './typed-emitter';
 import type { BackoffOptions, ConnectionState } from './types';
 
@@ -22,6 +26,8 @@ export interface UserConnectionOptions {
   accessToken: () => string | Promise<string>;
   /** Socket.IO path on the gateway (default `/socket.io`). */
   path?: string;
+  /** `websocket` (default) or `websocket-or-polling`: see {@link SignalingTransport}. */
+  transport?: SignalingTransport;
   /** Spacing of reconnection attempts (default from 500 ms up to 30 s; it never gives up). */
   reconnect?: Omit<BackoffOptions, 'maxAttempts'>;
   /** How long one connection attempt may take (ms, default 10000). */
@@ -187,6 +193,9 @@ export class UserConnection extends TypedEmitter<UserConnectionEvents> {
           {
             timeoutMs: this.#options.connectTimeoutMs ?? 10_000,
             ...(this.#options.path === undefined ? {} : { path: this.#options.path }),
+            ...(this.#options.transport === undefined
+              ? {}
+              : { transport: this.#options.transport }),
           },
         );
         const channel = new SignalingChannel(socket, url, this.#options.requestTimeoutMs ?? 10_000);

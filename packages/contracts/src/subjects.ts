@@ -76,6 +76,8 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     roomsPresenceQuery: () => `${p}.rooms.presence-query`,
     /** Requests to the rooms service: this user's role in this room (owner, moderator, member). */
     roomsMemberRole: () => `${p}.rooms.member-role`,
+    /** Requests to the rooms service: record a ban decided in a call (`CallBanRequest`). */
+    roomsCallBan: () => `${p}.rooms.call-ban`,
     /**
      * What happens in one room on the signaling path (participant joined or left, chat message),
      * published by the gateway or orchestrator and consumed by the rooms service (presence, chat
@@ -87,6 +89,8 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     roomActivityAll: () => `${p}.room-activity.*.*`,
     /** Requests to the identity service: which of these users are friends of this user. */
     identityFriendship: () => `${p}.identity.friendship`,
+    /** Requests to the identity service: a tenant's settings (rooms enforces its limits). */
+    identityTenantSettings: () => `${p}.identity.tenant-settings`,
     /** Notifications for one user (an invitation, a friend request), delivered by the gateways. */
     userEvents: (tenantId: string, userId: string) =>
       `${p}.user-events.${tenant(tenantId)}.${parseOrThrow(UserId, userId, 'user id')}`,
@@ -97,6 +101,21 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
       `${p}.room-events.${tenant(tenantId)}.${room(roomId)}`,
     /** Events addressed to every room (gateways subscribe here with their queue group). */
     roomEventsAll: () => `${p}.room-events.*.*`,
+    /**
+     * Revocations of one tenant's credentials (API keys, sign-in sessions, users), published by
+     * identity (`CredentialRevokedEvent`); every gateway instance subscribes, without a queue group.
+     */
+    credentialRevocations: (tenantId: string) => `${p}.revocations.${tenant(tenantId)}`,
+    /** Every tenant's revocations (each gateway instance subscribes here). */
+    credentialRevocationsAll: () => `${p}.revocations.*`,
+    /**
+     * People removed from one room by its moderation (ban, member removed, room closed),
+     * published by the rooms service (`RoomRemovalEvent`) for the gateways (queue group).
+     */
+    roomRemovals: (tenantId: string, roomId: string) =>
+      `${p}.room-removals.${tenant(tenantId)}.${room(roomId)}`,
+    /** Every room's removals (gateways subscribe here with their queue group). */
+    roomRemovalsAll: () => `${p}.room-removals.*.*`,
     /** Liveness probe of a service over NATS: any instance of the service answers. */
     servicePing: (service: string) => `${p}.ping.${parseOrThrow(NodeId, service, 'service name')}`,
   } as const;

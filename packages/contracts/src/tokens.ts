@@ -32,6 +32,16 @@ export const JoinTokenClaims = z
     iat: z.number().int().nonnegative(),
     exp: z.number().int().positive(),
     jti: z.string().min(1).max(128).optional(),
+    /**
+     * The API key that minted the token (a tenant's backend): revoking the key ends the
+     * sessions it opened. Absent from tokens minted before it existed.
+     */
+    akid: Identifier.optional(),
+    /**
+     * The sign-in session (refresh token family) whose access token minted the token (a user
+     * minting for itself): ending that session ends the sessions it opened.
+     */
+    sid: Identifier.optional(),
   })
   .refine((claims) => claims.exp > claims.iat, {
     message: 'exp must be after iat',

@@ -2,7 +2,12 @@ import { CascadeError, PROTOCOL_VERSION, type SignalingHandshake } from '@cascad
 
 import { type CascadeLogger } from '../logger';
 import { SignalingChannel } from '../signaling/signaling-channel';
-import { type SignalingSocket, type SocketFactory } from '../signaling/signaling-socket';
+import {
+  type SignalingSocket,
+  type SignalingTransport,
+  type SocketFactory,
+  type SocketFactoryOptions,
+} from '../signaling/signaling-socket';
 import { type TokenSource } from '../types';
 import { type Backoff, backoffDelay, UrlRotation } from './backoff';
 import { connectFailure, judgeHandshakeFailure } from './handshake';
@@ -16,6 +21,7 @@ export interface ConnectorOptions {
   requestTimeoutMs: number;
   backoff: Backoff;
   path?: string;
+  transport?: SignalingTransport;
   socketFactory: SocketFactory;
   logger: CascadeLogger;
   random?: () => number;
@@ -28,6 +34,8 @@ export interface Connection {
   url: string;
   /** The handshake carried a resume token (so `session.resume` is worth asking). */
   resumeTokenSent: boolean;
+  /** The join token the handshake carried (the socket lives by it: see `TokenRefresher`). */
+  token: string | undefined;
 }
 
 /** Answers true once the caller no longer wants the connection being made. */
@@ -122,6 +130,7 @@ export class Connector {
     const socket = await openSocket(this.options.socketFactory, url, auth, {
       timeoutMs: this.options.connectTimeoutMs,
       ...(this.options.path === undefined ? {} : { path: this.options.path }),
+      ...(this.options.transport === undefined ? {} : { transport: this.options.transport }),
     });
     const channel = new SignalingChannel(socket, url, this.options.requestTimeoutMs);
     if (cancelled()) {
@@ -129,7 +138,7 @@ export class Connector {
       return undefined;
     }
     this.#rotation.settle(url);
-    return { channel, url, resumeTokenSent: auth.resumeToken !== undefined };
+    return { channel, url, resumeTokenSent: auth.resumeToken !== undefined, token: auth.token };
   }
 }
 
@@ -141,7 +150,7 @@ export function openSocket(
   factory: SocketFactory,
   url: string,
   auth: SignalingHandshake,
-  options: { timeoutMs: number; path?: string },
+  options: SocketFactoryOptions,
 ): Promise<SignalingSocket> {
   return new Promise((resolve, reject) => {
     const socket = factory(url, auth, options);

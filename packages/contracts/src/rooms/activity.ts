@@ -24,6 +24,10 @@ export const ParticipantLeftReason = z.enum([
   'banned',
   'room_closed',
   'failed',
+  /** Its join token expired (not refreshed in time). */
+  'session_expired',
+  /** The credential behind its join token (user, API key, sign-in session) was revoked. */
+  'revoked',
 ]);
 export type ParticipantLeftReason = z.infer<typeof ParticipantLeftReason>;
 

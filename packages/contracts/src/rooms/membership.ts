@@ -56,3 +56,30 @@ export const MemberRoleResult = z.object({ role: RoomRole.nullable() });
 export type MemberRoleResult = z.infer<typeof MemberRoleResult>;
 /** The reply on `subjects.roomsMemberRole()`: the result, or the error envelope. */
 export const MemberRoleReply = replySchema(MemberRoleResult);
+
+/**
+ * Request on `subjects.roomsCallBan()`: a moderator banned a participant from the call (the
+ * gateway's `participant.ban`). The rooms service records the ban as `POST /rooms/{id}/bans`
+ * would (membership and pending invitations end, joins are refused) and announces
+ * `user.banned` (`RoomRemovalEvent`), which puts the user's sessions out of the room.
+ * `authority` says how the gateway let the moderator act: `role` (the room's owner or a
+ * moderator: the ban follows the role rules with the actor's role now), or `grant` (a join token
+ * with `admin`, from the tenant's backend: anyone but the owner may be banned). Errors:
+ * `NOT_FOUND` (no such active room), `FORBIDDEN` (the rules refuse), `INVALID_ARGUMENT`.
+ */
+export const CallBanRequest = z
+  .object({
+    tenantId: TenantId,
+    roomId: RoomId,
+    userId: UserId,
+    bannedBy: UserId,
+    authority: z.enum(['role', 'grant']),
+    reason: z.string().trim().min(1).max(500).optional(),
+  })
+  .strict();
+export type CallBanRequest = z.infer<typeof CallBanRequest>;
+
+/** `banned`: false when the user was banned already (nothing changed). */
+export const CallBanResult = z.object({ banned: z.boolean() });
+export type CallBanResult = z.infer<typeof CallBanResult>;
+export const CallBanReply = replySchema(CallBanResult);

@@ -2,18 +2,23 @@ import { Logger, Module } from '@nestjs/common';
 import {
   ClientAddressModule,
   JwtVerifier,
+  REDIS,
   RateLimiters,
   SERVICE_CONFIG,
   addressBucket,
 } from '@cascade/server-kit';
+import type { Redis } from 'ioredis';
 
 import type { GatewayConfig } from '../config';
 import { ParticipantSessions } from '../sessions/participant-sessions';
+import { SessionStore } from '../sessions/session-store';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UserConnectionSlots } from '../user-connections/user-connection-slots';
 import { UserConnectionsModule } from '../user-connections/user-connections.module';
 import { HandshakeAuthenticator, type HandshakeRateLimit } from './handshake';
+import { RevocationList } from './revocation-list';
 import { SIGNING_KEYS, type SigningKeys, signingKeysProvider } from './signing-keys';
+import { TokenLifetime } from './token-lifetime';
 
 /** Verifies join tokens: identity's JWKS (cached, refreshed on an unknown `kid`) or PEM keys. */
 export const JOIN_TOKEN_VERIFIER = Symbol('JOIN_TOKEN_VERIFIER');
@@ -65,6 +70,17 @@ function handshakeRateLimit(limiters: RateLimiters, config: GatewayConfig): Hand
         verifierFor(config, keys, config.GATEWAY_ACCESS_AUDIENCE),
     },
     {
+      provide: RevocationList,
+      inject: [REDIS],
+      useFactory: (redis: Redis) => new RevocationList(redis),
+    },
+    {
+      provide: TokenLifetime,
+      inject: [JOIN_TOKEN_VERIFIER, RevocationList, SessionStore],
+      useFactory: (joinTokens: JwtVerifier, revocations: RevocationList, store: SessionStore) =>
+        new TokenLifetime(joinTokens, revocations, store),
+    },
+    {
       provide: HandshakeAuthenticator,
       inject: [
         JOIN_TOKEN_VERIFIER,
@@ -73,6 +89,8 @@ function handshakeRateLimit(limiters: RateLimiters, config: GatewayConfig): Hand
         UserConnectionSlots,
         RateLimiters,
         SERVICE_CONFIG,
+        RevocationList,
+        TokenLifetime,
       ],
       useFactory: (
         joinTokens: JwtVerifier,
@@ -81,23 +99,35 @@ function handshakeRateLimit(limiters: RateLimiters, config: GatewayConfig): Hand
         slots: UserConnectionSlots,
         limiters: RateLimiters,
         config: GatewayConfig,
+        revocations: RevocationList,
+        lifetime: TokenLifetime,
       ) =>
         new HandshakeAuthenticator(
           { joinTokens, accessTokens },
-          async (resumeToken, socketId) => {
+          async (resumeToken, socketId, joinToken) => {
             const session = await sessions.claimResume(resumeToken, socketId);
-            return (
-              session && {
-                tenantId: session.tenantId,
-                userId: session.userId,
-                roomId: session.roomId,
-                grants: session.grants,
-                displayName: session.displayName,
-                participantId: session.participantId,
-                nodeId: session.nodeId,
-                workerIndex: session.workerIndex,
-              }
-            );
+            if (!session) return undefined;
+            // A fresh join token in the handshake extends the session, as session.refresh would.
+            const token =
+              (joinToken === undefined ? undefined : await lifetime.adopt(session, joinToken)) ??
+              session.token;
+            // A session lives no longer than its join token: expired or revoked, no resume.
+            const refusal = await lifetime.refusal({ ...session, token });
+            if (refusal) {
+              await sessions.expel(session, refusal);
+              return undefined;
+            }
+            return {
+              tenantId: session.tenantId,
+              userId: session.userId,
+              roomId: session.roomId,
+              grants: session.grants,
+              displayName: session.displayName,
+              participantId: session.participantId,
+              nodeId: session.nodeId,
+              workerIndex: session.workerIndex,
+              ...(token ? { token } : {}),
+            };
           },
           {
             limit: slots.max,
@@ -115,9 +145,10 @@ function handshakeRateLimit(limiters: RateLimiters, config: GatewayConfig): Hand
             },
           },
           handshakeRateLimit(limiters, config),
+          (holder) => revocations.revoked(holder),
         ),
     },
   ],
-  exports: [HandshakeAuthenticator, ClientAddressModule],
+  exports: [HandshakeAuthenticator, ClientAddressModule, RevocationList, TokenLifetime],
 })
 export class AuthModule {}

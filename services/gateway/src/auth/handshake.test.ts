@@ -93,8 +93,41 @@ describe('handshake', () => {
         roomId: 'standup',
         grants,
         displayName: 'Alice',
+        token: { issuedAt: expect.any(Number), expiresAt: expect.any(Number) },
       },
     });
+    const { token: facts } = outcome.identity as { token: { issuedAt: number; expiresAt: number } };
+    expect(facts.expiresAt - facts.issuedAt).toBe(60_000);
+  });
+
+  it('keeps which credential minted the token (akid, sid), for revocations', async () => {
+    const outcome = await live.authenticate(
+      { protocolVersion: 1, token: token({ akid: 'key_1', sid: 'ses_1' }) },
+      's1',
+    );
+    expect(outcome.identity).toMatchObject({
+      token: { apiKeyId: 'key_1', signInSessionId: 'ses_1' },
+    });
+  });
+
+  it('refuses a join token whose credential was revoked: UNAUTHENTICATED', async () => {
+    const revokedKeys = new HandshakeAuthenticator(
+      verifiers,
+      async () => undefined,
+      slots(10),
+      undefined,
+      async ({ token }) => (token?.apiKeyId === 'key_gone' ? 'api-key' : undefined),
+    );
+    expect(
+      await refusal(
+        revokedKeys.authenticate({ protocolVersion: 1, token: token({ akid: 'key_gone' }) }, 's1'),
+      ),
+    ).toBe('UNAUTHENTICATED');
+    expect(
+      await refusal(
+        revokedKeys.authenticate({ protocolVersion: 1, token: token({ akid: 'key_ok' }) }, 's1'),
+      ),
+    ).toBe('accepted');
   });
 
   it('names the user by id when the token has no name', async () => {

@@ -14,6 +14,8 @@ import type {
   SocketIdentity,
   UserConnectionIdentity,
 } from '../signaling/socket-data';
+import { joinTokenFacts } from './join-token-facts';
+import type { TokenHolder } from './revocation-list';
 
 /** Verifies a JWT against a claims schema (the kit's `JwtVerifier`). */
 export interface TokenVerifier {
@@ -27,10 +29,14 @@ export interface ResumedIdentity extends Omit<RoomSocketIdentity, 'kind'> {
   workerIndex: number;
 }
 
-/** Takes back the session a resume token names for a socket; undefined when it is over. */
+/**
+ * Takes back the session a resume token names for a socket; undefined when it is over (or its
+ * join token expired or was revoked). A join token given beside it may extend the session.
+ */
 export type ResumeClaimer = (
   resumeToken: string,
   socketId: string,
+  joinToken?: string,
 ) => Promise<ResumedIdentity | undefined>;
 
 /** The cap on a user's live user connections, across every gateway instance. */
@@ -48,6 +54,11 @@ export interface HandshakeRateLimit {
 }
 
 const UNLIMITED: HandshakeRateLimit = { hit: async () => undefined };
+
+/** Which revoked credential (if any) kills a token (see `RevocationList`). */
+export type RevocationCheck = (holder: TokenHolder) => Promise<string | undefined>;
+
+const NOTHING_REVOKED: RevocationCheck = async () => undefined;
 
 export interface HandshakeVerifiers {
   /** Join tokens (audience `GATEWAY_AUTH_AUDIENCE`): room sockets. */
@@ -69,7 +80,8 @@ export interface HandshakeOutcome {
  * - an access token: a user connection (signature, expiry, issuer, the access audience, the
  *   claims), admitted while the user holds fewer than the cap of them;
  * - a resume token naming a live session: that session's room socket;
- * - else a join token (signature, expiry, issuer, the join audience, the claims, the join grant).
+ * - else a join token (signature, expiry, issuer, the join audience, the claims, the join grant,
+ *   and that nothing that minted it was revoked since).
  *
  * The two audiences keep the two kinds of token apart: a join token offered as an access token,
  * or the reverse, is refused. Every refusal is a `CascadeError` whose envelope the client gets as
@@ -81,6 +93,7 @@ export class HandshakeAuthenticator {
     private readonly claimResume: ResumeClaimer,
     private readonly userConnections: UserConnectionAdmission,
     private readonly perAddress: HandshakeRateLimit = UNLIMITED,
+    private readonly revoked: RevocationCheck = NOTHING_REVOKED,
   ) {}
 
   /** `address`: the client's, as the trusted proxies tell it (`GATEWAY_TRUST_PROXY`). */
@@ -101,7 +114,7 @@ export class HandshakeAuthenticator {
     }
 
     if (handshake.resumeToken !== undefined) {
-      const resumed = await this.claimResume(handshake.resumeToken, socketId);
+      const resumed = await this.claimResume(handshake.resumeToken, socketId, handshake.token);
       if (resumed) {
         const { participantId: _p, nodeId: _n, workerIndex: _w, ...identity } = resumed;
         return { identity: { kind: 'room', ...identity }, resumed };
@@ -120,6 +133,11 @@ export class HandshakeAuthenticator {
         grant: 'join',
       });
     }
+    const token = joinTokenFacts(claims);
+    const revoked = await this.revoked({ tenantId: claims.tenant, userId: claims.sub, token });
+    if (revoked !== undefined) {
+      throw new CascadeError('UNAUTHENTICATED', `this join token was revoked (its ${revoked})`);
+    }
     return {
       identity: {
         kind: 'room',
@@ -128,12 +146,23 @@ export class HandshakeAuthenticator {
         roomId: claims.grants.room,
         grants: claims.grants,
         displayName: claims.name ?? claims.sub,
+        token,
       },
     };
   }
 
   async #userConnection(accessToken: string, socketId: string): Promise<UserConnectionIdentity> {
     const claims = await this.verifiers.accessTokens.verify(accessToken, AccessTokenClaims);
+    const token = {
+      issuedAt: claims.iat * 1000,
+      expiresAt: claims.exp * 1000,
+      signInSessionId: claims.sid,
+    };
+    if (
+      (await this.revoked({ tenantId: claims.tenant, userId: claims.sub, token })) !== undefined
+    ) {
+      throw new CascadeError('UNAUTHENTICATED', 'the sign-in session of this token was ended');
+    }
     const identity: UserConnectionIdentity = {
       kind: 'user',
       tenantId: claims.tenant,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { QUEUE_GROUPS, type Subjects, createSubjects } from '@cascade/contracts';
-import { NatsBus, SERVICE_CONFIG } from '@cascade/server-kit';
+import { NatsBus, REDIS, SERVICE_CONFIG } from '@cascade/server-kit';
+import type { Redis } from 'ioredis';
 import type { Msg } from 'nats';
 
 import type { GatewayConfig } from '../config';
@@ -10,7 +11,11 @@ import { RoomMedia } from '../sessions/room-media';
 import { SessionStore } from '../sessions/session-store';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SocketIoModule, SocketIoServer } from '../signaling/socket-io.server';
+import { RevocationList } from '../auth/revocation-list';
+import { expelSocket } from '../auth/token-lifetime';
+import type { GatewaySocket } from '../signaling/socket-io.server';
 import { EventRouter, type Routed } from './event-router';
+import { SessionControl } from './session-control';
 
 /**
  * Subscribes, in the gateway queue group (each event is taken by one instance), to the SFU
@@ -21,6 +26,7 @@ import { EventRouter, type Routed } from './event-router';
 export class EventForwarder implements OnApplicationBootstrap {
   private readonly logger = new Logger('events');
   readonly router: EventRouter;
+  readonly control: SessionControl;
   readonly #subjects: Subjects;
 
   constructor(
@@ -31,6 +37,7 @@ export class EventForwarder implements OnApplicationBootstrap {
     sessions: ParticipantSessions,
     io: SocketIoServer,
     metrics: GatewayMetrics,
+    revocations: RevocationList,
   ) {
     this.#subjects = createSubjects(config.NATS_SUBJECT_PREFIX);
     this.router = new EventRouter(
@@ -43,6 +50,15 @@ export class EventForwarder implements OnApplicationBootstrap {
       },
       io,
       (type) => metrics.eventsForwarded.inc({ type }),
+    );
+    this.control = new SessionControl(
+      this.#subjects,
+      (tenantId, roomId) => store.roster(tenantId, roomId),
+      sessions,
+      revocations,
+      () => io.localSockets(),
+      (socket, reason) => expelSocket(socket as GatewaySocket, sessions, reason),
+      { info: (fields, msg) => this.logger.log({ ...fields, msg }) },
     );
   }
 
@@ -63,6 +79,16 @@ export class EventForwarder implements OnApplicationBootstrap {
       subjects.userEventsAll(),
       (msg) => this.#route(msg, async (s, b) => this.router.userEvent(s, b)),
       queue,
+    );
+    // Removals from a room: one instance expels the participants, wherever their sockets are.
+    this.bus.subscribe(
+      subjects.roomRemovalsAll(),
+      (msg) => this.#route(msg, (s, b) => this.control.roomRemoval(s, b)),
+      queue,
+    );
+    // Revocations: every instance, for the sockets it holds (no queue group).
+    this.bus.subscribe(subjects.credentialRevocationsAll(), (msg) =>
+      this.#route(msg, (s, b) => this.control.revocation(s, b)),
     );
   }
 
@@ -85,6 +111,13 @@ export class EventForwarder implements OnApplicationBootstrap {
 
 @Module({
   imports: [SessionsModule, SocketIoModule, GatewayMetricsModule],
-  providers: [EventForwarder],
+  providers: [
+    EventForwarder,
+    {
+      provide: RevocationList,
+      inject: [REDIS],
+      useFactory: (redis: Redis) => new RevocationList(redis),
+    },
+  ],
 })
 export class EventsModule {}

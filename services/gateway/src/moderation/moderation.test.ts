@@ -5,6 +5,7 @@ import type { StoredSession } from '../sessions/session-store';
 import type { Broadcaster } from '../signaling/broadcaster';
 import type { SessionBinding, SignalingSocket } from '../signaling/socket-data';
 import { Moderation } from './moderation';
+import { Moderators } from './moderators';
 
 const MIC = '11111111-1111-4111-8111-111111111111';
 const CAM = '22222222-2222-4222-8222-222222222222';
@@ -25,8 +26,10 @@ const producer = (producerId: string, participantId: string, source: 'microphone
  * Moderation over an in-memory room: `p_mod` moderates, `p_bob` (on node n2) publishes a
  * microphone and a camera, `p_cat` publishes nothing.
  */
-function setup() {
+function setup(roles: Record<string, 'owner' | 'moderator' | 'member' | null> = {}) {
   const sent: Sent[] = [];
+  const expelled: Array<{ participantId: string; reason: string }> = [];
+  const bans: unknown[] = [];
   const nodeRequests: Array<{ nodeId: string; op: string; payload: unknown }> = [];
   const producers = new Map<string, ProducerInfo>([
     [MIC, producer(MIC, 'p_bob', 'microphone')],
@@ -42,7 +45,9 @@ function setup() {
       get: async (ref) => {
         const nodeId = sessions.get(ref.participantId);
         const here = ref.tenantId === room.tenantId && ref.roomId === room.roomId;
-        return here && nodeId ? ({ ...ref, nodeId } as StoredSession) : undefined;
+        return here && nodeId
+          ? ({ ...ref, nodeId, userId: `u_${ref.participantId}` } as StoredSession)
+          : undefined;
       },
     },
     {
@@ -73,16 +78,51 @@ function setup() {
       disconnectParticipant: () => undefined,
     } satisfies Broadcaster,
     { info: () => undefined },
+    new Moderators(async ({ userId }) => ({ ok: true, data: { role: roles[userId] ?? null } })),
+    {
+      expel: async (ref, reason) => {
+        if (!sessions.has(ref.participantId)) return false;
+        expelled.push({ participantId: ref.participantId, reason });
+        return true;
+      },
+    },
+    async (request) => {
+      bans.push(request);
+      return { ok: true, data: { banned: true } };
+    },
   );
-  const socketOf = (participantId: string, where = room) =>
+  const socketOf = (participantId: string, where = room, admin = true) =>
     ({
       id: 's1',
       connected: true,
       data: {
-        session: { ...where, participantId, userId: 'u', displayName: 'd', nodeId: 'n1' },
-      } as { session: SessionBinding },
+        identity: {
+          kind: 'room',
+          ...where,
+          userId: `u_${participantId}`,
+          displayName: 'd',
+          grants: { room: where.roomId, join: true, publish: true, subscribe: true, admin },
+        },
+        session: {
+          ...where,
+          participantId,
+          userId: `u_${participantId}`,
+          displayName: 'd',
+          nodeId: 'n1',
+          workerIndex: 0,
+        } satisfies SessionBinding,
+      },
     }) as unknown as SignalingSocket;
-  return { moderation, sent, nodeRequests, producers, moderator: socketOf('p_mod'), socketOf };
+  return {
+    moderation,
+    sent,
+    nodeRequests,
+    producers,
+    expelled,
+    bans,
+    moderator: socketOf('p_mod'),
+    socketOf,
+  };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -157,5 +197,60 @@ describe('moderation: muting another participant', () => {
     expect(
       await codeOf(moderation.mute(moderator, { participantId: 'p_mod', source: 'microphone' })),
     ).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('moderation: who moderates', () => {
+  it("lets the room's owner or a moderator (no admin grant) mute, remove and ban", async () => {
+    for (const role of ['owner', 'moderator'] as const) {
+      const { moderation, expelled, bans, producers, socketOf } = setup({ u_p_mod: role });
+      const mod = socketOf('p_mod', room, false);
+      await moderation.mute(mod, { participantId: 'p_bob', source: 'microphone' });
+      expect(producers.get(MIC)?.paused).toBe(true);
+      await moderation.remove(mod, { participantId: 'p_cat' });
+      await moderation.ban(mod, { participantId: 'p_bob', reason: 'spam' });
+      expect(expelled).toEqual([
+        { participantId: 'p_cat', reason: 'kicked' },
+        { participantId: 'p_bob', reason: 'banned' },
+      ]);
+      expect(bans).toEqual([
+        {
+          ...room,
+          userId: 'u_p_bob',
+          bannedBy: 'u_p_mod',
+          authority: 'role',
+          reason: 'spam',
+        },
+      ]);
+    }
+  });
+
+  it('refuses a participant without the admin grant or a moderating role: FORBIDDEN, nothing done', async () => {
+    const { moderation, expelled, bans, nodeRequests, socketOf } = setup({ u_p_mod: 'member' });
+    const member = socketOf('p_mod', room, false);
+    for (const attempt of [
+      moderation.mute(member, { participantId: 'p_bob', source: 'microphone' }),
+      moderation.remove(member, { participantId: 'p_bob' }),
+      moderation.ban(member, { participantId: 'p_bob' }),
+    ])
+      expect(await codeOf(attempt)).toBe('FORBIDDEN');
+    expect([expelled, bans, nodeRequests]).toEqual([[], [], []]);
+  });
+
+  it('asks the rooms service nothing of a token with the admin grant, and bans by that grant', async () => {
+    const { moderation, bans, moderator } = setup();
+    await moderation.ban(moderator, { participantId: 'p_bob' });
+    expect(bans).toEqual([{ ...room, userId: 'u_p_bob', bannedBy: 'u_p_mod', authority: 'grant' }]);
+  });
+
+  it('is NOT_FOUND for a participant not in the room, INVALID_ARGUMENT for oneself', async () => {
+    const { moderation, expelled, moderator } = setup();
+    expect(await codeOf(moderation.remove(moderator, { participantId: 'p_nobody' }))).toBe(
+      'NOT_FOUND',
+    );
+    expect(await codeOf(moderation.ban(moderator, { participantId: 'p_mod' }))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(expelled).toEqual([]);
   });
 });

@@ -40,6 +40,9 @@ export interface SessionLog {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+/** Why a participant is put out of its room (both what it is told and what the room sees). */
+export type Expulsion = 'kicked' | 'banned' | 'room_closed' | 'session_expired' | 'revoked';
+
 const newParticipantId = () => `p_${randomBytes(8).toString('hex')}`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -130,6 +133,7 @@ export class ParticipantSessions {
         rtpCapabilities: placed.rtpCapabilities,
         resumeHash: hashResumeToken(resumeToken),
         socketId: socket.id,
+        token: identity.token,
       })
       .catch(async (error: unknown) => {
         await this.routing.orchestrator('participant.leave', ref).catch(() => undefined);
@@ -263,36 +267,18 @@ export class ParticipantSessions {
     return { participants: await this.store.roster(tenantId, roomId) };
   }
 
-  /** Removes another participant of the same room (admin grant, checked by the pipeline). */
-  async remove(
-    socket: SignalingSocket,
-    request: SignalingParsedRequestOf<'participant.remove'>,
-  ): Promise<Record<string, never>> {
-    const self = socket.data.session!;
-    if (request.participantId === self.participantId) {
-      throw new CascadeError('INVALID_ARGUMENT', 'to leave the room, send room.leave');
-    }
-    // The target is looked up in the caller's own tenant and room, nowhere else.
-    const target = {
-      tenantId: self.tenantId,
-      roomId: self.roomId,
-      participantId: request.participantId,
-    };
-    if (!(await this.store.get(target))) {
-      throw new CascadeError(
-        'NOT_FOUND',
-        `participant ${request.participantId} is not in this room`,
-      );
-    }
-    this.out.toParticipant(target, 'session.removed', { reason: 'kicked' });
-    if (!(await this.end(target, 'kicked'))) {
-      throw new CascadeError(
-        'NOT_FOUND',
-        `participant ${request.participantId} is not in this room`,
-      );
-    }
+  /**
+   * Puts a participant out of its room for good, wherever its socket is: it is told why
+   * (`session.removed`), its session ends (the room is told, its media is closed, its resume
+   * token is dead) and its sockets are disconnected. Resolves whether this call ended it.
+   */
+  async expel(participant: ParticipantRef, reason: Expulsion): Promise<boolean> {
+    const target = ref(participant);
+    this.out.toParticipant(target, 'session.removed', { reason });
+    const ended = await this.end(target, reason);
     this.out.disconnectParticipant(target);
-    return {};
+    if (ended) this.log.info({ ...target, reason }, 'participant expelled');
+    return ended;
   }
 
   /**

@@ -8,6 +8,9 @@ import {
 import { SERVICE_CONFIG } from '@cascade/server-kit';
 
 import type { GatewayConfig } from '../config';
+import { expelSocket } from '../auth/token-lifetime';
+import type { ParticipantRef } from '../signaling/channels';
+import type { SocketData } from '../signaling/socket-data';
 import { SocketIoServer } from '../signaling/socket-io.server';
 import { ParticipantSessions } from './participant-sessions';
 import { SessionStore } from './session-store';
@@ -68,12 +71,41 @@ export class SessionSweeper implements OnApplicationBootstrap, BeforeApplication
       this.config.GATEWAY_RESUME_GRACE_MS,
     );
     if (adopted > 0) this.logger.warn({ adopted, msg: 'adopted the sessions of a dead instance' });
+    await this.#endExpiredTokens(now);
     for (const ref of await this.store.claimExpired(now)) {
       await this.sessions.end(ref, 'disconnected').catch((error: unknown) =>
         this.logger.warn({
           ...ref,
           error: String(error),
           msg: 'ending an expired session failed',
+        }),
+      );
+    }
+  }
+
+  /**
+   * The room sockets of this instance whose join token expired (not refreshed in time) are put
+   * out: told `session_expired`, their session ended, disconnected. (A dropped session's expiry
+   * is checked when it is resumed: its resume is refused.)
+   */
+  async #endExpiredTokens(now: number): Promise<void> {
+    const expired = [...this.sockets.localSockets()].filter((socket) => {
+      const identity = socket.data.identity as SocketData['identity'] | undefined;
+      return (
+        identity?.kind === 'room' && identity.token !== undefined && identity.token.expiresAt <= now
+      );
+    });
+    for (const socket of expired) {
+      this.logger.log({
+        socketId: socket.id,
+        ...(socket.data.session ? refOf(socket.data.session) : {}),
+        msg: 'join token expired: socket put out',
+      });
+      await expelSocket(socket, this.sessions, 'session_expired').catch((error: unknown) =>
+        this.logger.warn({
+          socketId: socket.id,
+          error: String(error),
+          msg: 'expiring a socket failed',
         }),
       );
     }
@@ -86,4 +118,8 @@ export class SessionSweeper implements OnApplicationBootstrap, BeforeApplication
       if (binding && socket.connected) await this.store.reclaim(binding, socket.id);
     }
   }
+}
+
+function refOf(p: ParticipantRef): ParticipantRef {
+  return { tenantId: p.tenantId, roomId: p.roomId, participantId: p.participantId };
 }

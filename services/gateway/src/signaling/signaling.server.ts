@@ -11,6 +11,7 @@ import { ClientAddresses, SERVICE_CONFIG } from '@cascade/server-kit';
 import type { Server as HttpServer } from 'node:http';
 
 import { HandshakeAuthenticator } from '../auth/handshake';
+import { TokenLifetime } from '../auth/token-lifetime';
 import { RoomChat } from '../chat/room-chat';
 import type { GatewayConfig } from '../config';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -53,8 +54,10 @@ export class SignalingServer implements OnApplicationBootstrap, BeforeApplicatio
     chat: RoomChat,
     moderation: Moderation,
     metrics: GatewayMetrics,
+    lifetime: TokenLifetime,
   ) {
-    this.#pipeline = new RequestPipeline(signalingHandlers(sessions, media, chat, moderation), {
+    const handlers = signalingHandlers(sessions, media, chat, moderation, lifetime);
+    this.#pipeline = new RequestPipeline(handlers, {
       answered: (request, outcome, seconds) => {
         metrics.requests.inc({ method: request.method, outcome });
         metrics.requestDuration.observe({ method: request.method }, seconds);

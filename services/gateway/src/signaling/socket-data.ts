@@ -1,5 +1,6 @@
 import { CascadeError, type RoomGrants } from '@cascade/contracts';
 
+import type { JoinTokenFacts } from '../auth/join-token-facts';
 import type { ParticipantRef } from './channels';
 import type { TokenBucket } from './token-bucket';
 
@@ -12,6 +13,11 @@ export interface RoomSocketIdentity {
   roomId: string;
   grants: RoomGrants;
   displayName: string;
+  /**
+   * The join token the socket lives by (its expiry ends it; a revocation of what minted it
+   * too), replaced by `session.refresh`. Absent for a session stored by an older gateway.
+   */
+  token?: JoinTokenFacts;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface JoinTokenOptions {
   audience?: string;
   issuer?: string;
   alg?: 'RS256' | 'ES256';
+  /** Claims beside the usual ones (`akid`, `sid`: the credential that minted the token). */
+  claims?: Record<string, unknown>;
 }
 
 export const DEFAULT_GRANTS: JoinGrants = {
@@ -203,6 +205,7 @@ export class TokenAuthority {
       ...(o.name !== undefined ? { name: o.name } : {}),
       grants: { room: o.room, ...DEFAULT_GRANTS, ...o.grants },
       jti: randomUUID(),
+      ...o.claims,
       ...(withTimes ? { iat: now, exp: now + 600 } : {}),
       ...(o.expiresIn !== undefined && o.expiresIn <= 0
         ? { iat: now + o.expiresIn - 60, exp: now + o.expiresIn }

@@ -38,6 +38,7 @@ import { ProfilesModule } from '../profiles/profiles.module';
 import { Users } from '../profiles/users';
 import { Authenticator } from '../sessions/authenticator';
 import { RequestLimiter } from '../sessions/request-limiter';
+import { natsRevocationNotice } from '../sessions/revocation-publisher';
 import { SessionsModule } from '../sessions/sessions.module';
 import { AdminGrantPolicy } from './admin-grant';
 import { type ApiKeyAuth, ApiKeys } from './api-keys';
@@ -139,7 +140,12 @@ export class JoinTokensController {
       userId = caller.userId;
     }
     const user = await this.users.get(caller.tenantId, userId);
-    return this.joinTokens.mint(user, request.grants, request.ttlSeconds);
+    return this.joinTokens.mint(
+      user,
+      request.grants,
+      request.ttlSeconds,
+      caller.kind === 'api-key' ? { apiKeyId: caller.keyId } : { sessionId: caller.sessionId },
+    );
   }
 }
 
@@ -147,7 +153,12 @@ export class JoinTokensController {
   imports: [KeysModule, SessionsModule, ProfilesModule],
   controllers: [ApiKeysController, JoinTokensController],
   providers: [
-    { provide: ApiKeys, inject: [Database], useFactory: (db: Database) => new ApiKeys(db.prisma) },
+    {
+      provide: ApiKeys,
+      inject: [Database, NatsBus, SERVICE_CONFIG],
+      useFactory: (db: Database, bus: NatsBus, config: IdentityConfig) =>
+        new ApiKeys(db.prisma, Date.now, natsRevocationNotice(bus, config.NATS_SUBJECT_PREFIX)),
+    },
     {
       provide: AdminGrantPolicy,
       inject: [NatsBus, SERVICE_CONFIG],

@@ -10,6 +10,7 @@ import { notFound } from '../common/errors';
 import { hashSecret, newId, newSecret, secretMatches } from '../common/ids';
 import { decodeCursor, toPage } from '../common/pagination';
 import type { ApiKey as ApiKeyRow, PrismaClient } from '../generated/prisma/client';
+import { NO_REVOCATION_NOTICE, type RevocationNotice } from '../sessions/revocation-publisher';
 
 export interface ApiKeyAuth {
   kind: 'api-key';
@@ -38,6 +39,7 @@ export class ApiKeys {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly now: () => number = Date.now,
+    private readonly revoked: RevocationNotice = NO_REVOCATION_NOTICE,
   ) {}
 
   async create(tenantId: string, name: string, createdByUserId: string): Promise<CreatedApiKey> {
@@ -58,16 +60,28 @@ export class ApiKeys {
     return toPage(rows, query.limit, (r) => r.id, toApiKey);
   }
 
+  /**
+   * Revokes a key: it authenticates nothing any more, and the gateways are told, so that the
+   * live sessions opened with join tokens it minted end within seconds (announced again when
+   * it was already revoked: a lost announcement gets another chance).
+   */
   async revoke(tenantId: string, keyId: string): Promise<ApiKey> {
     const row = await this.prisma.apiKey.findFirst({ where: { id: keyId, tenantId } });
     if (!row) throw notFound('API key');
-    if (row.revokedAt) return toApiKey(row);
-    return toApiKey(
-      await this.prisma.apiKey.update({
-        where: { id: keyId },
-        data: { revokedAt: new Date(this.now()) },
-      }),
-    );
+    const revoked =
+      row.revokedAt === null
+        ? await this.prisma.apiKey.update({
+            where: { id: keyId },
+            data: { revokedAt: new Date(this.now()) },
+          })
+        : row;
+    await this.revoked({
+      type: 'api-key',
+      tenantId,
+      apiKeyId: keyId,
+      revokedAt: (revoked.revokedAt ?? new Date(this.now())).getTime(),
+    });
+    return toApiKey(revoked);
   }
 
   async authenticate(key: string): Promise<ApiKeyAuth> {

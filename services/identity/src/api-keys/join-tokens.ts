@@ -11,6 +11,12 @@ export interface JoinTokenSettings {
   maxTtlSeconds: number;
 }
 
+/** Who minted a join token: an API key, or a user's sign-in session. */
+export interface JoinTokenMinter {
+  apiKeyId?: string;
+  sessionId?: string;
+}
+
 /** Join tokens: short-lived JWTs that let one user of a tenant into one room with grants. */
 export class JoinTokens {
   constructor(
@@ -19,7 +25,16 @@ export class JoinTokens {
     private readonly now: () => number = Date.now,
   ) {}
 
-  mint(user: UserRow, grants: RoomGrants, ttlSeconds: number): JoinTokenResponse {
+  /**
+   * `minter` names the credential that asked (an API key, or the user's sign-in session): the
+   * token carries it (`akid`, `sid`), so that revoking it ends the sessions the token opens.
+   */
+  mint(
+    user: UserRow,
+    grants: RoomGrants,
+    ttlSeconds: number,
+    minter: JoinTokenMinter = {},
+  ): JoinTokenResponse {
     if (ttlSeconds > this.settings.maxTtlSeconds) {
       throw invalidField('ttlSeconds', `must be at most ${this.settings.maxTtlSeconds}`);
     }
@@ -34,6 +49,8 @@ export class JoinTokens {
       iat,
       exp: iat + ttlSeconds,
       jti: newId('jt'),
+      ...(minter.apiKeyId === undefined ? {} : { akid: minter.apiKeyId }),
+      ...(minter.sessionId === undefined ? {} : { sid: minter.sessionId }),
     });
     return {
       token: this.keys.sign(claims),

@@ -1,4 +1,4 @@
-import { ClientAddressModule, SERVICE_CONFIG } from '@cascade/server-kit';
+import { ClientAddressModule, NatsBus, SERVICE_CONFIG } from '@cascade/server-kit';
 import { Module } from '@nestjs/common';
 
 import { IdentityConfig } from '../config';
@@ -9,6 +9,7 @@ import { Authenticator } from './authenticator';
 import { BrowserSessions } from './browser-sessions';
 import { RefreshCookie } from './refresh-cookie';
 import { RequestLimiter } from './request-limiter';
+import { natsRevocationNotice } from './revocation-publisher';
 import { Sessions } from './sessions';
 import { SessionsController } from './sessions.controller';
 
@@ -18,14 +19,20 @@ import { SessionsController } from './sessions.controller';
   providers: [
     {
       provide: Sessions,
-      inject: [Database, SigningKeys, SERVICE_CONFIG],
-      useFactory: (db: Database, keys: SigningKeys, config: IdentityConfig) =>
-        new Sessions(db.prisma, keys, {
-          issuer: config.IDENTITY_ISSUER,
-          audience: config.IDENTITY_ACCESS_TOKEN_AUDIENCE,
-          accessTokenTtlSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
-          refreshTokenTtlSeconds: config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS,
-        }),
+      inject: [Database, SigningKeys, SERVICE_CONFIG, NatsBus],
+      useFactory: (db: Database, keys: SigningKeys, config: IdentityConfig, bus: NatsBus) =>
+        new Sessions(
+          db.prisma,
+          keys,
+          {
+            issuer: config.IDENTITY_ISSUER,
+            audience: config.IDENTITY_ACCESS_TOKEN_AUDIENCE,
+            accessTokenTtlSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
+            refreshTokenTtlSeconds: config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS,
+          },
+          Date.now,
+          natsRevocationNotice(bus, config.NATS_SUBJECT_PREFIX),
+        ),
     },
     {
       provide: BrowserSessions,

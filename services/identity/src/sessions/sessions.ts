@@ -10,6 +10,7 @@ import { hashSecret, newId, newSecret } from '../common/ids';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { SigningKeys } from '../keys/signing-keys';
 import { type UserRow, toProfile } from '../profiles/users';
+import { NO_REVOCATION_NOTICE, type RevocationNotice } from './revocation-publisher';
 
 export interface SessionSettings {
   issuer: string;
@@ -44,6 +45,7 @@ export class Sessions {
     private readonly keys: SigningKeys,
     private readonly settings: SessionSettings,
     private readonly now: () => number = Date.now,
+    private readonly revoked: RevocationNotice = NO_REVOCATION_NOTICE,
   ) {
     this.#verifier = new JwtVerifier({
       keys: keys.publicJwks(),
@@ -155,6 +157,19 @@ export class Sessions {
       where: { id: sessionId, revokedAt: null },
       data: { revokedAt: new Date(this.now()), revokeReason: reason },
     });
+    // Announced even when it was already revoked: a lost announcement gets another chance.
+    const session = await this.prisma.session.findUnique({
+      where: { id: sessionId },
+      select: { tenantId: true, revokedAt: true },
+    });
+    if (session?.revokedAt) {
+      await this.revoked({
+        type: 'sign-in-session',
+        tenantId: session.tenantId,
+        sessionId,
+        revokedAt: session.revokedAt.getTime(),
+      });
+    }
   }
 
   #refreshExpiry(): Date {

@@ -1,4 +1,5 @@
 import {
+  type CallBanRequest,
   CascadeError,
   type CreateBanRequest,
   type MemberRoleRequest,
@@ -10,7 +11,9 @@ import {
 
 import type { Caller } from '../auth/caller';
 import type { PrismaClient } from '../generated/prisma/client';
-import { RoomAccess } from '../rooms/room-access';
+import { type Db, RoomAccess } from '../rooms/room-access';
+import { roomNotFound } from '../rooms/room-policy';
+import { NO_ROOM_REMOVALS, type RoomRemovalNotice } from '../rooms/room-removals';
 import { mayBan, mayManageBans, mayRemove, maySetRole } from './role-policy';
 
 type MemberRow = { roomId: string; userId: string; role: RoomRole; createdAt: Date };
@@ -41,6 +44,7 @@ export class Membership {
   constructor(
     private readonly db: PrismaClient,
     private readonly access: RoomAccess,
+    private readonly removed: RoomRemovalNotice = NO_ROOM_REMOVALS,
   ) {}
 
   /**
@@ -91,8 +95,9 @@ export class Membership {
     });
   }
 
+  /** Removes a member; if it is in the call now, it is put out of it (`member.removed`). */
   async remove(caller: Caller, roomId: string, userId: string): Promise<void> {
-    await this.db.$transaction(async (tx) => {
+    const tenantId = await this.db.$transaction(async (tx) => {
       const { room, user } = await this.access.visible(caller.tenantId, roomId, caller.userId, tx);
       const key = { tenantId: room.tenantId, roomId: room.id, userId };
       const target = await tx.roomMember.findUnique({ where: { tenantId_roomId_userId: key } });
@@ -102,7 +107,9 @@ export class Membership {
         throw new CascadeError('FORBIDDEN', `you may not remove ${userId} from room ${roomId}`);
       }
       await tx.roomMember.delete({ where: { tenantId_roomId_userId: key } });
+      return room.tenantId;
     });
+    this.removed({ type: 'member.removed', tenantId, roomId, userId });
   }
 
   async bans(caller: Caller, roomId: string): Promise<RoomBan[]> {
@@ -120,9 +127,12 @@ export class Membership {
     return rows.map(banView);
   }
 
-  /** Bans a user: membership and pending invitations end, and the user can no longer join. */
+  /**
+   * Bans a user: membership and pending invitations end, the user can no longer join, and if
+   * it is in the call now it is put out of it (`user.banned`).
+   */
   async ban(caller: Caller, roomId: string, request: CreateBanRequest): Promise<RoomBan> {
-    return this.db.$transaction(async (tx) => {
+    const ban = await this.db.$transaction(async (tx) => {
       const { room, user } = await this.access.visible(caller.tenantId, roomId, caller.userId, tx);
       const key = { tenantId: room.tenantId, roomId: room.id, userId: request.userId };
       const target = await tx.roomMember.findUnique({ where: { tenantId_roomId_userId: key } });
@@ -139,21 +149,43 @@ export class Membership {
           `${request.userId} is already banned from room ${roomId}`,
         );
       }
-      if (target) await tx.roomMember.delete({ where: { tenantId_roomId_userId: key } });
-      await tx.invitation.updateMany({
-        where: {
-          tenantId: room.tenantId,
-          roomId: room.id,
-          inviteeId: request.userId,
-          status: 'pending',
-        },
-        data: { status: 'revoked', respondedAt: new Date() },
-      });
-      const row = await tx.roomBan.create({
-        data: { ...key, bannedBy: caller.userId, reason: request.reason ?? null },
-      });
-      return banView(row);
+      return banView(await recordBan(tx, key, caller.userId, request.reason));
     });
+    this.removed({
+      type: 'user.banned',
+      tenantId: caller.tenantId,
+      roomId: ban.roomId,
+      userId: ban.userId,
+    });
+    return ban;
+  }
+
+  /**
+   * A ban decided in a call (`CallBanRequest`, from the gateway): recorded as {@link ban} does,
+   * with its rules when the moderator acted by its role (its role now), and announced. Resolves
+   * false when the user was banned already.
+   */
+  async banFromCall(request: CallBanRequest): Promise<boolean> {
+    const { tenantId, roomId, userId, bannedBy } = request;
+    const banned = await this.db.$transaction(async (tx) => {
+      const found = await this.access.load(tenantId, roomId, bannedBy, tx);
+      if (!found || found.room.status !== 'active') throw roomNotFound(roomId);
+      const key = { tenantId, roomId: found.room.id, userId };
+      const target = await tx.roomMember.findUnique({ where: { tenantId_roomId_userId: key } });
+      const targetFacts = { userId, role: (target?.role ?? null) as RoomRole | null };
+      const allowed =
+        request.authority === 'grant'
+          ? targetFacts.role !== 'owner'
+          : mayBan({ userId: bannedBy, role: found.user.role }, targetFacts);
+      if (!allowed)
+        throw new CascadeError('FORBIDDEN', `you may not ban ${userId} from room ${roomId}`);
+      if (await tx.roomBan.findUnique({ where: { tenantId_roomId_userId: key } })) return false;
+      await recordBan(tx, key, bannedBy, request.reason);
+      return true;
+    });
+    // Announced even when banned already: a session that slipped in meanwhile goes too.
+    this.removed({ type: 'user.banned', tenantId, roomId, userId });
+    return banned;
   }
 
   async unban(caller: Caller, roomId: string, userId: string): Promise<void> {
@@ -170,4 +202,19 @@ export class Membership {
     if (count === 0)
       throw new CascadeError('NOT_FOUND', `${userId} is not banned from room ${roomId}`);
   }
+}
+
+/** Membership and pending invitations end, and the ban is written. */
+async function recordBan(
+  tx: Db,
+  key: { tenantId: string; roomId: string; userId: string },
+  bannedBy: string,
+  reason: string | undefined,
+): Promise<BanRow> {
+  await tx.roomMember.deleteMany({ where: key });
+  await tx.invitation.updateMany({
+    where: { tenantId: key.tenantId, roomId: key.roomId, inviteeId: key.userId, status: 'pending' },
+    data: { status: 'revoked', respondedAt: new Date() },
+  });
+  return tx.roomBan.create({ data: { ...key, bannedBy, reason: reason ?? null } });
 }

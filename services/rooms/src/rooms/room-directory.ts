@@ -14,9 +14,13 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { TimeIdCursor, decodeCursor, timeIdCursor } from '../http/cursor';
 import type { Caller } from '../auth/caller';
 import { RoomAccess } from './room-access';
+import { NO_ROOM_REMOVALS, type RoomRemovalNotice } from './room-removals';
 import { NOBODY, RoomOccupants } from './room-occupants';
 import { RoomSearch } from './room-search';
 import { toRoomView } from './room-view';
+import type { TenantSettingsSource } from '../tenant-settings/tenant-settings.client';
+
+const NO_TENANT_SETTINGS: TenantSettingsSource = { settings: () => Promise.resolve(undefined) };
 
 /** Rooms of a tenant: create, find, list with search and filters, change, close. */
 export class RoomDirectory {
@@ -26,12 +30,12 @@ export class RoomDirectory {
     private readonly search: RoomSearch,
     private readonly occupants: RoomOccupants,
     private readonly maxCapacity: number,
+    private readonly removed: RoomRemovalNotice = NO_ROOM_REMOVALS,
+    private readonly tenants: TenantSettingsSource = NO_TENANT_SETTINGS,
   ) {}
 
   async create(caller: Caller, request: CreateRoomRequest): Promise<RoomView> {
-    const capacity = this.#checkCapacity(
-      request.capacity ?? Math.min(DEFAULT_ROOM_CAPACITY, this.maxCapacity),
-    );
+    const capacity = await this.#checkCapacity(caller.tenantId, request.capacity);
     const room = await this.db.room.create({
       data: {
         tenantId: caller.tenantId,
@@ -90,7 +94,8 @@ export class RoomDirectory {
     if (request.topic !== undefined) data.topic = request.topic;
     if (request.language !== undefined) data.language = request.language;
     if (request.visibility !== undefined) data.visibility = request.visibility;
-    if (request.capacity !== undefined) data.capacity = this.#checkCapacity(request.capacity);
+    if (request.capacity !== undefined)
+      data.capacity = await this.#checkCapacity(room.tenantId, request.capacity);
     await this.db.room.update({
       where: { tenantId_id: { tenantId: room.tenantId, id: room.id } },
       data,
@@ -98,7 +103,10 @@ export class RoomDirectory {
     return this.get(caller, roomId);
   }
 
-  /** Closes the room: no more joins, gone from lists; whoever is in it is counted out. */
+  /**
+   * Closes the room: no more joins, gone from lists; whoever is in it is counted out and put out
+   * of the call (`room.closed`, announced again when it was closed already: repeats are harmless).
+   */
   async close(caller: Caller, roomId: string): Promise<RoomView> {
     const { room } = await this.#owned(caller, roomId, 'close');
     if (room.status === 'active') {
@@ -114,6 +122,7 @@ export class RoomDirectory {
         }),
       ]);
     }
+    this.removed({ type: 'room.closed', tenantId: room.tenantId, roomId: room.id });
     return this.get(caller, roomId);
   }
 
@@ -125,12 +134,25 @@ export class RoomDirectory {
     return found;
   }
 
-  #checkCapacity(capacity: number): number {
-    if (capacity > this.maxCapacity) {
-      throw new CascadeError('INVALID_ARGUMENT', `capacity may be at most ${this.maxCapacity}`, {
-        issues: [{ path: 'capacity', message: `must be at most ${this.maxCapacity}` }],
+  /**
+   * The capacity a room may have: at most the service's ceiling (`ROOMS_MAX_CAPACITY`) and the
+   * tenant's `maxRoomCapacity`; without a request, the default capacity within both.
+   */
+  async #checkCapacity(tenantId: string, requested: number | undefined): Promise<number> {
+    const tenantMax = (await this.tenants.settings(tenantId))?.maxRoomCapacity;
+    const [max, limit] =
+      tenantMax !== undefined && tenantMax < this.maxCapacity
+        ? [tenantMax, 'maxRoomCapacity']
+        : [this.maxCapacity, 'ROOMS_MAX_CAPACITY'];
+    if (requested === undefined) return Math.min(DEFAULT_ROOM_CAPACITY, max);
+    if (requested > max) {
+      const by = limit === 'maxRoomCapacity' ? "the tenant's maxRoomCapacity" : 'this deployment';
+      throw new CascadeError('INVALID_ARGUMENT', `capacity may be at most ${max} (${by})`, {
+        issues: [{ path: 'capacity', message: `must be at most ${max} (${by})` }],
+        limit,
+        max,
       });
     }
-    return capacity;
+    return requested;
   }
 }

@@ -1,15 +1,19 @@
 import { Module } from '@nestjs/common';
-import { SERVICE_CONFIG } from '@cascade/server-kit';
+import { NatsBus, SERVICE_CONFIG } from '@cascade/server-kit';
 
 import type { RoomsConfig } from '../config';
 import { PrismaService } from '../database/prisma.service';
 import { RoomAccess } from './room-access';
 import { RoomDirectory } from './room-directory';
 import { RoomOccupants } from './room-occupants';
+import { natsRoomRemovals } from './room-removals';
 import { RoomSearch } from './room-search';
 import { RoomsController } from './rooms.controller';
+import { NatsTenantSettings } from '../tenant-settings/tenant-settings.client';
+import { TenantSettingsModule } from '../tenant-settings/tenant-settings.module';
 
 @Module({
+  imports: [TenantSettingsModule],
   controllers: [RoomsController],
   providers: [
     {
@@ -19,14 +23,22 @@ import { RoomsController } from './rooms.controller';
     },
     {
       provide: RoomDirectory,
-      inject: [PrismaService, RoomAccess, SERVICE_CONFIG],
-      useFactory: (db: PrismaService, access: RoomAccess, config: RoomsConfig) =>
+      inject: [PrismaService, RoomAccess, SERVICE_CONFIG, NatsBus, NatsTenantSettings],
+      useFactory: (
+        db: PrismaService,
+        access: RoomAccess,
+        config: RoomsConfig,
+        bus: NatsBus,
+        tenants: NatsTenantSettings,
+      ) =>
         new RoomDirectory(
           db,
           access,
           new RoomSearch(db),
           new RoomOccupants(db),
           config.ROOMS_MAX_CAPACITY,
+          natsRoomRemovals(bus, config.NATS_SUBJECT_PREFIX),
+          tenants,
         ),
     },
   ],
