@@ -300,60 +300,90 @@ test('the call in real browsers', async () => {
     // ── 1. first remote frame with two pages, step by step ──────────────────────────────────
     if (PARTS.has(1)) {
       const [a, b] = await signedInContexts(browser, ['Bench A', 'Bench B']);
-      const runs: JoinFigures[] = [];
-      for (let i = 0; i < REPEAT; i++) {
+      // Side by side, alternating run by run: the join making the transports and consumers in
+      // its own round trip (the default), and the SDK asking for each step after the join
+      // (`joinMedia` off, the diagnostics switch the call page reads from localStorage).
+      const variants = [
+        { key: 'joinMedia', label: 'media made with the join (default)', setting: 'on' },
+        { key: 'stepByStep', label: 'one request per step (joinMedia off)', setting: 'off' },
+      ] as const;
+      const runs: Record<(typeof variants)[number]['key'], JoinFigures[]> = {
+        joinMedia: [],
+        stepByStep: [],
+      };
+      for (let i = 0; i < REPEAT * variants.length; i++) {
+        const variant = variants[i % variants.length]!;
         const setup = await newCallPage(a!);
         const roomId = await createRoom(setup, { title: `First frame ${i} ${Date.now()}` });
         await setup.close();
         const pageA = await newCallPage(a!);
         const pageB = await newCallPage(b!);
+        await pageB.addInitScript((value) => {
+          window.localStorage.setItem('cascade.joinMedia', value);
+        }, variant.setting);
         await openPreJoin(pageA, roomId);
         await joinAndMeasure(pageA, false);
         await openPreJoin(pageB, roomId);
         await pageB.waitForTimeout(500); // a person reads the pre-join screen
-        runs.push(await joinAndMeasure(pageB, true));
+        runs[variant.key].push(await joinAndMeasure(pageB, true));
         await pageB.close();
         await pageA.close();
       }
       await a!.close();
       await b!.close();
       json['firstFrame'] = runs;
-      const join = stat(runs.map((r) => r.joinMs));
-      const published = stat(runs.map((r) => r.publishedMs));
-      const frames = runs.map((r) => r.firstFrameMs).filter((v): v is number => v !== null);
-      const frame = stat(frames);
-      const names = [...new Set(runs.flatMap((r) => r.steps.map((s) => s.name)))];
-      const stepRows = names
-        .map((name) => {
-          const of = runs.flatMap((r) => r.steps.filter((s) => s.name === name));
-          return {
-            name,
-            end: stat(of.map((s) => s.endMs)),
-            took: stat(of.map((s) => s.durationMs)),
-          };
-        })
-        .sort((x, y) => x.end.p50 - y.end.p50)
-        .map(
-          ({ name, end, took }) =>
-            `| ${name} | ${ms(end.p50)} | ${ms(took.p50)} / ${ms(took.max)} |`,
-        );
+      const summary = variants.map(({ key, label }) => {
+        const of = runs[key];
+        const frames = of.map((r) => r.firstFrameMs).filter((v): v is number => v !== null);
+        const join = stat(of.map((r) => r.joinMs));
+        const published = stat(of.map((r) => r.publishedMs));
+        const frame = stat(frames);
+        return {
+          key,
+          frame,
+          row: `| ${label} | ${ms(join.p50)} / ${ms(join.max)} | ${ms(published.p50)} / ${ms(published.max)} | ${ms(frame.p50)} / ${ms(frame.max)} (${frames.length} of ${of.length}) |`,
+        };
+      });
+      const [withJoin, stepByStep] = summary;
+      const ratio = withJoin!.frame.p50 / stepByStep!.frame.p50;
+      const stepRows = (of: JoinFigures[]) => {
+        const names = [...new Set(of.flatMap((r) => r.steps.map((s) => s.name)))];
+        return names
+          .map((name) => {
+            const steps = of.flatMap((r) => r.steps.filter((s) => s.name === name));
+            return {
+              name,
+              end: stat(steps.map((s) => s.endMs)),
+              took: stat(steps.map((s) => s.durationMs)),
+            };
+          })
+          .sort((x, y) => x.end.p50 - y.end.p50)
+          .map(
+            ({ name, end, took }) =>
+              `| ${name} | ${ms(end.p50)} | ${ms(took.p50)} / ${ms(took.max)} |`,
+          );
+      };
       report.push(
         '## 1. First remote frame with two pages',
         '',
-        `${REPEAT} runs, each in a new room: page A joins and publishes, then page B opens the call page, stays 0.5 s on the pre-join screen (the SDK connects meanwhile: join token, socket, handshake), and clicks "Join now". Page B's figures, from the click: \`join()\` resolved, its own camera and microphone published, and the first remote video frame shown (a video element drawing a received track has its first frame: \`loadeddata\` or \`requestVideoFrameCallback\`, watched inside the page without getStats()).`,
+        `${REPEAT} runs of each way of joining, alternating, each in a new room: page A joins and publishes, then page B opens the call page, stays 0.5 s on the pre-join screen (the SDK connects meanwhile: join token, socket, handshake, Device), and clicks "Join now". Page B's figures, from the click: \`join()\` resolved, its own camera and microphone published, and the first remote video frame shown (a video element drawing a received track has its first frame: \`loadeddata\` or \`requestVideoFrameCallback\`, watched inside the page without getStats()).`,
         '',
-        '| | p50 ms | max ms |',
-        '| --- | ---: | ---: |',
-        `| join() | ${ms(join.p50)} | ${ms(join.max)} |`,
-        `| published | ${ms(published.p50)} | ${ms(published.max)} |`,
-        `| first remote frame (${frames.length} of ${runs.length}) | ${ms(frame.p50)} | ${ms(frame.max)} |`,
+        '| way of joining | join() ms p50 / max | published ms p50 / max | first remote frame ms p50 / max |',
+        '| --- | ---: | ---: | ---: |',
+        ...summary.map((v) => v.row),
         '',
-        'Where the time goes: each SDK step (`timing` events, as User Timing measures), when it ended after the click (p50) and how long it took. `signaling.connect` happened before the click, on the pre-join screen. `transport.connected` is ICE and DTLS; `consumer.firstPacket` runs from asking the node to resume the consumer to its first packet (the key frame asked of the publisher).',
+        `First remote frame, p50 with the join's media over p50 step by step, in this run: ${Number.isFinite(ratio) ? ratio.toFixed(2) : '—'}.`,
         '',
-        '| step | ended at ms (p50) | took ms p50 / max |',
-        '| --- | ---: | ---: |',
-        ...stepRows,
+        'Where the time goes: each SDK step (`timing` events, as User Timing measures), when it ended after the click (p50) and how long it took. `transport.connected` is ICE and DTLS; `consumer.firstPacket` runs from the moment the client took the consumer (asking the node to resume it, when it was made paused) to its first packet.',
         '',
+        ...variants.flatMap(({ key, label }) => [
+          `### ${label}`,
+          '',
+          '| step | ended at ms (p50) | took ms p50 / max |',
+          '| --- | ---: | ---: |',
+          ...stepRows(runs[key]),
+          '',
+        ]),
       );
       write(report, json);
     }

@@ -205,7 +205,7 @@ describe('CascadeClient local tracks', () => {
       await client.join();
       const track = fakeTrack('audio');
       let muting: Promise<void> | undefined;
-      gateway.answer('transport.create', (_socket, _payload, base) => {
+      gateway.answer('producer.create', (_socket, _payload, base) => {
         muting = client.mute('microphone'); // the producer is being made, unpaused
         return base();
       });

@@ -30,7 +30,15 @@ describe('CascadeClient', () => {
         protocolVersion: PROTOCOL_VERSION,
         token: 'join-token',
       });
-      expect(gateway.requestsOf('room.join')[0]?.payload).toEqual({ displayName: 'Me' });
+      // The Device was ready (prepared once connected): the join makes the transports and
+      // consumes everything in the same round trip.
+      expect(gateway.requestsOf('room.join')[0]?.payload).toEqual({
+        displayName: 'Me',
+        media: {
+          transports: ['recv', 'send'],
+          consume: { rtpCapabilities: expect.any(Object), audio: true, videos: 25 },
+        },
+      });
       expect(room.participantId).toMatch(/^p-/);
       expect(room.participants.map((p) => p.participantId)).toEqual(['alice']);
       expect(room.tracks.map((t) => t.producerId).sort()).toEqual(
@@ -49,19 +57,86 @@ describe('CascadeClient', () => {
         ]),
       );
       expect(named('trackAdded').every((t) => t.track.kind === t.kind)).toBe(true);
-      // One receive transport, connected once, each consumer resumed after it was consumed.
-      expect(gateway.requestsOf('transport.create').map((r) => r.payload['direction'])).toEqual([
-        'recv',
-      ]);
+      // The join's receive transport, connected once, each consumer resumed after it was taken;
+      // nothing asked for again.
+      expect(gateway.requestsOf('transport.create')).toEqual([]);
+      expect(gateway.requestsOf('consumer.create')).toEqual([]);
       expect(gateway.requestsOf('transport.connect')).toHaveLength(1);
-      expect(gateway.requestsOf('consumer.resume')).toHaveLength(2);
+      // They were made running (their transport connects only now): nothing to resume.
+      expect(gateway.requestsOf('consumer.resume')).toEqual([]);
       // Participants already there are in the room state, not announced as joining.
       expect(named('participantJoined')).toEqual([]);
       expect(named('connectionState')).toEqual(['connecting', 'connected']);
     });
 
-    it('times each step of joining and of receiving', async () => {
+    it.each([
+      ['without a prepared Device', { prepareMedia: false }],
+      ['with joinMedia off', { joinMedia: false }],
+    ])('%s, joins first and then asks for transports and consumers', async (_name, options) => {
+      const { gateway, client, named } = setup(options);
+      gateway.addProducer('alice', 'video', 'camera');
+      await client.connect();
+      await client.join();
+      expect(gateway.requestsOf('room.join')[0]?.payload).toEqual({ displayName: 'Me' });
+      expect(gateway.methods()).toEqual(
+        expect.arrayContaining(['transport.create', 'consumer.create', 'consumer.resume']),
+      );
+      expect(named('trackAdded')).toHaveLength(1);
+    });
+
+    it('consumes with the join only what the application asks for, and takes the rest by hand', async () => {
+      const { gateway, client, named } = setup({ autoSubscribe: false });
+      gateway.addProducer('bob', 'video', 'camera');
+      const aliceCamera = gateway.addProducer('alice', 'video', 'camera');
+      gateway.addProducer('alice', 'audio', 'microphone');
+      await client.connect();
+      await until(() => named('timing').some((t) => t.step === 'device.load'), 'the device loaded');
+      await client.join({ subscribe: { audio: true, videos: 1 } });
+      // Both microphones' worth of audio and one participant's video came with the join.
+      expect(client.room?.tracks.map((t) => `${t.participantId}:${t.source}`).sort()).toEqual([
+        'alice:microphone',
+        'bob:camera',
+      ]);
+      expect(gateway.requestsOf('consumer.create')).toEqual([]);
+      await client.subscribe(aliceCamera.producerId);
+      expect(gateway.requestsOf('consumer.create')).toHaveLength(1);
+      expect(client.room?.tracks).toHaveLength(3);
+    });
+
+    it("closes the join's consumers when the room's capabilities need another Device", async () => {
       const { gateway, client, named } = setup();
+      gateway.addProducer('alice', 'video', 'camera');
+      gateway.answer('room.capabilities', (_socket, _body, base) => {
+        const { rtpCapabilities } = base() as { rtpCapabilities: { codecs: unknown[] } };
+        return {
+          rtpCapabilities: { ...rtpCapabilities, codecs: rtpCapabilities.codecs.slice(0, 1) },
+        };
+      });
+      await client.connect();
+      await until(() => named('timing').some((t) => t.step === 'device.load'), 'the device loaded');
+      await client.join();
+      // The consumer made for the first Device is given back; the new Device asks for its own.
+      await until(() => gateway.requestsOf('consumer.close').length === 1, 'consumer.close');
+      expect(gateway.requestsOf('consumer.create')).toHaveLength(1);
+      expect(client.room?.tracks).toHaveLength(1);
+    });
+
+    it('gives a join that makes media twice the request timeout, as it does the work of many', async () => {
+      const slow = setup({ requestTimeoutMs: 200 });
+      slow.gateway.delays.set('room.join', 300);
+      await slow.client.connect();
+      await until(() => slow.named('timing').some((t) => t.step === 'device.load'), 'device');
+      await expect(slow.client.join()).resolves.toMatchObject({
+        participantId: expect.any(String),
+      });
+
+      const plain = setup({ requestTimeoutMs: 200, joinMedia: false });
+      plain.gateway.delays.set('room.join', 300);
+      await expect(plain.client.join()).rejects.toMatchObject({ code: 'TIMEOUT' });
+    });
+
+    it('times each step of joining and of receiving', async () => {
+      const { gateway, client, named } = setup({ prepareMedia: false });
       gateway.addProducer('alice', 'video', 'camera');
       await client.join();
       const steps = named('timing').map((t) => (t.detail ? `${t.step}:${t.detail}` : t.step));
@@ -313,10 +388,10 @@ describe('CascadeClient', () => {
       const camera = await client.publishCamera(fakeTrack('video'));
       const mic = await client.publishMicrophone(fakeTrack('audio'));
 
-      expect(gateway.requestsOf('transport.create').map((r) => r.payload['direction'])).toEqual([
-        'send',
-      ]);
+      // On the send transport the join made.
+      expect(gateway.requestsOf('transport.create')).toEqual([]);
       const [cameraRequest, micRequest] = gateway.requestsOf('producer.create');
+      expect(cameraRequest?.payload['transportId']).toBe(micRequest?.payload['transportId']);
       expect(cameraRequest?.payload).toMatchObject({
         kind: 'video',
         source: 'camera',
@@ -425,8 +500,9 @@ describe('CascadeClient', () => {
 
       gateway.socket.push('session.reconnectRequired', { reason: 'worker-lost' });
       await until(() => named('sessionRestored').length === 1, 'sessionRestored');
-      const consumed = gateway.requestsOf('consumer.create').map((r) => r.payload['producerId']);
-      expect(consumed.filter((id) => id === camera.producerId)).toHaveLength(1);
+      // The rejoin's consumer of the camera (made with the join) is given back at once.
+      await until(() => gateway.requestsOf('consumer.close').length === 2, 'consumer.close');
+      expect(named('trackAdded').filter((t) => t.producerId === camera.producerId)).toHaveLength(1);
       expect(client.room?.tracks.map((t) => t.source)).toEqual(['microphone']);
     });
   });
@@ -511,7 +587,12 @@ describe('CascadeClient', () => {
       // The old track went, a new one came, on new transports.
       expect(named('trackRemoved')).toHaveLength(1);
       expect(named('trackAdded')).toHaveLength(2);
-      expect(gateway.requestsOf('transport.create')).toHaveLength(4);
+      // Each join made its own transports.
+      expect(gateway.requestsOf('room.join').map((r) => r.payload['media'])).toEqual([
+        expect.objectContaining({ transports: ['recv', 'send'] }),
+        expect.objectContaining({ transports: ['recv', 'send'] }),
+      ]);
+      expect(producers[1]?.payload['transportId']).not.toBe(producers[0]?.payload['transportId']);
       expect(named('trackUnpublished').map((e) => e.producerId)).toEqual([published.producerId]);
     });
 
@@ -607,7 +688,7 @@ describe('CascadeClient', () => {
       expect(gateway.requestsOf('room.join').map((r) => r.socket)).toEqual([socket, socket]);
       expect(client.participantId).toBe(room.participantId);
       expect(gateway.requestsOf('producer.create')).toHaveLength(2);
-      expect(gateway.requestsOf('consumer.create')).toHaveLength(2);
+      expect(named('trackAdded')).toHaveLength(2);
       expect(named('connectionState').slice(-2)).toEqual(['reconnecting', 'connected']);
       expect(named('sessionRestored')[0]).toMatchObject({
         mode: 'rejoined',

@@ -1,15 +1,18 @@
 import {
   CascadeError,
+  JOIN_CONSUME_MAX,
   type JoinResult,
   type MediaKind,
   type MediaSource,
   type ResumeResult,
+  type RtpCapabilities,
   type SignalingEventName,
   SignalingEvents,
   type SignalingEventOf,
   type SignalingMethod,
   type SignalingRequestOf,
   type SignalingResultOf,
+  type TransportDirection,
 } from '@cascade/contracts';
 import { Device, type types as client } from 'mediasoup-client';
 
@@ -22,6 +25,7 @@ import { localTrack, type Publication, Publications } from './media/publications
 import { Subscriptions } from './media/subscriptions';
 import { type Backoff, backoffDelay, resolveBackoff } from './reconnect/backoff';
 import { type Connection, Connector } from './reconnect/connector';
+import { TokenRefresher } from './reconnect/token-refresher';
 import { type RoomEffect, type RoomEventName, RoomModel } from './room/room-model';
 import { isConnectionLost, noAnswer, type SignalingChannel } from './signaling/signaling-channel';
 import {
@@ -39,6 +43,7 @@ import type {
   CascadeClientOptions,
   ConnectionState,
   HandlerName,
+  JoinOptions,
   LocalTrack,
   MediaTrack,
   PublishOptions,
@@ -109,6 +114,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   readonly #publications: Publications;
   readonly #subscriptions: Subscriptions;
   readonly #qualityMonitor: QualityMonitor;
+  readonly #tokenRefresher: TokenRefresher;
 
   #state: ConnectionState = 'disconnected';
   /** Set once for good: the client left, was removed, or gave up. */
@@ -122,6 +128,12 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   #device: Device | undefined;
   #deviceKey: string | undefined;
   #deviceLoading: { promise: Promise<void> } | undefined;
+  /** The pre-join's Device preparation while it runs (a join waits for it). */
+  #preparing: Promise<void> | undefined;
+  /** The Device the last join request's consumers were asked for. */
+  #joinDevice: Device | undefined;
+  /** What joins consume at once (`join({ subscribe })`). */
+  #joinSubscribe: JoinOptions['subscribe'];
   #media: MediaSession | undefined;
   /** Bumped by every new connection (and by the end): stale work compares and stops. */
   #generation = 0;
@@ -160,6 +172,12 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       logger: this.#logger,
       sleep: (ms) => this.#sleep(ms),
     });
+    this.#tokenRefresher = new TokenRefresher({
+      token: options.token,
+      send: (token) => this.request('session.refresh', { token }),
+      logger: this.#logger,
+      ...(seams.now ? { now: seams.now } : {}),
+    });
     this.#connector = new Connector({
       urls: options.url,
       token: options.token,
@@ -168,6 +186,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       backoff: this.#backoff,
       ...(options.path === undefined ? {} : { path: options.path }),
+      ...(options.transport === undefined ? {} : { transport: options.transport }),
       socketFactory: seams.socketFactory ?? socketIoFactory,
       logger: this.#logger,
       ...(seams.random ? { random: seams.random } : {}),
@@ -240,9 +259,10 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
    * room's capabilities and, with `autoSubscribe`, consumes everything already published before
    * it resolves. Resolves with the room; later changes arrive as events.
    */
-  async join(): Promise<RoomState> {
+  async join(options: JoinOptions = {}): Promise<RoomState> {
     this.#assertUsable();
     if (this.#join) return this.room as RoomState;
+    if (options.subscribe) this.#joinSubscribe = options.subscribe;
     this.#joining ??= this.#joinRoom().finally(() => (this.#joining = undefined));
     return this.#joining;
   }
@@ -272,12 +292,13 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   async request<M extends SignalingMethod>(
     method: M,
     payload: SignalingRequestOf<M>,
+    options: { timeoutMs?: number } = {},
   ): Promise<SignalingResultOf<M>> {
     for (let attempt = 1; ; attempt++) {
       const channel = this.#channel;
       if (!channel) throw noAnswer(method, 'disconnected');
       try {
-        return await channel.request(method, payload);
+        return await channel.request(method, payload, options.timeoutMs);
       } catch (error) {
         if (!(error instanceof CascadeError) || error.code !== 'RATE_LIMITED' || attempt > 5)
           throw error;
@@ -542,7 +563,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       if (!connection) throw new CascadeError('CONFLICT', 'the client stopped while connecting');
       this.#attach(connection);
       this.#setState('connected');
-      if (this.#options.prepareMedia !== false) void this.#prepareDevice();
+      if (this.#options.prepareMedia !== false) this.#prepareDevice();
     } catch (error) {
       if (!cancelled()) this.#setState('disconnected');
       throw error;
@@ -553,8 +574,9 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     await this.connect();
     this.#hold();
     try {
+      const payload = await this.#joinPayload();
       const result = await this.#timings.span('room.join', undefined, () =>
-        this.request('room.join', this.#joinPayload()),
+        this.request('room.join', payload, this.#joinTimeout(payload)),
       );
       try {
         await this.#reconcile(result, 'joined');
@@ -573,17 +595,51 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     return this.room as RoomState;
   }
 
-  #joinPayload(): SignalingRequestOf<'room.join'> {
+  /** A join that makes media does the work of many requests in one: it may take longer. */
+  #joinTimeout(payload: SignalingRequestOf<'room.join'>): { timeoutMs?: number } {
+    return payload.media ? { timeoutMs: 2 * (this.#options.requestTimeoutMs ?? 10_000) } : {};
+  }
+
+  /**
+   * The join request. With a Device ready (prepared on the pre-join screen), the join also makes
+   * the transports and consumes what the application wants at once (see {@link JoinOptions}).
+   */
+  async #joinPayload(): Promise<SignalingRequestOf<'room.join'>> {
     const { displayName, region } = this.#options;
+    await this.#preparing;
+    const device =
+      this.#deviceLoading || this.#options.joinMedia === false ? undefined : this.#device;
+    this.#joinDevice = device;
+    const want =
+      this.#joinSubscribe ??
+      (this.#options.autoSubscribe ? { audio: true, videos: JOIN_CONSUME_MAX } : undefined);
+    const consume =
+      device && want && (want.audio || want.videos > 0)
+        ? {
+            rtpCapabilities: device.recvRtpCapabilities as RtpCapabilities, // see SAME_WIRE
+            audio: want.audio,
+            videos: Math.min(JOIN_CONSUME_MAX, Math.max(0, Math.floor(want.videos))),
+          }
+        : undefined;
     return {
       ...(displayName === undefined ? {} : { displayName }),
       ...(region === undefined ? {} : { region }),
+      ...(device
+        ? {
+            media: {
+              transports: ['recv', 'send'] as TransportDirection[],
+              ...(consume ? { consume } : {}),
+            },
+          }
+        : {}),
     };
   }
 
-  #attach({ channel, url }: Connection): void {
+  #attach({ channel, url, token }: Connection): void {
     this.#channel = channel;
     this.#url = url;
+    // The socket lives by its handshake's join token (a resume extends the session with it).
+    this.#tokenRefresher.track(token);
     for (const event of [...ROOM_EVENTS, 'session.reconnectRequired', 'session.removed'] as const) {
       channel.on(event, (payload) => this.#receive(channel, event, payload));
     }
@@ -703,7 +759,11 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
    * to have, while the user is still deciding. The join then finds it ready (or, if the room's
    * router differs, loads another). Best effort: any failure leaves it to the join.
    */
-  async #prepareDevice(): Promise<void> {
+  #prepareDevice(): void {
+    this.#preparing ??= this.#prepareDeviceOnce().finally(() => (this.#preparing = undefined));
+  }
+
+  async #prepareDeviceOnce(): Promise<void> {
     if (this.#device || this.#deviceLoading || this.#join) return;
     try {
       const { rtpCapabilities } = await this.request('room.capabilities', {});
@@ -761,17 +821,27 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     } else {
       media?.close();
       this.#media = this.#newMediaSession(result, device);
+      this.#media.adoptTransports(result.media?.transports ?? []);
       // Someone publishes already: the receive transport is made now, beside whatever the
       // application does next, instead of on its first subscription.
       if (result.producers.some((p) => p.participantId !== result.participantId))
         this.#media.prepare('recv');
     }
-    const subscriptions = this.#run(
-      this.#model.restore(result, {
-        aliveConsumerIds: survivors.consumers,
-        announce: mode !== 'joined',
-      }),
-    );
+    const effects = this.#model.restore(result, {
+      aliveConsumerIds: survivors.consumers,
+      announce: mode !== 'joined',
+    });
+    // The consumers the join made, for the Device it asked with (any other cannot take them).
+    const adopted: Array<Promise<unknown>> = [];
+    const session = this.#media;
+    for (const info of result.media?.consumers ?? []) {
+      if (session && device === this.#joinDevice)
+        adopted.push(
+          this.#subscriptions.adopt(session, info).catch((error: unknown) => this.#report(error)),
+        );
+      else void this.request('consumer.close', { consumerId: info.consumerId }).catch(() => {});
+    }
+    const subscriptions = [...adopted, ...this.#run(effects)];
     const publications = this.#publications.restore(survivors.producers);
     const outcomes = await Promise.allSettled([...subscriptions, ...publications]);
     for (const outcome of outcomes) {
@@ -862,7 +932,8 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     for (let attempt = 1; ; attempt++) {
       let result: JoinResult;
       try {
-        result = await this.request('room.join', this.#joinPayload());
+        const payload = await this.#joinPayload();
+        result = await this.request('room.join', payload, this.#joinTimeout(payload));
       } catch (error) {
         const retryable =
           error instanceof CascadeError && RETRYABLE.has(error.code) && !isConnectionLost(error);
@@ -923,6 +994,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   #teardown(): void {
     this.#generation++;
     this.#qualityMonitor.stop();
+    this.#tokenRefresher.stop();
     const channel = this.#channel;
     this.#channel = undefined;
     channel?.close();

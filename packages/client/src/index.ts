@@ -45,7 +45,9 @@ export { isConnectionLost } from './signaling/signaling-channel';
 export type { TimingEntry, TimingStep } from './timing';
 export {
   socketIoFactory,
+  socketIoOptions,
   type SignalingSocket,
+  type SignalingTransport,
   type SocketFactory,
   type SocketFactoryOptions,
 } from './signaling/signaling-socket';

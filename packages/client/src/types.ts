@@ -1,3 +1,4 @@
+import type { SignalingTransport } from './signaling/signaling-socket';
 import type {
   JoinResult,
   MediaKind,
@@ -78,6 +79,12 @@ export interface CascadeClientOptions {
    * and the join is shorter).
    */
   prepareMedia?: boolean;
+  /**
+   * With a prepared Device, `join()` asks the gateway to make the transports and the consumers
+   * it wants in the join itself (one round trip instead of one per step; default true). Turn it
+   * off for a gateway older than this SDK, or to measure the difference.
+   */
+  joinMedia?: boolean;
   /** Take the session back with its resume token after a dropped connection (default true). */
   resume?: boolean;
   /** How long a request waits for its acknowledgement (ms, default 10000). */
@@ -88,10 +95,28 @@ export interface CascadeClientOptions {
   reconnect?: BackoffOptions;
   /** Socket.IO path on the gateway (default `/socket.io`). */
   path?: string;
+  /**
+   * `websocket` (default): WebSocket only, from any origin. `websocket-or-polling`: long-polling
+   * where WebSockets are blocked, with credentials (the gateway's sticky cookie); the gateway
+   * must allow the page's origin (`GATEWAY_CORS_ORIGINS`). See {@link SignalingTransport}.
+   */
+  transport?: SignalingTransport;
   logger?: CascadeLogger;
 }
 
 /** The connection as the application sees it. */
+/** What `join()` does beyond entering the room. */
+export interface JoinOptions {
+  /**
+   * What the join consumes in the same round trip, so that the first remote media arrives
+   * sooner: the audio of everyone, and the video of up to `videos` participants in the order
+   * a grid shows them (screen shares, the active speaker, then by when they joined). Default:
+   * everything (up to the server's limit) with `autoSubscribe`, nothing without it. Anything
+   * consumed here the application may unsubscribe from like any other track.
+   */
+  subscribe?: { audio: boolean; videos: number };
+}
+
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
 /** A remote producer this client consumes. */

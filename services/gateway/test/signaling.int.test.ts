@@ -291,6 +291,83 @@ describe('signaling across two gateway instances', () => {
     expect(sameIdOtherTenant.events).toEqual([]);
   });
 
+  it("makes a joiner's transports and consumers in the join itself, as far as its grants go", async () => {
+    const room = await stack.createRoom(TENANT, 'u_owner');
+    const alice = await joined(0, room.id, 'u_jm_alice');
+    const send = await alice.client.call('transport.create', { direction: 'send' });
+    const produce = (kind: 'audio' | 'video', ssrc: number) =>
+      alice.client.call('producer.create', {
+        transportId: send.transportId,
+        kind,
+        source: kind === 'audio' ? 'microphone' : 'camera',
+        rtpParameters: kind === 'audio' ? opusRtpParameters(ssrc) : vp8RtpParameters(ssrc),
+      });
+    const mic = await produce('audio', 5101);
+    const camera = await produce('video', 5102);
+    const carol = await joined(1, room.id, 'u_jm_carol');
+    const carolSend = await carol.client.call('transport.create', { direction: 'send' });
+    const carolCamera = await carol.client.call('producer.create', {
+      transportId: carolSend.transportId,
+      kind: 'video',
+      source: 'camera',
+      rtpParameters: vp8RtpParameters(5103),
+    });
+
+    // Bob may only watch: he asks for both transports and gets the one he may use.
+    const bob = await stack.connect(1, {
+      tenant: TENANT,
+      user: 'u_jm_bob',
+      room: room.id,
+      grants: { publish: false },
+    });
+    clients.push(bob);
+    const { rtpCapabilities } = await bob.call('room.capabilities', {});
+    // Bad media requests are refused whole: nobody joins.
+    for (const media of [
+      { transports: ['recv', 'recv'] },
+      { transports: ['send'], consume: { rtpCapabilities, audio: true, videos: 1 } },
+      { transports: ['recv'], consume: { rtpCapabilities, audio: true, videos: 26 } },
+      { transports: ['recv'], surprise: true },
+    ]) {
+      expect(await bob.request('room.join', { media } as never)).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT' },
+      });
+    }
+    expect((await alice.client.call('participant.list', {})).participants).toHaveLength(2);
+
+    const join = await bob.call('room.join', {
+      media: {
+        transports: ['recv', 'send'],
+        consume: { rtpCapabilities, audio: true, videos: 1 },
+      },
+    });
+    expect(join.media?.transports.map((t) => t.direction)).toEqual(['recv']);
+    const recv = join.media!.transports[0]!;
+    expect(recv.iceCandidates.length).toBeGreaterThan(0);
+    // Everyone's audio, and the video of the one participant a one-tile grid shows first
+    // (Alice, who joined first; nobody has spoken).
+    const consumers = join.media!.consumers;
+    expect(consumers.map((c) => c.producerId).sort()).toEqual(
+      [mic.producerId, camera.producerId].sort(),
+    );
+    expect(consumers.map((c) => c.producerId)).not.toContain(carolCamera.producerId);
+    for (const consumer of consumers) {
+      // Running already (the transport is new: nothing flows before Bob's side connects it).
+      expect(consumer).toMatchObject({ participantId: alice.join.participantId, paused: false });
+      // Real consumers of Bob's session on the node: he pauses and resumes them as any other.
+      await bob.call('consumer.pause', { consumerId: consumer.consumerId });
+      await bob.call('consumer.resume', { consumerId: consumer.consumerId });
+    }
+    // The rest he asks for the usual way, on the transport the join made.
+    const more = await bob.call('consumer.create', {
+      transportId: recv.transportId,
+      producerId: carolCamera.producerId,
+      rtpCapabilities,
+    });
+    expect(more).toMatchObject({ participantId: carol.join.participantId, kind: 'video' });
+  });
+
   it('tells a socket that has not joined yet the capabilities its room will have', async () => {
     const room = await stack.createRoom(TENANT, 'u_owner');
     const alice = await joined(0, room.id, 'u_cap_alice');

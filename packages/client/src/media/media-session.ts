@@ -9,6 +9,7 @@ import type {
   SignalingRequestOf,
   SignalingResultOf,
   TransportDirection,
+  TransportInfo,
 } from '@cascade/contracts';
 import type { Device, types as client } from 'mediasoup-client';
 
@@ -131,6 +132,33 @@ export class MediaSession {
     return task;
   }
 
+  /**
+   * Takes transports the server made already (with the join): each becomes this session's
+   * transport of its direction, unless the session has one.
+   */
+  adoptTransports(infos: readonly TransportInfo[]): void {
+    this.#assertOpen();
+    for (const info of infos) {
+      if (this.#transports.has(info.direction)) continue;
+      const transport = this.#localTransport(info);
+      this.#transports.set(info.direction, { promise: Promise.resolve(transport), transport });
+    }
+  }
+
+  /**
+   * Takes a consumer the server made already (paused, with the join) as {@link consume} takes
+   * the one it asks for: the receive transport takes it, then the gateway resumes it.
+   */
+  adopt(info: ConsumerInfo): Promise<{ consumer: client.Consumer; info: ConsumerInfo }> {
+    const existing = this.#subscribing.get(info.producerId);
+    if (existing) return existing;
+    const task = this.#transport('recv')
+      .then((transport) => this.#receive(transport, info))
+      .finally(() => this.#subscribing.delete(info.producerId));
+    this.#subscribing.set(info.producerId, task);
+    return task;
+  }
+
   /** Restarts ICE on one transport: new ICE parameters from the server, then locally. */
   async restartIce(transport: client.Transport): Promise<void> {
     const { iceParameters } = await this.options.request('transport.restartIce', {
@@ -174,6 +202,16 @@ export class MediaSession {
       rtpCapabilities: device.recvRtpCapabilities as RtpCapabilities, // see SAME_WIRE
     });
     timings.record('consumer.create', created, info.kind);
+    return this.#receive(transport, info);
+  }
+
+  /** The receive side of a consumer the server made: taken locally, then resumed. */
+  async #receive(
+    transport: client.Transport,
+    info: ConsumerInfo,
+  ): Promise<{ consumer: client.Consumer; info: ConsumerInfo }> {
+    const { request, timings } = this.options;
+    const producerId = info.producerId;
     this.#assertOpen();
     const resuming = timings.now();
     const consumer = await transport.consume({
@@ -187,7 +225,8 @@ export class MediaSession {
     consumer.observer.once('close', () => this.consumers.delete(consumer.id));
     try {
       this.#assertOpen();
-      await request('consumer.resume', { consumerId: consumer.id });
+      // A consumer the join made runs already (its transport was new): nothing to resume.
+      if (info.paused) await request('consumer.resume', { consumerId: consumer.id });
       timings.record('consumer.resume', resuming, info.kind);
       this.#assertOpen();
       whenFirstPacket(consumer.track, () =>
@@ -218,11 +257,18 @@ export class MediaSession {
   }
 
   async #createTransport(direction: TransportDirection): Promise<client.Transport> {
-    const { request, device, iceServers, logger, timings } = this.options;
+    const { request, timings } = this.options;
     const info = await timings.span('transport.create', direction, () =>
       request('transport.create', { direction }),
     );
     this.#assertOpen();
+    return this.#localTransport(info);
+  }
+
+  /** This side of a transport the server made. */
+  #localTransport(info: TransportInfo): client.Transport {
+    const { request, device, iceServers, logger, timings } = this.options;
+    const direction = info.direction;
     const options: client.TransportOptions = {
       id: info.transportId,
       iceParameters: info.iceParameters as client.IceParameters, // see SAME_WIRE

@@ -1,4 +1,5 @@
-import { CascadeError } from '@cascade/contracts';
+import { CascadeError, type ConsumerInfo } from '@cascade/contracts';
+import type { types as client } from 'mediasoup-client';
 
 import type { CascadeLogger } from '../logger';
 import type { RoomModel } from '../room/room-model';
@@ -59,6 +60,36 @@ export class Subscriptions {
     return attempt;
   }
 
+  /**
+   * Takes a consumer the server made with the join (paused, for this media session) as the
+   * subscription of its producer. If taking it fails, the producer is subscribed to as usual.
+   */
+  adopt(media: MediaSession, info: ConsumerInfo): Promise<RemoteTrack | undefined> {
+    const { producerId } = info;
+    const inFlight = this.#inFlight.get(producerId);
+    if (inFlight || !this.wanted(producerId)) {
+      // Already on its way, or unsubscribed from by the application: not this one.
+      void this.context
+        .request('consumer.close', { consumerId: info.consumerId })
+        .catch(() => undefined);
+      return inFlight ?? Promise.resolve(undefined);
+    }
+    const attempt = this.#take(producerId, media, () => media.adopt(info))
+      .catch((error: unknown) => {
+        this.context.logger.debug('the join consumer could not be taken: subscribing', {
+          producerId,
+          error: String(error),
+        });
+        void this.context
+          .request('consumer.close', { consumerId: info.consumerId })
+          .catch(() => undefined);
+        return this.#unwanted.has(producerId) ? undefined : this.#subscribeWithRetries(producerId);
+      })
+      .finally(() => this.#inFlight.delete(producerId));
+    this.#inFlight.set(producerId, attempt);
+    return attempt;
+  }
+
   async #subscribeWithRetries(producerId: string): Promise<RemoteTrack | undefined> {
     const media = this.context.media();
     for (let attempt = 0; ; attempt++) {
@@ -94,13 +125,23 @@ export class Subscriptions {
     producerId: string,
     media: MediaSession | undefined,
   ): Promise<RemoteTrack | undefined> {
-    const { model, logger } = this.context;
+    const { model } = this.context;
     if (!media || media.closed || media !== this.context.media()) return undefined;
     if (!model.producers.has(producerId)) return undefined;
     const existing = model.trackOfProducer(producerId);
     if (existing) return this.remoteTrack(existing);
+    return this.#take(producerId, media, () => media.consume(producerId));
+  }
+
+  /** Registers the consumer `consuming` gives as the producer's track, once it is ready. */
+  async #take(
+    producerId: string,
+    media: MediaSession,
+    consuming: () => Promise<{ consumer: client.Consumer; info: ConsumerInfo }>,
+  ): Promise<RemoteTrack | undefined> {
+    const { model, logger } = this.context;
     try {
-      const { consumer, info } = await media.consume(producerId);
+      const { consumer, info } = await consuming();
       const known = model.tracks.get(consumer.id);
       if (known) return this.remoteTrack(known); // a concurrent caller registered it
       if (media !== this.context.media() || consumer.closed) return undefined;

@@ -1,6 +1,7 @@
 import {
   CascadeError,
   type ErrorEnvelope,
+  type JoinMediaRequest,
   type JoinResult,
   type ParticipantInfo,
   PROTOCOL_VERSION,
@@ -127,6 +128,8 @@ export class FakeGateway {
   participants: ParticipantInfo[] = [];
   /** Their producers. */
   producers: ProducerInfo[] = [];
+  /** Answers to these methods come this many ms late. */
+  readonly delays = new Map<string, number>();
   /** URLs whose connection attempts fail as unreachable. */
   readonly unreachable = new Set<string>();
   /** Refusals for the next handshakes, in order. */
@@ -205,11 +208,15 @@ export class FakeGateway {
       return handler(socket, body);
     };
     const override = this.#overrides.get(method);
+    let reply: unknown;
     try {
-      ack({ ok: true, data: override ? override(socket, body, base) : base() });
+      reply = { ok: true, data: override ? override(socket, body, base) : base() };
     } catch (error) {
-      ack({ ok: false, error: CascadeError.toEnvelope(error) });
+      reply = { ok: false, error: CascadeError.toEnvelope(error) };
     }
+    const delay = this.delays.get(method);
+    if (delay === undefined) ack(reply);
+    else setTimeout(() => ack(reply), delay);
   }
 
   #handshake(socket: FakeSocket): void {
@@ -252,7 +259,7 @@ export class FakeGateway {
   }
 
   readonly #handlers: Record<string, Handler> = {
-    'room.join': (socket) => {
+    'room.join': (socket, body) => {
       let session = this.#bound.get(socket);
       if (session) {
         // Joining again on a joined socket (after reconnectRequired): same participant, media gone.
@@ -270,7 +277,39 @@ export class FakeGateway {
         this.sessions.set(session.resumeToken, session);
         this.#bound.set(socket, session);
       }
-      return this.#joinResult(session);
+      const result = this.#joinResult(session);
+      const media = body['media'] as JoinMediaRequest | undefined;
+      if (!media) return result;
+      // As the gateway does: the transports, then audio of all and the first `videos` videos.
+      const transports = media.transports.map(
+        (direction) =>
+          this.#handlers['transport.create']!(socket, { direction }) as {
+            transportId: string;
+            direction: string;
+          },
+      );
+      const recv = transports.find((t) => t.direction === 'recv');
+      const self = session.participantId;
+      const others = this.producers.filter((p) => p.participantId !== self);
+      const want = media.consume;
+      const videoOwners = [
+        ...new Set(others.filter((p) => p.kind === 'video').map((p) => p.participantId)),
+      ].slice(0, want?.videos ?? 0);
+      const wanted =
+        recv && want
+          ? others.filter((p) =>
+              p.kind === 'audio' ? want.audio : videoOwners.includes(p.participantId),
+            )
+          : [];
+      // Unpaused, as the gateway makes them on the join's new transport.
+      const consumers = wanted.map((p) => ({
+        ...(this.#handlers['consumer.create']!(socket, {
+          producerId: p.producerId,
+          transportId: recv!.transportId,
+        }) as object),
+        paused: false,
+      }));
+      return { ...result, media: { transports, consumers } };
     },
     'room.capabilities': () => ({
       rtpCapabilities:

@@ -89,6 +89,11 @@ export const SfuControlRequest = z.discriminatedUnion('op', [
     transportId: MediaObjectId,
     producerId: MediaObjectId,
     rtpCapabilities: RtpCapabilities,
+    /**
+     * Start paused (the default: resumed once the client has set up its side). Unpaused only on
+     * a transport that is not connected yet, where nothing can flow before the client is ready.
+     */
+    paused: z.boolean().optional(),
   }),
   op('consumer.resume', { ...participant, consumerId: MediaObjectId }),
   op('consumer.pause', { ...participant, consumerId: MediaObjectId }),
@@ -185,8 +190,8 @@ const ConsumerInfo = z.object({
   rtpParameters: RtpParameters,
   type: z.enum(['simple', 'simulcast', 'svc', 'pipe']),
   producerPaused: z.boolean(),
-  /** Consumers start paused: resume once the client has set up its side. */
-  paused: z.literal(true),
+  /** Whether it starts paused (see `consumer.create`'s `paused`). */
+  paused: z.boolean(),
 });
 
 export const PipeEnd = z.object({

@@ -131,8 +131,12 @@ export const ConsumerInfo = z.object({
   rtpParameters: RtpParameters,
   type: z.enum(['simple', 'simulcast', 'svc', 'pipe']),
   producerPaused: z.boolean(),
-  /** Consumers start paused: the client resumes once its side is ready. */
-  paused: z.literal(true),
+  /**
+   * Consumers start paused (the client resumes once its side is ready), except those a join
+   * makes: they are on a receive transport that connects only once the client has taken them,
+   * so they start resumed and their first key frame is asked for when it connects.
+   */
+  paused: z.boolean(),
 });
 export type ConsumerInfo = z.infer<typeof ConsumerInfo>;
 
@@ -164,8 +168,51 @@ export const JoinResult = z.object({
   /** Everyone else in the room, and what they publish. */
   participants: z.array(ParticipantInfo),
   producers: z.array(ProducerInfo),
+  /**
+   * What the join made because its request asked (`media`): the transports, and paused
+   * consumers of the room's producers for the client to take and resume. What could not be
+   * made is missing (the client asks for it as usual); absent when nothing was asked.
+   */
+  media: z
+    .object({ transports: z.array(TransportInfo), consumers: z.array(ConsumerInfo) })
+    .optional(),
 });
 export type JoinResult = z.infer<typeof JoinResult>;
+
+/** Most consumers of each kind a join makes for its client (`room.join` `media.consume`). */
+export const JOIN_CONSUME_MAX = 25;
+
+/**
+ * Media a `room.join` makes in the same round trip, so that a joiner does not wait for one
+ * request after another before its first remote frame: its transports, and consumers of the
+ * producers already in the room (each transport needs its grant: `send` publish, `recv`
+ * subscribe). Consumers are for this client's receive capabilities: audio of everyone (up to
+ * {@link JOIN_CONSUME_MAX}), and the video of up to `videos` participants in the order a grid
+ * shows them (screen shares, the active speaker, then by when they joined).
+ */
+export const JoinMediaRequest = z
+  .object({
+    transports: z
+      .array(TransportDirection)
+      .min(1)
+      .max(2)
+      .refine((d) => new Set(d).size === d.length, 'each direction at most once'),
+    sctpCapabilities: SctpCapabilities.optional(),
+    consume: z
+      .object({
+        rtpCapabilities: RtpCapabilities,
+        audio: z.boolean(),
+        videos: z.number().int().min(0).max(JOIN_CONSUME_MAX),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((m) => !m.consume || m.transports.includes('recv'), {
+    message: 'consume needs the recv transport',
+    path: ['consume'],
+  });
+export type JoinMediaRequest = z.infer<typeof JoinMediaRequest>;
 
 export const ResumeResult = JoinResult.extend({
   /** The session's transports that are still alive on its node (restart their ICE). */
@@ -190,7 +237,11 @@ export const SignalingRequests = {
   /** Enters the room the token grants (again after `reconnectRequired`: placed anew). */
   'room.join': {
     grant: 'join',
-    request: obj({ displayName: DisplayName.optional(), region: Region.optional() }),
+    request: obj({
+      displayName: DisplayName.optional(),
+      region: Region.optional(),
+      media: JoinMediaRequest.optional(),
+    }),
     result: JoinResult,
   },
   /**
@@ -203,6 +254,20 @@ export const SignalingRequests = {
     grant: 'join',
     request: empty,
     result: obj({ rtpCapabilities: RtpCapabilities }),
+  },
+  /**
+   * Extends the socket's life with a fresh join token, before the one it holds expires (a room
+   * socket lives no longer than its token: at expiry the session ends with `session.removed`
+   * `session_expired`, and it cannot be resumed). The new token must be valid and name the same
+   * tenant, user and room with the same grants, and expire no earlier than the current one.
+   * Answers the new expiry (milliseconds since the epoch). Errors: `UNAUTHENTICATED` (a bad or
+   * expired token), `FORBIDDEN` (another tenant, user or room), `INVALID_ARGUMENT` (other
+   * grants, or an earlier expiry).
+   */
+  'session.refresh': {
+    grant: 'join',
+    request: obj({ token: z.string().min(1).max(8_192) }),
+    result: z.object({ expiresAt: z.number().int().positive() }),
   },
   /** Takes back the session named by the handshake's resume token. */
   'session.resume': { grant: 'join', request: empty, result: ResumeResult },
@@ -296,22 +361,43 @@ export const SignalingRequests = {
    * server's time. The only request a user connection may send.
    */
   'user.ping': { grant: 'none', request: empty, result: z.object({ at: z.number().int() }) },
-  /** Removes another participant from the room (admin grant). */
+  /**
+   * Removes another participant from the room (a moderator: see `participant.mute`): it is told
+   * `session.removed` `kicked`, its media is closed, its resume refused; the room sees it leave
+   * (`participant.left` `kicked`). It may join again (ban it to keep it out).
+   */
   'participant.remove': {
-    grant: 'admin',
+    grant: 'join',
     request: obj({ participantId: ParticipantId }),
     result: empty,
   },
   /**
-   * Mutes another participant's microphone or camera (admin grant): its producer of that source
+   * Bans another participant's user from the room (a moderator: see `participant.mute`): the ban
+   * is recorded by the rooms service (as `POST /rooms/{id}/bans`, with its rules: nobody bans
+   * the owner; a moderator bans members only), and every session of that user in the room ends
+   * (`session.removed` `banned`, media closed, no resume; the room sees `participant.left`
+   * `banned`). Errors as `participant.remove`, and `FORBIDDEN` when the rules refuse.
+   */
+  'participant.ban': {
+    grant: 'join',
+    request: obj({
+      participantId: ParticipantId,
+      reason: z.string().trim().min(1).max(500).optional(),
+    }),
+    result: empty,
+  },
+  /**
+   * Mutes another participant's microphone or camera (a moderator: a token with the `admin`
+   * grant, or the room's owner or one of its moderators as the rooms service says; anyone else
+   * is refused `FORBIDDEN`): its producer of that source
    * is paused on the server. The room is told `producer.paused` as for any pause, and the muted
    * participant `producer.mutedByModerator`, so that its client shows itself muted. Unmuting is
    * the participant's own choice (its `producer.resume`); there is no remote unmute. Errors:
    * `NOT_FOUND` (no such participant in the room, or it publishes nothing from that source),
-   * `INVALID_ARGUMENT` (oneself: pause your own producer instead), `FORBIDDEN` (no admin grant).
+   * `INVALID_ARGUMENT` (oneself: pause your own producer instead), `FORBIDDEN` (no moderator).
    */
   'participant.mute': {
-    grant: 'admin',
+    grant: 'join',
     request: obj({ participantId: ParticipantId, source: ModeratedSource }),
     result: empty,
   },
@@ -343,7 +429,16 @@ export function isSignalingMethod(name: unknown): name is SignalingMethod {
 // ── events ─────────────────────────────────────────────────────────────────────────────────
 
 /** Why a participant is no longer in the room, as its own client is told. */
-export const RemovedReason = z.enum(['kicked', 'room_closed', 'session_expired', 'replaced']);
+export const RemovedReason = z.enum([
+  'kicked',
+  'room_closed',
+  'session_expired',
+  'replaced',
+  /** Banned from the room (the room's moderation, or its owner in the call). */
+  'banned',
+  /** The credential behind the join token (user, API key, sign-in session) was revoked. */
+  'revoked',
+]);
 
 /** Every event the gateway sends to clients, by name. */
 export const SignalingEvents = {

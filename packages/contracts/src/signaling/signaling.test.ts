@@ -47,11 +47,11 @@ describe('signaling protocol', () => {
       expect(isSignalingMethod(name)).toBe(false);
   });
 
-  it('puts publishing behind the publish grant and removal behind admin', () => {
+  it('puts publishing behind the publish grant; moderation is checked by the gateway (admin grant or room role)', () => {
     expect(SignalingRequests['producer.create'].grant).toBe('publish');
     expect(SignalingRequests['consumer.create'].grant).toBe('subscribe');
-    expect(SignalingRequests['participant.remove'].grant).toBe('admin');
-    expect(SignalingRequests['participant.mute'].grant).toBe('admin');
+    for (const method of ['participant.remove', 'participant.mute', 'participant.ban'] as const)
+      expect(SignalingRequests[method].grant).toBe('join');
   });
 
   it('mutes a microphone or a camera only, named by participant and source', () => {
@@ -77,6 +77,28 @@ describe('signaling protocol', () => {
     expect(pause.safeParse({ producerId: uuid }).success).toBe(true);
     expect(pause.safeParse({ producerId: uuid, roomId: 'r' }).success).toBe(false);
     expect(pause.safeParse({ producerId: 'not-a-uuid' }).success).toBe(false);
+  });
+
+  it('bounds the media a join may make with it', () => {
+    const join = SignalingRequests['room.join'].request;
+    const rtpCapabilities = { codecs: [], headerExtensions: [] };
+    const ok = (media: unknown) => join.safeParse({ media }).success;
+    expect(ok({ transports: ['recv', 'send'] })).toBe(true);
+    expect(
+      ok({ transports: ['recv'], consume: { rtpCapabilities, audio: true, videos: 25 } }),
+    ).toBe(true);
+    expect(ok({ transports: [] })).toBe(false);
+    expect(ok({ transports: ['recv', 'recv'] })).toBe(false);
+    expect(ok({ transports: ['send'], consume: { rtpCapabilities, audio: true, videos: 1 } })).toBe(
+      false,
+    );
+    expect(
+      ok({ transports: ['recv'], consume: { rtpCapabilities, audio: true, videos: 26 } }),
+    ).toBe(false);
+    expect(
+      ok({ transports: ['recv'], consume: { rtpCapabilities, audio: true, videos: -1 } }),
+    ).toBe(false);
+    expect(ok({ transports: ['recv'], extra: 1 })).toBe(false);
   });
 
   it('bounds chat messages and trims them', () => {

@@ -1,10 +1,14 @@
 import {
   type ConsumerInfo,
   CascadeError,
+  JOIN_CONSUME_MAX,
+  type JoinMediaRequest,
+  type JoinResult,
   type ProducerInfo,
   type SignalingMethod,
   type SignalingParsedRequestOf,
   type SignalingResultOf,
+  type TransportDirection,
   type TransportInfo,
 } from '@cascade/contracts';
 
@@ -18,6 +22,10 @@ import type { Routing } from './routing';
 type Req<M extends SignalingMethod> = SignalingParsedRequestOf<M>;
 type Empty = Record<string, never>;
 
+export interface MediaLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 /**
  * A participant's media requests, sent straight to the SFU node its session was placed on with
  * the tenant, room and participant of the session (never of the request). The session records
@@ -30,24 +38,129 @@ export class MediaOperations {
     private readonly sessions: ParticipantSessions,
     private readonly routing: Routing,
     private readonly out: Broadcaster,
+    private readonly log: MediaLog = { warn: () => undefined },
   ) {}
+
+  /**
+   * Makes, for a client that just joined, the transports and consumers its join asked for, all
+   * at once: the client's first remote frame then waits for one round trip instead of four.
+   * Best effort: the join has happened, so anything that fails here is left out of the answer
+   * (logged) and the client asks for it the usual way. What the token does not grant (a send
+   * transport without `publish`, receiving without `subscribe`) is not made: the answer's
+   * grants say why.
+   */
+  async withJoinMedia(
+    socket: SignalingSocket,
+    media: JoinMediaRequest,
+    result: JoinResult,
+  ): Promise<JoinResult> {
+    const s = session(socket);
+    const { grants } = result;
+    const directions = media.transports.filter((d) =>
+      d === 'send' ? grants.publish : grants.subscribe,
+    );
+    const receiving = media.consume && directions.includes('recv') ? media.consume : undefined;
+    // The transports, and beside them the pipes of the producers to consume (the orchestrator
+    // prepares them; they do not need the transport).
+    const [made, prepared] = await Promise.all([
+      Promise.allSettled(
+        directions.map((direction) => this.#createTransport(s, direction, media.sctpCapabilities)),
+      ),
+      receiving
+        ? this.#joinConsumers(s, result, receiving).then((wanted) =>
+            Promise.allSettled(
+              wanted.map(async (producer) => ({ producer, ...(await this.#prepare(s, producer)) })),
+            ),
+          )
+        : [],
+    ]);
+    const transports = made.flatMap((m) => (m.status === 'fulfilled' ? [m.value] : []));
+    for (const m of made) {
+      if (m.status === 'rejected')
+        this.log.warn({ ...participant(s), error: String(m.reason) }, 'join transport failed');
+    }
+    const recv = transports.find((t) => t.direction === 'recv');
+    let consumers: ConsumerInfo[] = [];
+    if (recv && receiving) {
+      const consumed = await Promise.allSettled(
+        // Unpaused: the transport connects only once the client has taken them all (one
+        // renegotiation), and the node then asks each producer for a key frame at once.
+        prepared.map(async (ready) => {
+          if (ready.status === 'rejected') throw ready.reason;
+          const { producer, nodeId } = ready.value;
+          return this.#createConsumer(s, nodeId, recv.transportId, producer, {
+            rtpCapabilities: receiving.rtpCapabilities,
+            paused: false,
+          });
+        }),
+      );
+      consumers = consumed.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+      const failed = consumed.filter((c) => c.status === 'rejected');
+      if (failed.length > 0)
+        this.log.warn(
+          { ...participant(s), failed: failed.length, error: String(failed[0]!.reason) },
+          'join consumers failed: the client subscribes to those itself',
+        );
+    }
+    return { ...result, media: { transports, consumers } };
+  }
+
+  /** The producers a join consumes: audio of everyone, video in the order a grid shows it. */
+  async #joinConsumers(
+    s: SessionBinding,
+    result: JoinResult,
+    want: NonNullable<JoinMediaRequest['consume']>,
+  ): Promise<ProducerInfo[]> {
+    const others = result.producers.filter((p) => p.participantId !== s.participantId);
+    const audio = want.audio
+      ? others.filter((p) => p.kind === 'audio').slice(0, JOIN_CONSUME_MAX)
+      : [];
+    if (want.videos === 0) return audio;
+    const speaker = await this.media.speaker(s.tenantId, s.roomId);
+    const joined = new Map(result.participants.map((p) => [p.participantId, p.joinedAt]));
+    const rank = (p: ProducerInfo) =>
+      p.source === 'screen' ? 0 : p.participantId === speaker?.participantId ? 1 : 2;
+    const videos = others
+      .filter((p) => p.kind === 'video')
+      .sort(
+        (a, b) =>
+          rank(a) - rank(b) ||
+          (joined.get(a.participantId) ?? Infinity) - (joined.get(b.participantId) ?? Infinity),
+      );
+    // Up to `videos` participants: a screen share is one more video of someone already counted.
+    const chosen = new Set<string>();
+    const picked = videos.filter((p) => {
+      if (chosen.has(p.participantId)) return true;
+      if (chosen.size >= want.videos) return false;
+      chosen.add(p.participantId);
+      return true;
+    });
+    return [...audio, ...picked.slice(0, JOIN_CONSUME_MAX)];
+  }
 
   async createTransport(
     socket: SignalingSocket,
     request: Req<'transport.create'>,
   ): Promise<TransportInfo> {
-    const s = session(socket);
+    return this.#createTransport(session(socket), request.direction, request.sctpCapabilities);
+  }
+
+  async #createTransport(
+    s: SessionBinding,
+    direction: TransportDirection,
+    sctpCapabilities: Req<'transport.create'>['sctpCapabilities'],
+  ): Promise<TransportInfo> {
     const node = await this.routing.node(s.nodeId);
     const created = await node.request('transport.createWebRtc', {
       ...participant(s),
-      direction: request.direction,
-      ...(request.sctpCapabilities ? { sctp: request.sctpCapabilities } : {}),
+      direction,
+      ...(sctpCapabilities ? { sctp: sctpCapabilities } : {}),
       workerIndex: s.workerIndex,
     });
-    await this.store.record(s, 'transport', created.transportId, request.direction);
+    await this.store.record(s, 'transport', created.transportId, direction);
     return {
       transportId: created.transportId,
-      direction: request.direction,
+      direction,
       iceParameters: created.iceParameters,
       iceCandidates: created.iceCandidates,
       dtlsParameters: created.dtlsParameters,
@@ -141,17 +254,45 @@ export class MediaOperations {
     if (producer.participantId === s.participantId) {
       throw new CascadeError('INVALID_ARGUMENT', 'a participant does not consume its own producer');
     }
-    const prepared = await this.routing.orchestrator('consumer.prepare', {
-      ...participant(s),
-      producerId: request.producerId,
+    return this.#consume(s, request.transportId, producer, request.rtpCapabilities);
+  }
+
+  async #consume(
+    s: SessionBinding,
+    transportId: string,
+    producer: ProducerInfo,
+    rtpCapabilities: Req<'consumer.create'>['rtpCapabilities'],
+  ): Promise<ConsumerInfo> {
+    const { nodeId } = await this.#prepare(s, producer);
+    return this.#createConsumer(s, nodeId, transportId, producer, {
+      rtpCapabilities,
+      paused: true,
     });
+  }
+
+  /** Where the session consumes `producer` (the orchestrator pipes it there if needed). */
+  #prepare(s: SessionBinding, producer: ProducerInfo): Promise<{ nodeId: string }> {
+    return this.routing.orchestrator('consumer.prepare', {
+      ...participant(s),
+      producerId: producer.producerId,
+    });
+  }
+
+  /** A consumer of a producer of the session's room (checked by the caller), on `nodeId`. */
+  async #createConsumer(
+    s: SessionBinding,
+    nodeId: string,
+    transportId: string,
+    producer: ProducerInfo,
+    options: { rtpCapabilities: Req<'consumer.create'>['rtpCapabilities']; paused: boolean },
+  ): Promise<ConsumerInfo> {
     const consumer = await (
-      await this.routing.node(prepared.nodeId)
+      await this.routing.node(nodeId)
     ).request('consumer.create', {
       ...participant(s),
-      transportId: request.transportId,
-      producerId: request.producerId,
-      rtpCapabilities: request.rtpCapabilities,
+      transportId,
+      producerId: producer.producerId,
+      ...options,
     });
     await this.store.record(s, 'consumer', consumer.consumerId, consumer.producerId);
     return {

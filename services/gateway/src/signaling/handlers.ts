@@ -1,3 +1,4 @@
+import type { TokenLifetime } from '../auth/token-lifetime';
 import type { RoomChat } from '../chat/room-chat';
 import type { Moderation } from '../moderation/moderation';
 import type { MediaOperations } from '../routing/media-operations';
@@ -11,15 +12,21 @@ export function signalingHandlers(
   media: MediaOperations,
   chat: RoomChat,
   moderation: Moderation,
+  lifetime: Pick<TokenLifetime, 'refresh'>,
   clock: () => number = Date.now,
 ): SignalingHandlers<SignalingSocket> {
   return {
-    'room.join': (request, socket) => sessions.join(socket, request),
+    'room.join': async ({ media: wanted, ...request }, socket) => {
+      const joined = await sessions.join(socket, request);
+      return wanted ? media.withJoinMedia(socket, wanted, joined) : joined;
+    },
     'session.resume': (_request, socket) => sessions.resume(socket),
+    'session.refresh': (request, socket) => lifetime.refresh(socket, request),
     'room.capabilities': () => sessions.capabilities(),
     'room.leave': (_request, socket) => sessions.leave(socket),
     'participant.list': (_request, socket) => sessions.list(socket),
-    'participant.remove': (request, socket) => sessions.remove(socket, request),
+    'participant.remove': (request, socket) => moderation.remove(socket, request),
+    'participant.ban': (request, socket) => moderation.ban(socket, request),
     'participant.mute': (request, socket) => moderation.mute(socket, request),
     'transport.create': (request, socket) => media.createTransport(socket, request),
     'transport.connect': (request, socket) => media.connectTransport(socket, request),

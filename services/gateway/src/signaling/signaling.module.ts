@@ -1,9 +1,13 @@
 import { Logger, Module } from '@nestjs/common';
+import { createSubjects } from '@cascade/contracts';
+import { NatsBus, SERVICE_CONFIG } from '@cascade/server-kit';
 
 import { AuthModule } from '../auth/auth.module';
-import { RoomChat } from '../chat/room-chat';
+import { ChatModule } from '../chat/chat.module';
 import { GatewayMetricsModule } from '../metrics/gateway-metrics';
+import type { GatewayConfig } from '../config';
 import { Moderation } from '../moderation/moderation';
+import { Moderators } from '../moderation/moderators';
 import { MediaOperations } from '../routing/media-operations';
 import { Routing } from '../routing/routing';
 import { RoutingModule } from '../routing/routing.module';
@@ -23,6 +27,7 @@ import { SocketIoModule, SocketIoServer } from './socket-io.server';
     SocketIoModule,
     GatewayMetricsModule,
     UserConnectionsModule,
+    ChatModule,
   ],
   providers: [
     {
@@ -34,22 +39,51 @@ import { SocketIoModule, SocketIoServer } from './socket-io.server';
         sessions: ParticipantSessions,
         routing: Routing,
         io: SocketIoServer,
-      ) => new MediaOperations(store, media, sessions, routing, io),
-    },
-    {
-      provide: Moderation,
-      inject: [SessionStore, RoomMedia, Routing, SocketIoServer],
-      useFactory: (store: SessionStore, media: RoomMedia, routing: Routing, io: SocketIoServer) => {
-        const logger = new Logger('moderation');
-        return new Moderation(store, media, routing, io, {
-          info: (fields, msg) => logger.log({ ...fields, msg }),
+      ) => {
+        const logger = new Logger('media');
+        return new MediaOperations(store, media, sessions, routing, io, {
+          warn: (fields, msg) => logger.warn({ ...fields, msg }),
         });
       },
     },
     {
-      provide: RoomChat,
-      inject: [Routing, SocketIoServer],
-      useFactory: (routing: Routing, io: SocketIoServer) => new RoomChat(routing, io),
+      provide: Moderation,
+      inject: [
+        SessionStore,
+        RoomMedia,
+        Routing,
+        SocketIoServer,
+        ParticipantSessions,
+        NatsBus,
+        SERVICE_CONFIG,
+      ],
+      useFactory: (
+        store: SessionStore,
+        media: RoomMedia,
+        routing: Routing,
+        io: SocketIoServer,
+        sessions: ParticipantSessions,
+        bus: NatsBus,
+        config: GatewayConfig,
+      ) => {
+        const logger = new Logger('moderation');
+        const subjects = createSubjects(config.NATS_SUBJECT_PREFIX);
+        const timeoutMs = config.GATEWAY_REQUEST_TIMEOUT_MS;
+        return new Moderation(
+          store,
+          media,
+          routing,
+          io,
+          { info: (fields, msg) => logger.log({ ...fields, msg }) },
+          new Moderators(
+            config.GATEWAY_AUTHORIZE_JOINS
+              ? (request) => bus.request(subjects.roomsMemberRole(), request, timeoutMs)
+              : undefined,
+          ),
+          sessions,
+          (request) => bus.request(subjects.roomsCallBan(), request, timeoutMs),
+        );
+      },
     },
     SignalingServer,
   ],

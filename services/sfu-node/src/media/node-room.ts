@@ -434,7 +434,7 @@ export class NodeRoom {
     const consumer = await transport.consume({
       producerId: r.producerId,
       rtpCapabilities,
-      paused: true,
+      paused: r.paused ?? true,
       appData: { participantId: participant.id, transportId: transport.id },
     });
     if (participant.closed) {
@@ -449,7 +449,7 @@ export class NodeRoom {
       rtpParameters: consumer.rtpParameters as RtpParameters,
       type: consumer.type,
       producerPaused: consumer.producerPaused,
-      paused: true as const,
+      paused: consumer.paused,
     };
   }
 

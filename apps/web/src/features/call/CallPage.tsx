@@ -15,10 +15,9 @@ import { Cross2Icon, Link2Icon } from '@radix-ui/react-icons';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 
-import { useApi } from '../../app/services';
 import { useToast } from '../../ui/Toaster';
 import { InviteDialog } from '../invitations/InviteDialog';
-import { ROOMS_BASE, useRoom } from '../rooms/api';
+import { useRoom } from '../rooms/api';
 import { isFull } from '../rooms/RoomCard';
 import { usePublicProfiles } from '../users/api';
 import { ChatPanel } from './chat/ChatPanel';
@@ -123,20 +122,26 @@ function EndState({
       ? `You left ${title}`
       : reason === 'kicked'
         ? `You were removed from ${title}`
-        : reason === 'room_closed'
-          ? `${title} was closed`
-          : reason === 'session_expired'
-            ? 'Your session ended'
-            : reason === 'replaced'
-              ? 'You joined from another window'
-              : `You are no longer in ${title}`;
+        : reason === 'banned'
+          ? `You were banned from ${title}`
+          : reason === 'revoked'
+            ? 'Your access to this call was withdrawn'
+            : reason === 'room_closed'
+              ? `${title} was closed`
+              : reason === 'session_expired'
+                ? 'Your session ended'
+                : reason === 'replaced'
+                  ? 'You joined from another window'
+                  : `You are no longer in ${title}`;
   return (
     <Flex direction="column" align="center" gap="4" py="9" role="status">
       <Heading as="h1" size="6" align="center">
         {heading}
       </Heading>
       <Flex gap="3">
-        {reason !== 'room_closed' && <Button onClick={() => void navigate(0)}>Rejoin</Button>}
+        {reason !== 'room_closed' && reason !== 'banned' && (
+          <Button onClick={() => void navigate(0)}>Rejoin</Button>
+        )}
         <Button variant="soft" asChild>
           <Link to={`/rooms/${roomId}`}>Back to the room</Link>
         </Button>
@@ -159,7 +164,6 @@ function InCall({
   onPreferences: (p: CallPreferences) => void;
 }) {
   const client = session.client!;
-  const api = useApi();
   const toast = useToast();
   const participants = useCallParticipants(client);
   const speakerId = useActiveSpeaker(client);
@@ -224,13 +228,10 @@ function InCall({
           }),
         remove: (p: CallParticipant) =>
           client.request('participant.remove', { participantId: p.participantId }),
-        ban: async (p: CallParticipant) => {
-          await api.send(`${ROOMS_BASE}/rooms/${encodeURIComponent(roomId)}/bans`, {
-            method: 'POST',
-            body: { userId: p.userId },
-          });
-          await client.request('participant.remove', { participantId: p.participantId });
-        },
+        // Recorded by the rooms service and acted on at once: the banned person is put out of
+        // the call (and of any other call in this room) and cannot come back.
+        ban: (p: CallParticipant) =>
+          client.request('participant.ban', { participantId: p.participantId }),
       }
     : null;
 

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from '../../../app/services';
 import { useMe } from '../../auth/use-session';
 import { mintJoinToken } from '../api';
+import { tilesPerPage } from '../grid/tiles';
 import { type JoinChoice } from '../prejoin/PreJoin';
 import { handOver } from './use-local-preview';
 
@@ -22,6 +23,14 @@ export interface CallSession {
   publishError: string | null;
   join: (choice: JoinChoice) => Promise<void>;
   leave: () => Promise<void>;
+}
+
+function readSetting(key: string): string | null {
+  try {
+    return window.localStorage.getItem(key);
+  } catch {
+    return null; // storage blocked: defaults
+  }
 }
 
 /** The sentence for a failed join, by the gateway's typed error. */
@@ -82,6 +91,9 @@ export function useCallSession(roomId: string, moderator: boolean | undefined): 
       displayName: latest.current.displayName,
       // The grid decides what is consumed: visible video, all audio.
       autoSubscribe: false,
+      // Diagnostics: `localStorage['cascade.joinMedia'] = 'off'` joins the old way (one request
+      // per step), for a gateway older than the app or to measure the difference.
+      joinMedia: readSetting('cascade.joinMedia') !== 'off',
     });
     // Each SDK step as a User Timing measure (the join benchmark reads them; so can DevTools).
     next.on('timing', ({ step, detail, startTime, duration }) =>
@@ -122,7 +134,12 @@ export function useCallSession(roomId: string, moderator: boolean | undefined): 
       performance.mark('cascade:join:start');
       const next = current.current ?? newClient();
       try {
-        await next.join();
+        // The join consumes at once what the grid's first page will show (all audio, the
+        // videos of the tiles beside one's own), so the first remote frame waits for no
+        // further round trip; the grid then asks for whatever else it shows.
+        await next.join({
+          subscribe: { audio: true, videos: Math.max(0, tilesPerPage(window.innerWidth) - 1) },
+        });
       } catch (error) {
         await next.leave().catch(() => undefined);
         setJoinError(joinErrorMessage(error));
