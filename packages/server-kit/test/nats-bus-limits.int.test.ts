@@ -57,8 +57,9 @@ describe('NatsBus bounds each subscription’s handlers', () => {
   it('answers requests beyond the running and waiting bounds RATE_LIMITED at once, and serves the rest', async () => {
     const held = heldHandler();
     bus.serve(subject, held.handler);
-    await bus.connected();
-    // The subscription is live once a request reaches it.
+    // The subscription is live once the server has seen it: a round trip on the bus's own
+    // connection (another connection's request could otherwise arrive first: no responders).
+    await (await bus.connected()).flush();
     const ask = (n: number) =>
       caller
         .request(subject, json.encode({ n }), { timeout: 5_000, noMux: true })
