@@ -65,7 +65,10 @@ export interface CascadeClientOptions {
   url: string | readonly string[];
   /** The join token (JWT, audience `cascade-join`), or a function that fetches a fresh one. */
   token: TokenSource;
-  /** The name others see (the token's name otherwise). */
+  /**
+   * Ignored by the gateway: the name others see is the join token's (the user's profile name,
+   * or the name the API key minted). Kept for compatibility.
+   */
   displayName?: string;
   /** Preferred media region (the orchestrator's choice otherwise). */
   region?: string;

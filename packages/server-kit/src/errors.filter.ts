@@ -20,6 +20,28 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 };
 
 /**
+ * A message as the envelope allows it: never empty, at most 2,000 characters (Nest's "Cannot GET
+ * <path>" repeats the caller's path, which may be longer).
+ */
+function bounded(message: string): string {
+  if (message.length === 0) return 'invalid request';
+  return message.length > 2_000 ? `${message.slice(0, 1_997)}...` : message;
+}
+
+/**
+ * The 4xx status of an error that Express middleware raised before any handler ran (body-parser's
+ * `http-errors`: a body too large, malformed JSON, an unsupported charset): such errors say
+ * `expose: true`, so their message is meant for the caller.
+ */
+function clientErrorStatus(exception: unknown): number | undefined {
+  if (!(exception instanceof Error)) return undefined;
+  const { status, expose } = exception as Error & { status?: unknown; expose?: unknown };
+  return expose === true && typeof status === 'number' && status >= 400 && status < 500
+    ? status
+    : undefined;
+}
+
+/**
  * Every HTTP error leaves as the contracts' error envelope with the status its code maps to.
  * Unknown errors become `INTERNAL` and are logged with their stack; their message stays inside.
  * `RATE_LIMITED` with `details.retryAfterSeconds` also says it in `Retry-After` (whole seconds).
@@ -45,7 +67,15 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT');
-      return [status, { code, message: status >= 500 ? 'internal error' : exception.message }];
+      return [
+        status,
+        { code, message: status >= 500 ? 'internal error' : bounded(exception.message) },
+      ];
+    }
+    const clientStatus = clientErrorStatus(exception);
+    if (clientStatus !== undefined) {
+      const code = CODE_BY_STATUS[clientStatus] ?? 'INVALID_ARGUMENT';
+      return [clientStatus, { code, message: bounded((exception as Error).message) }];
     }
     return [HttpStatus.INTERNAL_SERVER_ERROR, CascadeError.toEnvelope(exception)];
   }

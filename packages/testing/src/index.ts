@@ -11,3 +11,4 @@ export * from './bench';
 export * from './call-stack';
 export * from './sdk/sdk-bot';
 export * from './test-params';
+export * from './openapi-fuzz';

@@ -56,6 +56,17 @@ describe('identity configuration', () => {
     expect(config.IDENTITY_DEFAULT_TENANT).toBeUndefined();
   });
 
+  it('gives a refresh token a short reuse grace, 0 to 60 seconds', () => {
+    expect(
+      loadConfig('identity', IdentityConfigSchema, base).IDENTITY_REFRESH_REUSE_GRACE_SECONDS,
+    ).toBe(10);
+    for (const bad of ['-1', '61', '1.5', 'soon']) {
+      expect(problems({ ...base, IDENTITY_REFRESH_REUSE_GRACE_SECONDS: bad })).toEqual([
+        'IDENTITY_REFRESH_REUSE_GRACE_SECONDS',
+      ]);
+    }
+  });
+
   it('refuses development sign-in outside localhost unless told it is on purpose', () => {
     const dev = { ...base, IDENTITY_DEV_LOGIN: 'true' };
     expect(problems(dev)).toEqual([]);

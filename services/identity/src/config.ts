@@ -55,6 +55,11 @@ export const IdentityConfigSchema = z
       .min(300)
       .max(365 * 86_400)
       .default(30 * 86_400),
+    /**
+     * A refresh token used again this soon after its first use (two tabs refreshing at once)
+     * gets the same new pair; later, a second use is a reuse and ends the session. 0: never.
+     */
+    IDENTITY_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
     IDENTITY_JOIN_TOKEN_MAX_TTL_SECONDS: z.coerce
       .number()
       .int()

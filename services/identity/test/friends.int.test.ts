@@ -301,34 +301,45 @@ describe('friend requests', () => {
 
 describe('friends list with presence', () => {
   it('shows the room each friend is in, from the rooms service over NATS', async () => {
+    const asked: Array<{ tenantId: string; viewerId?: string }> = [];
     await befriend(ann, cat);
     const sub = nc.subscribe(subjects.roomsPresenceQuery(), {
       callback: (_err, msg) => {
-        const request = json.decode(msg.data) as { tenantId: string; userIds: string[] };
-        expect(request.tenantId).toBe(ann.user.tenantId);
+        const request = json.decode(msg.data) as {
+          tenantId: string;
+          userIds: string[];
+          viewerId?: string;
+        };
+        asked.push(request);
         msg.respond(
           json.encode({
             ok: true,
             data: {
               presence: request.userIds
-                .filter((id) => id === cat.user.id)
-                .map((userId) => ({
-                  userId,
-                  roomId: 'room-7',
-                  roomTitle: 'Standup',
-                  roomVisibility: 'public',
-                })),
+                .filter((id) => id === cat.user.id || id === dan.user.id)
+                .map((userId) =>
+                  userId === cat.user.id
+                    ? { userId, roomId: 'room-7', roomTitle: 'Standup', roomVisibility: 'public' }
+                    : { userId, hidden: true },
+                ),
             },
           }),
         );
       },
     });
     try {
+      await befriend(ann, dan);
       const res = await h.app().get<Page<Friend>>('/friends', as(ann));
       expect(res.status).toBe(200);
-      const byId = new Map(res.body.items.map((f) => [f.user.id, f.room]));
-      expect(byId.get(cat.user.id)).toEqual({ roomId: 'room-7', title: 'Standup' });
-      expect(byId.get(bob.user.id)).toBeNull();
+      // Rooms is asked as Ann: it names only the rooms she may join.
+      expect(asked).toEqual([
+        expect.objectContaining({ tenantId: ann.user.tenantId, viewerId: ann.user.id }),
+      ]);
+      const byId = new Map(res.body.items.map((f) => [f.user.id, [f.room, f.inCall]]));
+      expect(byId.get(cat.user.id)).toEqual([{ roomId: 'room-7', title: 'Standup' }, true]);
+      // Dan is in a room Ann may not join (a private one): in a call, nowhere named.
+      expect(byId.get(dan.user.id)).toEqual([null, true]);
+      expect(byId.get(bob.user.id)).toEqual([null, false]);
     } finally {
       sub.unsubscribe();
     }
@@ -338,11 +349,10 @@ describe('friends list with presence', () => {
     const res = await h.app().get<Page<Friend>>('/friends', as(ann));
     expect(res.status).toBe(200);
     expect(res.body.items.length).toBeGreaterThanOrEqual(2);
-    expect(res.body.items.every((f) => f.room === null)).toBe(true);
+    expect(res.body.items.every((f) => f.room === null && !f.inCall)).toBe(true);
   });
 
   it('pages friends: exact pages and the last one', async () => {
-    await befriend(ann, dan);
     const first = await h.app().get<Page<Friend>>('/friends?limit=2', as(ann));
     expect(first.body.items).toHaveLength(2);
     expect(first.body.nextCursor).not.toBeNull();

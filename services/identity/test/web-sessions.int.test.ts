@@ -13,7 +13,8 @@ import {
   useIdentity,
 } from './support/identity-harness';
 
-const h = useIdentity();
+// Grace off: a second use of a refresh token is a reuse here (refresh-grace.int.test.ts has it on).
+const h = useIdentity({ IDENTITY_REFRESH_REUSE_GRACE_SECONDS: '0' });
 
 beforeAll(async () => {
   await h.createTenant('web');

@@ -321,7 +321,10 @@ export type FriendRoom = z.infer<typeof FriendRoom>;
 export const Friend = z.object({
   user: PublicProfile,
   since: Timestamp,
+  /** `null` also when the friend is in a room I may not join (a private one): see `inCall`. */
   room: FriendRoom.nullable(),
+  /** In a call now, whether or not `room` says where. */
+  inCall: z.boolean(),
 });
 export type Friend = z.infer<typeof Friend>;
 

@@ -238,6 +238,10 @@ export const SignalingRequests = {
   'room.join': {
     grant: 'join',
     request: obj({
+      /**
+       * Ignored: the name others see is the join token's (the user's profile name, or the name
+       * an API key minted). Accepted so that older clients keep working.
+       */
       displayName: DisplayName.optional(),
       region: Region.optional(),
       media: JoinMediaRequest.optional(),

@@ -118,7 +118,9 @@ export class ParticipantSessions {
       .orchestrator('participant.join', { ...ref, userId, ...(region ? { region } : {}) })
       .catch(failed);
     this.#lastCapabilities = placed.rtpCapabilities;
-    const displayName = request.displayName ?? identity.displayName;
+    // The name others see is the join token's (the user's profile name, or the name an API key
+    // minted): a client cannot choose another one. A `displayName` in the request is ignored.
+    const displayName = identity.displayName;
     const resumeToken = newResumeToken();
     const joinedAt = this.clock();
     await this.store

@@ -63,7 +63,10 @@ export class FriendsController {
     private readonly auth: Authenticator,
   ) {}
 
-  /** My friends, each with the room they are in now (`null`: none, or rooms did not answer). */
+  /**
+   * My friends, each with the room they are in now (`null`: none, one I may not join, or rooms
+   * did not answer) and whether they are in a call.
+   */
   @Get()
   @ApiOkResponse({ schema: openApiSchema(pageOf(Friend), 'output') })
   async list(@Req() req: Request, @Query() query: unknown): Promise<Page<Friend>> {
@@ -75,10 +78,15 @@ export class FriendsController {
     );
     const rooms = await this.presence.whereAre(
       me.tenantId,
+      me.userId,
       page.items.map((f) => f.user.id),
     );
     return {
-      items: page.items.map((f) => ({ ...f, room: rooms.get(f.user.id) ?? null })),
+      items: page.items.map((f) => ({
+        ...f,
+        room: rooms.get(f.user.id) ?? null,
+        inCall: rooms.has(f.user.id),
+      })),
       nextCursor: page.nextCursor,
     };
   }

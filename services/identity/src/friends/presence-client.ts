@@ -31,9 +31,17 @@ export class PresenceClient {
     this.#timeoutMs = config.IDENTITY_PRESENCE_TIMEOUT_MS;
   }
 
-  async whereAre(tenantId: string, userIds: string[]): Promise<Map<string, FriendRoom>> {
+  /**
+   * Where each of `userIds` is, as `viewerId` may see it: `null` for a user in a room the viewer
+   * may not join (in a call, nowhere named); users in no room are left out.
+   */
+  async whereAre(
+    tenantId: string,
+    viewerId: string,
+    userIds: string[],
+  ): Promise<Map<string, FriendRoom | null>> {
     if (userIds.length === 0) return new Map();
-    const request: PresenceQueryRequest = { tenantId, userIds };
+    const request: PresenceQueryRequest = { tenantId, userIds, viewerId };
     try {
       const reply = PresenceReply.parse(
         await this.bus.request(this.#subject, request, this.#timeoutMs),
@@ -43,7 +51,10 @@ export class PresenceClient {
         return new Map();
       }
       return new Map(
-        reply.data.presence.map((p) => [p.userId, { roomId: p.roomId, title: p.roomTitle }]),
+        reply.data.presence.map((p) => [
+          p.userId,
+          'hidden' in p ? null : { roomId: p.roomId, title: p.roomTitle },
+        ]),
       );
     } catch (error) {
       this.#logger.warn(`presence unavailable, friends listed without rooms: ${String(error)}`);

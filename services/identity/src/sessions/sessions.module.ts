@@ -29,6 +29,7 @@ import { SessionsController } from './sessions.controller';
             audience: config.IDENTITY_ACCESS_TOKEN_AUDIENCE,
             accessTokenTtlSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
             refreshTokenTtlSeconds: config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS,
+            refreshReuseGraceSeconds: config.IDENTITY_REFRESH_REUSE_GRACE_SECONDS,
           },
           Date.now,
           natsRevocationNotice(bus, config.NATS_SUBJECT_PREFIX),

@@ -1,3 +1,5 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
 import {
   AccessTokenClaims,
   CascadeError,
@@ -17,6 +19,11 @@ export interface SessionSettings {
   audience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /**
+   * Seconds after a refresh token's first use during which another use (a second tab) gets the
+   * same successor instead of ending the session. 0: every second use ends it.
+   */
+  refreshReuseGraceSeconds?: number;
 }
 
 /** Who made a request with an access token, as checked against the database. */
@@ -32,10 +39,45 @@ const REFRESH_PREFIX = 'rt_';
 
 const unauthenticated = (message: string) => new CascadeError('UNAUTHENTICATED', message);
 
+/** The key that seals a refresh token's successor: derived from the token, which is stored only hashed. */
+const successorKey = (refreshToken: string) =>
+  createHash('sha256').update('cascade refresh successor\0').update(refreshToken, 'utf8').digest();
+
+/** `successor` sealed (AES-256-GCM) so that only the holder of `refreshToken` can open it. */
+export function sealSuccessor(refreshToken: string, successor: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', successorKey(refreshToken), iv);
+  const sealed = Buffer.concat([cipher.update(successor, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+
+/** The successor sealed by `sealSuccessor`, or undefined when it does not open with this token. */
+export function openSuccessor(refreshToken: string, sealed: string): string | undefined {
+  const bytes = Buffer.from(sealed, 'base64url');
+  if (bytes.length <= 28) return undefined;
+  try {
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      successorKey(refreshToken),
+      bytes.subarray(0, 12),
+    );
+    decipher.setAuthTag(bytes.subarray(12, 28));
+    return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Sessions: a session is a family of refresh tokens. Each refresh token is used once and
  * replaced; presenting one that was already used means it leaked, so the whole family is
  * revoked. Access tokens are JWTs signed with the active key and name their session (`sid`).
+ *
+ * Two uses of one token within `refreshReuseGraceSeconds` (two tabs refreshing at once) both get
+ * the same successor: the first use stores it sealed with a key derived from the used token, in
+ * the same row update that marks the token used, so whichever replica answers the second use
+ * (blocked on that row until the first commits) opens the same successor. Later, a second use is
+ * a reuse.
  */
 export class Sessions {
   readonly #verifier: JwtVerifier;
@@ -82,14 +124,15 @@ export class Sessions {
     });
     if (!row) throw unauthenticated('unknown refresh token');
     if (row.session.revokedAt) throw unauthenticated('the session was ended; sign in again');
-    if (row.usedAt) return this.#reuseDetected(row.sessionId);
+    if (row.usedAt) return this.#usedAgain(row, refreshToken);
     if (row.expiresAt.getTime() <= this.now()) throw unauthenticated('refresh token expired');
 
     const next = REFRESH_PREFIX + newSecret();
     const rotated = await this.prisma.$transaction(async (tx) => {
+      // Locks the row: a concurrent use waits here until this one commits, then claims nothing.
       const claimed = await tx.refreshToken.updateMany({
         where: { id: row.id, usedAt: null },
-        data: { usedAt: new Date(this.now()) },
+        data: { usedAt: new Date(this.now()), successorSealed: sealSuccessor(refreshToken, next) },
       });
       if (claimed.count === 0) return false;
       await tx.refreshToken.create({
@@ -102,9 +145,35 @@ export class Sessions {
       });
       return true;
     });
-    // Lost the race to another use of the same token: that is a reuse too.
-    if (!rotated) return this.#reuseDetected(row.sessionId);
-    return this.#tokens(row.session.user, row.sessionId, next);
+    if (rotated) return this.#tokens(row.session.user, row.sessionId, next);
+    // Lost the race to another use of the same token, which has committed its successor.
+    const used = await this.prisma.refreshToken.findUnique({
+      where: { id: row.id },
+      include: { session: { include: { user: true } } },
+    });
+    if (!used?.usedAt) throw unauthenticated('unknown refresh token');
+    return this.#usedAgain(used, refreshToken);
+  }
+
+  /** A second use of a used token: its successor within the grace, a reuse after it. */
+  async #usedAgain(
+    row: {
+      sessionId: string;
+      usedAt: Date | null;
+      successorSealed: string | null;
+      session: { revokedAt: Date | null; user: UserRow };
+    },
+    refreshToken: string,
+  ): Promise<SessionTokens> {
+    if (row.session.revokedAt) throw unauthenticated('the session was ended; sign in again');
+    const graceMs = (this.settings.refreshReuseGraceSeconds ?? 0) * 1000;
+    const within = row.usedAt !== null && this.now() - row.usedAt.getTime() < graceMs;
+    const successor =
+      within && row.successorSealed !== null
+        ? openSuccessor(refreshToken, row.successorSealed)
+        : undefined;
+    if (successor === undefined) return this.#reuseDetected(row.sessionId);
+    return this.#tokens(row.session.user, row.sessionId, successor);
   }
 
   /** Ends the session of this refresh token (every token of its family). Idempotent. */

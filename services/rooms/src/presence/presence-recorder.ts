@@ -4,9 +4,11 @@ import type {
   PresenceQueryRequest,
   PresenceQueryResult,
   RoomParticipant,
+  RoomRole,
 } from '@cascade/contracts';
 
 import type { PrismaClient } from '../generated/prisma/client';
+import { assertMayJoin } from '../rooms/room-policy';
 
 /**
  * Who is in which room now, from the signaling path's join and leave events. Applying an event
@@ -73,18 +75,73 @@ export class PresenceRecorder {
       include: { room: { select: { title: true, visibility: true } } },
     });
     const seen = new Set<string>();
-    const presence: PresenceQueryResult['presence'] = [];
-    for (const row of rows) {
-      if (seen.has(row.userId)) continue;
-      seen.add(row.userId);
-      presence.push({
-        userId: row.userId,
-        roomId: row.roomId,
-        roomTitle: row.room.title,
-        roomVisibility: row.room.visibility,
-      });
+    const latest = rows.filter((row) => !seen.has(row.userId) && seen.add(row.userId));
+    const joinable = await this.#joinableBy(
+      request.tenantId,
+      request.viewerId,
+      latest.map((row) => ({ id: row.roomId, visibility: row.room.visibility })),
+    );
+    return {
+      presence: latest.map((row) =>
+        joinable.has(row.roomId)
+          ? {
+              userId: row.userId,
+              roomId: row.roomId,
+              roomTitle: row.room.title,
+              roomVisibility: row.room.visibility,
+            }
+          : { userId: row.userId, hidden: true as const },
+      ),
+    };
+  }
+
+  /**
+   * Which of these (active) rooms the viewer may join, as the join authorization decides it
+   * (`assertMayJoin`, without counting a place the viewer holds): public rooms unless banned,
+   * private ones as a member or invitee. Without a viewer: the public rooms.
+   */
+  async #joinableBy(
+    tenantId: string,
+    viewerId: string | undefined,
+    rooms: Array<{ id: string; visibility: 'public' | 'private' }>,
+  ): Promise<Set<string>> {
+    const roomIds = [...new Set(rooms.map((r) => r.id))];
+    if (viewerId === undefined || roomIds.length === 0) {
+      return new Set(rooms.filter((r) => r.visibility === 'public').map((r) => r.id));
     }
-    return { presence };
+    const where = { tenantId, roomId: { in: roomIds } };
+    const [members, bans, invitations] = await Promise.all([
+      this.db.roomMember.findMany({
+        where: { ...where, userId: viewerId },
+        select: { roomId: true, role: true },
+      }),
+      this.db.roomBan.findMany({ where: { ...where, userId: viewerId }, select: { roomId: true } }),
+      this.db.invitation.findMany({
+        where: { ...where, inviteeId: viewerId, status: 'pending', expiresAt: { gt: new Date() } },
+        select: { roomId: true },
+      }),
+    ]);
+    const role = new Map(members.map((m) => [m.roomId, m.role as RoomRole]));
+    const banned = new Set(bans.map((b) => b.roomId));
+    const invited = new Set(invitations.map((i) => i.roomId));
+    const joinable = new Set<string>();
+    for (const room of rooms) {
+      try {
+        assertMayJoin(
+          { id: room.id, visibility: room.visibility, status: 'active' },
+          {
+            role: role.get(room.id) ?? null,
+            banned: banned.has(room.id),
+            invited: invited.has(room.id),
+            participating: false,
+          },
+        );
+        joinable.add(room.id);
+      } catch {
+        // Not for this viewer: the user shows as in a call, without the room.
+      }
+    }
+    return joinable;
   }
 
   async #activeRoom(tenantId: string, roomId: string): Promise<boolean> {
