@@ -62,8 +62,8 @@ describe('CascadeClient', () => {
       expect(gateway.requestsOf('transport.create')).toEqual([]);
       expect(gateway.requestsOf('consumer.create')).toEqual([]);
       expect(gateway.requestsOf('transport.connect')).toHaveLength(1);
-      // They were made running (their transport connects only now): nothing to resume.
-      expect(gateway.requestsOf('consumer.resume')).toEqual([]);
+      // Each resumed once taken.
+      expect(gateway.requestsOf('consumer.resume')).toHaveLength(2);
       // Participants already there are in the room state, not announced as joining.
       expect(named('participantJoined')).toEqual([]);
       expect(named('connectionState')).toEqual(['connecting', 'connected']);

@@ -353,10 +353,8 @@ describe('signaling across two gateway instances', () => {
     );
     expect(consumers.map((c) => c.producerId)).not.toContain(carolCamera.producerId);
     for (const consumer of consumers) {
-      // Running already (the transport is new: nothing flows before Bob's side connects it).
-      expect(consumer).toMatchObject({ participantId: alice.join.participantId, paused: false });
-      // Real consumers of Bob's session on the node: he pauses and resumes them as any other.
-      await bob.call('consumer.pause', { consumerId: consumer.consumerId });
+      // Paused until Bob's side has taken them; real consumers of his session on the node.
+      expect(consumer).toMatchObject({ participantId: alice.join.participantId, paused: true });
       await bob.call('consumer.resume', { consumerId: consumer.consumerId });
     }
     // The rest he asks for the usual way, on the transport the join made.

@@ -225,7 +225,7 @@ export class MediaSession {
     consumer.observer.once('close', () => this.consumers.delete(consumer.id));
     try {
       this.#assertOpen();
-      // A consumer the join made runs already (its transport was new): nothing to resume.
+      // Resumed once taken (a consumer made running needs nothing).
       if (info.paused) await request('consumer.resume', { consumerId: consumer.id });
       timings.record('consumer.resume', resuming, info.kind);
       this.#assertOpen();

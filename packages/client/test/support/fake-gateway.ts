@@ -301,14 +301,12 @@ export class FakeGateway {
               p.kind === 'audio' ? want.audio : videoOwners.includes(p.participantId),
             )
           : [];
-      // Unpaused, as the gateway makes them on the join's new transport.
-      const consumers = wanted.map((p) => ({
-        ...(this.#handlers['consumer.create']!(socket, {
+      const consumers = wanted.map((p) =>
+        this.#handlers['consumer.create']!(socket, {
           producerId: p.producerId,
           transportId: recv!.transportId,
-        }) as object),
-        paused: false,
-      }));
+        }),
+      );
       return { ...result, media: { transports, consumers } };
     },
     'room.capabilities': () => ({

@@ -131,11 +131,7 @@ export const ConsumerInfo = z.object({
   rtpParameters: RtpParameters,
   type: z.enum(['simple', 'simulcast', 'svc', 'pipe']),
   producerPaused: z.boolean(),
-  /**
-   * Consumers start paused (the client resumes once its side is ready), except those a join
-   * makes: they are on a receive transport that connects only once the client has taken them,
-   * so they start resumed and their first key frame is asked for when it connects.
-   */
+  /** Consumers start paused: the client resumes once its side is ready. */
   paused: z.boolean(),
 });
 export type ConsumerInfo = z.infer<typeof ConsumerInfo>;

@@ -83,14 +83,14 @@ export class MediaOperations {
     let consumers: ConsumerInfo[] = [];
     if (recv && receiving) {
       const consumed = await Promise.allSettled(
-        // Unpaused: the transport connects only once the client has taken them all (one
-        // renegotiation), and the node then asks each producer for a key frame at once.
+        // Paused, as any consumer: the client resumes each once it has taken it, so that the
+        // first key frame reaches a receiver that can use it.
         prepared.map(async (ready) => {
           if (ready.status === 'rejected') throw ready.reason;
           const { producer, nodeId } = ready.value;
           return this.#createConsumer(s, nodeId, recv.transportId, producer, {
             rtpCapabilities: receiving.rtpCapabilities,
-            paused: false,
+            paused: true,
           });
         }),
       );
