@@ -277,6 +277,7 @@ describe('the lobby’s room list', () => {
       expect(migrations.map((m: Json) => m.migration_name)).toEqual([
         '20250601000000_init',
         '20261206000000_room_search',
+        '20261207000000_chat_retention',
       ]);
       expect(migrations.every((m: Json) => m.finished_at !== null)).toBe(true);
     });
