@@ -33,6 +33,58 @@ interface JoinFigures {
   firstFrameMs: number | null;
   /** SDK steps: when each ended, from the click (ms), and how long it took. */
   steps: Array<{ name: string; endMs: number; durationMs: number }>;
+  /** Only when no remote frame was shown: what each page's connections did, to say why. */
+  noFrame?: {
+    receiver: RtpSummary[];
+    sender: RtpSummary[];
+    videoElements: number;
+    console: string[];
+  };
+}
+
+interface RtpSummary {
+  type: string;
+  kind: string;
+  packets: number;
+  frames: number;
+  pcState: string;
+  extra: string;
+}
+
+/** Every RTP stream of the page's connections: how far each got. */
+function rtpSummary(page: Page): Promise<RtpSummary[]> {
+  return page.evaluate(async () => {
+    const pcs =
+      (window as unknown as { __cascadePeerConnections?: RTCPeerConnection[] })
+        .__cascadePeerConnections ?? [];
+    const out: RtpSummary[] = [];
+    for (const pc of pcs) {
+      (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s['type'] !== 'inbound-rtp' && s['type'] !== 'outbound-rtp') return;
+        const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : 0);
+        out.push({
+          type: String(s['type']),
+          kind: String(s['kind']),
+          packets: num('packetsReceived') + num('packetsSent'),
+          frames: num('framesDecoded') + num('framesEncoded'),
+          pcState: pc.connectionState,
+          extra: [
+            s['rid'] ? `rid ${String(s['rid'])}` : '',
+            s['active'] === false ? 'inactive' : '',
+            s['qualityLimitationReason'] ? `limited ${String(s['qualityLimitationReason'])}` : '',
+            num('pliCount') ? `pli ${num('pliCount')}` : '',
+            num('firCount') ? `fir ${num('firCount')}` : '',
+            num('keyFramesDecoded') + num('keyFramesEncoded')
+              ? `key ${num('keyFramesDecoded') + num('keyFramesEncoded')}`
+              : '',
+          ]
+            .filter(Boolean)
+            .join(', '),
+        });
+      });
+    }
+    return out;
+  });
 }
 
 /**
@@ -323,9 +375,22 @@ test('the call in real browsers', async () => {
         }, variant.setting);
         await openPreJoin(pageA, roomId);
         await joinAndMeasure(pageA, false);
+        const consoleB: string[] = [];
+        pageB.on('console', (m) => {
+          if (m.type() !== 'debug' && consoleB.length < 200)
+            consoleB.push(`${m.type()}: ${m.text().slice(0, 400)}`);
+        });
         await openPreJoin(pageB, roomId);
         await pageB.waitForTimeout(500); // a person reads the pre-join screen
-        runs[variant.key].push(await joinAndMeasure(pageB, true));
+        const figures = await joinAndMeasure(pageB, true);
+        if (figures.firstFrameMs === null)
+          figures.noFrame = {
+            receiver: await rtpSummary(pageB),
+            sender: await rtpSummary(pageA),
+            videoElements: await pageB.locator('video').count(),
+            console: consoleB,
+          };
+        runs[variant.key].push(figures);
         await pageB.close();
         await pageA.close();
       }

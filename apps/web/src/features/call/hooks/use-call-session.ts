@@ -7,6 +7,7 @@ import { useMe } from '../../auth/use-session';
 import { mintJoinToken } from '../api';
 import { tilesPerPage } from '../grid/tiles';
 import { type JoinChoice } from '../prejoin/PreJoin';
+import { capture } from './capture';
 import { handOver } from './use-local-preview';
 
 export type CallPhase = 'prejoin' | 'joining' | 'joined' | 'removed' | 'failed' | 'left';
@@ -154,13 +155,19 @@ export function useCallSession(roomId: string, moderator: boolean | undefined): 
       setPublishing(true);
       const mic = handOver(audio);
       const camera = handOver(video);
+      // A device that is on but whose preview has not opened yet (Join clicked at once, a slow
+      // camera) is opened now: the call starts with what the pre-join screen showed as on.
       const published = await Promise.allSettled([
         mic
           ? next.publishMicrophone(mic, { muted: !preferences.microphoneOn })
           : preferences.microphoneOn
-            ? next.publishMicrophone()
+            ? capture('microphone', preferences.microphoneId).then((t) => next.publishMicrophone(t))
             : undefined,
-        camera && preferences.cameraOn ? next.publishCamera(camera) : undefined,
+        !preferences.cameraOn
+          ? undefined
+          : camera
+            ? next.publishCamera(camera)
+            : capture('camera', preferences.cameraId).then((t) => next.publishCamera(t)),
       ]);
       performance.mark('cascade:join:published');
       setPublishing(false);

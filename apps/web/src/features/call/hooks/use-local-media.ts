@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 
 import { useEmitterValue } from '../../../lib/sdk/use-emitter';
 import type { CallPreferences } from '../prejoin/preferences';
+import { capture } from './capture';
 
 export interface LocalMedia {
   micOn: boolean;
@@ -16,28 +17,6 @@ export interface LocalMedia {
   toggleShare: () => Promise<void>;
   /** Moves the camera or the microphone to another device during the call. */
   switchDevice: (kind: 'camera' | 'microphone', deviceId: string) => Promise<void>;
-}
-
-async function capture(
-  kind: 'camera' | 'microphone',
-  deviceId: string | undefined,
-): Promise<MediaStreamTrack> {
-  const exact = deviceId ? { deviceId: { exact: deviceId } } : {};
-  const stream = await navigator.mediaDevices.getUserMedia(
-    kind === 'camera'
-      ? { video: { ...exact, width: { ideal: 1280 }, height: { ideal: 720 } } }
-      : {
-          audio: {
-            ...exact,
-            echoCancellation: true,
-            noiseSuppression: true,
-            autoGainControl: true,
-          },
-        },
-  );
-  const [track] = kind === 'camera' ? stream.getVideoTracks() : stream.getAudioTracks();
-  if (!track) throw new Error(`no ${kind} track`);
-  return track;
 }
 
 /**
