@@ -1,3 +1,4 @@
+import { layerForSize } from '@cascade/contracts';
 import { type Browser, type Page, expect, test } from '@playwright/test';
 
 import {
@@ -17,6 +18,8 @@ import {
   nodesOfRoom,
   pidOnPort,
   recordPeerConnections,
+  drawnTiles,
+  roomOnNodes,
   silenceWav,
   speechWav,
 } from './support/media';
@@ -133,6 +136,40 @@ test('four people with cameras join across both sfu-nodes, and every page decode
       name: /^Connection (excellent|good|poor)$/,
     }),
   ).toBeVisible({ timeout: 30_000 });
+});
+
+test('each page tells the server what it draws: every video it consumes at the layer its tile size needs', async () => {
+  // The phone draws its tiles in one column, a desktop five tiles in a 3-column grid: the
+  // layers differ by page, and each must be what the page's own tile sizes ask for.
+  for (const name of [`Dave ${run}`, `Alice ${run}`]) {
+    const page = people[name]!.page;
+    await expect
+      .poll(
+        async () => {
+          const drawn = await drawnTiles(page);
+          const { participants, publisherOf } = await roomOnNodes(tenantId, roomId);
+          const mine = participants.find((p) => p.participantId === drawn.self);
+          const asked: Record<string, number | string> = {};
+          const wanted: Record<string, number | string> = {};
+          for (const c of mine?.consumers ?? []) {
+            if (c.kind !== 'video') continue;
+            const publisher = publisherOf.get(c.producerId) ?? c.producerId;
+            const size = drawn.others[publisher];
+            asked[publisher] = c.viewPaused ? 'paused' : (c.preferredSpatialLayer ?? 'none');
+            wanted[publisher] = size ? layerForSize(size.width, size.height) : 'not drawn';
+          }
+          const wrong = Object.keys(asked).filter((id) => asked[id] !== wanted[id]);
+          return {
+            consumers: Object.keys(asked).length,
+            wrong: wrong.map((id) => `${id}: asked ${asked[id]}, drawn for ${wanted[id]}`),
+          };
+        },
+        { timeout: 30_000, message: `the video layers ${name}'s page asked for` },
+      )
+      // The phone: Alice, Bob and Carol on its first page; Alice: Bob, Carol and Eve (Dave has
+      // no camera).
+      .toEqual({ consumers: 3, wrong: [] });
+  }
 });
 
 test('the speaker is marked on every page and comes onto the first page on the phone', async () => {

@@ -4,8 +4,10 @@ import {
   type JoinResult,
   type MediaKind,
   type MediaSource,
+  type ClientView,
   type ResumeResult,
   type RtpCapabilities,
+  type SetViewResult,
   type SignalingEventName,
   SignalingEvents,
   type SignalingEventOf,
@@ -38,6 +40,7 @@ import type { CallStats, ConnectionQuality } from './stats/stats-types';
 import { takeCallStats } from './stats/take-call-stats';
 import { Timings } from './timing';
 import { TypedEmitter } from './typed-emitter';
+import { ViewSync } from './view/view-sync';
 import type {
   CascadeClientEvents,
   CascadeClientOptions,
@@ -115,6 +118,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   readonly #subscriptions: Subscriptions;
   readonly #qualityMonitor: QualityMonitor;
   readonly #tokenRefresher: TokenRefresher;
+  readonly #view: ViewSync;
 
   #state: ConnectionState = 'disconnected';
   /** Set once for good: the client left, was removed, or gave up. */
@@ -171,6 +175,10 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       announce: (event: 'trackAdded' | 'trackRemoved', payload: never) => this.emit(event, payload),
       logger: this.#logger,
       sleep: (ms) => this.#sleep(ms),
+    });
+    this.#view = new ViewSync({
+      send: (view) => this.request('room.setView', view),
+      logger: this.#logger,
     });
     this.#tokenRefresher = new TokenRefresher({
       token: options.token,
@@ -538,6 +546,30 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     );
   }
 
+  /**
+   * Says what this client shows, so that the server forwards only that video: the participants
+   * on screen with the size each tile is drawn at (CSS pixels), and `lastN`, the most
+   * participants whose video it wants. The server lets flow the video of the visible ones (in
+   * the order given) and then of the room's most recent active speakers, up to `lastN`, each
+   * at the simulcast layer its size asks for (a speaker not on screen at the lowest); every
+   * other video consumer is paused on the server (its track stays, and gets no frames). Audio
+   * is not affected. Without a view the video of up to `DEFAULT_LAST_N` participants flows.
+   *
+   * The latest view wins: calls made while one is on its way are sent together as one. The
+   * view is sent again by itself after a reconnection. Rejects with `INVALID_ARGUMENT` (the
+   * schema: at most 100 tiles, sizes 0–8192, each participant once, lastN 1–100), `NOT_FOUND`
+   * (someone not in the room: the previous view stays), `CONFLICT` before joining.
+   */
+  async setView(view: ClientView): Promise<SetViewResult> {
+    this.#assertJoined();
+    return this.#view.set(view);
+  }
+
+  /** The view last set with {@link setView} (undefined: none). */
+  get view(): ClientView | undefined {
+    return this.#view.current;
+  }
+
   // ── chat ─────────────────────────────────────────────────────────────────────────────────
 
   /** Sends a chat message to the room (everyone gets it as `chat`, this client included). */
@@ -778,6 +810,9 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       device,
       request: (method, payload) => this.request(method, payload),
       iceServers: result.iceServers,
+      ...(this.#options.iceTransportPolicy
+        ? { iceTransportPolicy: this.#options.iceTransportPolicy }
+        : {}),
       logger: this.#logger,
       timings: this.#timings,
       onIceFailed: (transport) => {
@@ -797,6 +832,9 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   async #reconcile(result: JoinResult | ResumeResult, mode: Mode): Promise<void> {
     this.#join = result;
     this.#connector.resumeToken = result.resumeToken;
+    // A new session has no view, a resumed one may have missed the last: send it (again).
+    if (mode !== 'joined')
+      this.#view.resend(new Set(result.participants.map((p) => p.participantId)));
     const newDevice = await this.#loadDevice(result.rtpCapabilities);
     if (this.#ended) throw this.#endedError();
     const device = this.#device as Device;
@@ -804,6 +842,12 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     const media = this.#media;
     if (mode === 'resumed' && 'transports' in result && !newDevice && media && !media.closed) {
       media.keepTransports(new Set(result.transports.map((t) => t.transportId)));
+      // Fresh TURN credentials for the ICE restarts below.
+      await media
+        .updateIceServers(result.iceServers)
+        .catch((error: unknown) =>
+          this.#logger.warn('ICE servers not updated', { error: String(error) }),
+        );
       await Promise.all(
         media.transports().map((transport) =>
           media.restartIce(transport).catch((error: unknown) => {

@@ -104,6 +104,11 @@ export interface CascadeClientOptions {
    * must allow the page's origin (`GATEWAY_CORS_ORIGINS`). See {@link SignalingTransport}.
    */
   transport?: SignalingTransport;
+  /**
+   * Which ICE candidates the media transports may use: `all` (default) or `relay`, only through
+   * the TURN servers the gateway hands out (to test TURN, or to hide the client's addresses).
+   */
+  iceTransportPolicy?: 'all' | 'relay';
   logger?: CascadeLogger;
 }
 

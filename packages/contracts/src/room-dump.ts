@@ -24,6 +24,13 @@ export const SfuRoomDumpParticipant = z.object({
       producerId: MediaObjectId,
       kind: MediaKind,
       paused: z.boolean(),
+      /** Paused by the participant's view (`consumer.setViewState`), apart from its own pause. */
+      viewPaused: z.boolean().optional(),
+      /** The preferred spatial layer last set, if any. */
+      preferredSpatialLayer: z.number().int().optional(),
+      /** RTP packets and bytes the consumer sent so far (only when the dump asked for stats). */
+      packetsSent: z.number().int().nonnegative().optional(),
+      bytesSent: z.number().int().nonnegative().optional(),
     }),
   ),
   dataProducers: z.array(MediaObjectId),

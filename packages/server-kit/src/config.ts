@@ -98,6 +98,15 @@ export const natsEnv = {
    * `RATE_LIMITED` (overloaded) at once and an event is dropped.
    */
   NATS_HANDLER_QUEUE_MAX: z.coerce.number().int().min(0).max(1_000_000).default(5_000),
+  /**
+   * How the service authenticates to NATS (each service its own user: `infra/nats-permissions.ts`):
+   * a user and password, a token, or a credentials file (a path); at most one, checked at start
+   * (`infra/nats-auth.ts`). None: credentials in `NATS_URL`, or a server without authentication.
+   */
+  NATS_USER: z.string().max(256).regex(/^\S+$/, 'must not contain spaces').optional(),
+  NATS_PASSWORD: z.string().max(1024).optional(),
+  NATS_TOKEN: z.string().min(8).max(1024).optional(),
+  NATS_CREDS: z.string().max(4096).optional(),
 };
 
 /** Services on Redis. Every key the service writes starts with `REDIS_KEY_PREFIX`. */

@@ -10,6 +10,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { z } from 'zod';
 
 import { type BaseConfig, ConfigError, type NatsConfig, loadConfig } from './config';
+import { assertNatsAuth } from './infra/nats-auth';
 import { natsMicroserviceOptions } from './infra/nats.module';
 import { createStandaloneLogger } from './logging';
 import { useSecurityHeaders } from './security-headers';
@@ -74,6 +75,7 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
   let config: z.output<S>;
   try {
     config = loadConfig(definition.name, definition.configSchema);
+    if (definition.uses.nats) assertNatsAuth(definition.name, config as unknown as NatsConfig);
   } catch (error) {
     if (error instanceof ConfigError) {
       early.fatal({ problems: error.problems }, error.message);

@@ -15,9 +15,10 @@ export class TcpProxy {
     private readonly targetPort: number,
   ) {}
 
-  static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
+  /** `listenPort` 0 (the default): an ephemeral port; otherwise that fixed port. */
+  static async start(targetHost: string, targetPort: number, listenPort = 0): Promise<TcpProxy> {
     const proxy = new TcpProxy(targetHost, targetPort);
-    await proxy.#listen(0);
+    await proxy.#listen(listenPort);
     return proxy;
   }
 

@@ -9,6 +9,8 @@ import {
 } from '@cascade/server-kit';
 import { z } from 'zod';
 
+import { TURN_SECRET_MIN_LENGTH, TURN_URL_PATTERN } from './turn/turn-credentials';
+
 const ms = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** A JSON array of ICE servers (STUN/TURN) handed to clients as they join. */
@@ -92,6 +94,40 @@ export const GatewayConfigSchema = z
     GATEWAY_CHAT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
     GATEWAY_ICE_SERVERS: iceServers.default([]),
     /**
+     * TURN servers (comma-separated `turn:`/`turns:` URIs) for which each session gets its own
+     * time-limited credential (coturn `use-auth-secret`); empty: no TURN credentials are minted.
+     */
+    GATEWAY_TURN_URLS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      )
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(
+                TURN_URL_PATTERN,
+                'must be turn: or turns: URIs (turn:host:3478?transport=udp)',
+              ),
+          )
+          .max(8),
+      )
+      .default([]),
+    /** The TURN servers' shared secret (coturn `static-auth-secret`); required with GATEWAY_TURN_URLS. */
+    GATEWAY_TURN_SECRET: z.string().min(TURN_SECRET_MIN_LENGTH).max(512).optional(),
+    /** How long a minted TURN credential is accepted (the session gets fresh ones on resume). */
+    GATEWAY_TURN_CREDENTIAL_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .default(86_400),
+    /**
      * Origins other than the gateway's own whose pages may use long-polling with credentials
      * (the SDK's `websocket-or-polling` transport, which needs the sticky cookie). Empty: none,
      * same-origin only. WebSocket connections need no CORS and are not limited by it.
@@ -114,6 +150,10 @@ export const GatewayConfigSchema = z
       path: ['GATEWAY_AUTH_JWKS_URL'],
     },
   )
+  .refine((c) => c.GATEWAY_TURN_URLS.length === 0 || c.GATEWAY_TURN_SECRET !== undefined, {
+    message: "is required when GATEWAY_TURN_URLS is set (the TURN servers' static-auth-secret)",
+    path: ['GATEWAY_TURN_SECRET'],
+  })
   // One audience for both would let a join token open a user connection, and the reverse.
   .refine((c) => c.GATEWAY_ACCESS_AUDIENCE !== c.GATEWAY_AUTH_AUDIENCE, {
     message:

@@ -3,7 +3,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { type SfuRoomDump, createSubjects } from '@cascade/contracts';
+import { OrchestratorClient, SfuNodeClient } from '@cascade/sfu-client';
 import { type Browser, type Page, chromium, expect } from '@playwright/test';
+import { connect } from 'nats';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, E2E_HTTP_PORT_BASE } from './stack-config';
 
@@ -153,4 +156,71 @@ export function pidOnPort(offset: number): number {
   const pid = /pid=(\d+)/.exec(out)?.[1];
   if (!pid) throw new Error(`nothing listens on port ${port}: ${out}`);
   return Number(pid);
+}
+
+/**
+ * The room as its SFU nodes have it (each node's room dump, put together): every participant
+ * with its producers and its consumers (paused by the view, the preferred layer the view set),
+ * and who published each producer.
+ */
+export async function roomOnNodes(
+  tenantId: string,
+  roomId: string,
+): Promise<{ participants: SfuRoomDump['participants']; publisherOf: Map<string, string> }> {
+  const nc = await connect({ servers: process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222' });
+  try {
+    const subjects = createSubjects(process.env['CASCADE_E2E_NATS_PREFIX'] ?? 'cascade');
+    const room = await new OrchestratorClient(nc, subjects, { timeoutMs: 5_000 }).admin({
+      op: 'room.get',
+      tenantId,
+      roomId,
+    });
+    const nodes = [...new Set(room.participants.map((p) => p.nodeId))];
+    const dumps = await Promise.all(
+      nodes.map((nodeId) =>
+        new SfuNodeClient(nc, subjects, nodeId, { timeoutMs: 5_000 }).request('room.dump', {
+          tenantId,
+          roomId,
+        }),
+      ),
+    );
+    return {
+      participants: dumps.flatMap((d) => d.participants),
+      publisherOf: new Map(
+        dumps.flatMap((d) => d.producers.map((p) => [p.producerId, p.participantId])),
+      ),
+    };
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * What a call page draws: its own participant id, and for every other participant on screen
+ * the size of its largest tile (CSS pixels).
+ */
+export function drawnTiles(
+  page: Page,
+): Promise<{ self: string | null; others: Record<string, { width: number; height: number }> }> {
+  return page.evaluate(() => {
+    let self: string | null = null;
+    const others: Record<string, { width: number; height: number }> = {};
+    for (const figure of document.querySelectorAll<HTMLElement>('figure[data-participant]')) {
+      const id = figure.dataset['participant']!;
+      if (
+        figure.dataset['kind'] === 'camera' &&
+        figure.getAttribute('aria-label')?.endsWith('(you)')
+      ) {
+        self = id;
+        continue;
+      }
+      const { width, height } = figure.getBoundingClientRect();
+      const was = others[id];
+      others[id] = {
+        width: Math.max(width, was?.width ?? 0),
+        height: Math.max(height, was?.height ?? 0),
+      };
+    }
+    return { self, others };
+  });
 }

@@ -39,6 +39,8 @@ export interface MediaSessionOptions {
   device: Device;
   request: Requester;
   iceServers: IceServer[];
+  /** `relay`: ICE only through the TURN servers (default `all`). */
+  iceTransportPolicy?: 'all' | 'relay';
   logger: CascadeLogger;
   /** A transport's ICE failed while the session lives (the client restarts it). */
   onIceFailed?: (transport: client.Transport) => void;
@@ -159,6 +161,21 @@ export class MediaSession {
     return task;
   }
 
+  /**
+   * The ICE servers of a resumed session (fresh TURN credentials): used by the open transports
+   * from their next ICE restart on, and by transports made later.
+   */
+  async updateIceServers(iceServers: IceServer[]): Promise<void> {
+    if (JSON.stringify(iceServers) === JSON.stringify(this.options.iceServers)) return;
+    this.options.iceServers = iceServers;
+    const servers = iceServers as client.TransportOptions['iceServers'];
+    await Promise.all(
+      [...this.#open].map((t) =>
+        t.closed ? undefined : t.updateIceServers({ iceServers: servers }),
+      ),
+    );
+  }
+
   /** Restarts ICE on one transport: new ICE parameters from the server, then locally. */
   async restartIce(transport: client.Transport): Promise<void> {
     const { iceParameters } = await this.options.request('transport.restartIce', {
@@ -267,7 +284,7 @@ export class MediaSession {
 
   /** This side of a transport the server made. */
   #localTransport(info: TransportInfo): client.Transport {
-    const { request, device, iceServers, logger, timings } = this.options;
+    const { request, device, iceServers, iceTransportPolicy, logger, timings } = this.options;
     const direction = info.direction;
     const options: client.TransportOptions = {
       id: info.transportId,
@@ -276,6 +293,7 @@ export class MediaSession {
       dtlsParameters: info.dtlsParameters as client.DtlsParameters,
       ...(info.sctpParameters ? { sctpParameters: info.sctpParameters } : {}),
       iceServers: iceServers as client.TransportOptions['iceServers'],
+      ...(iceTransportPolicy ? { iceTransportPolicy } : {}),
     };
     const transport =
       direction === 'send'

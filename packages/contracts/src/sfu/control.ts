@@ -109,6 +109,27 @@ export const SfuControlRequest = z.discriminatedUnion('op', [
     priority: z.number().int().min(1).max(255),
   }),
   op('consumer.requestKeyFrame', { ...participant, consumerId: MediaObjectId }),
+  /**
+   * The gateway's view of what a participant shows (`room.setView`), for some of its consumers:
+   * `paused` is the view's own pause, kept apart from the client's (`consumer.pause`/`resume`):
+   * a consumer flows only while neither holds it. `spatialLayer` sets its preferred layer.
+   * Consumers that are gone are answered in `missing`, not refused.
+   */
+  op('consumer.setViewState', {
+    ...participant,
+    consumers: z
+      .array(
+        z
+          .object({
+            consumerId: MediaObjectId,
+            paused: z.boolean(),
+            spatialLayer: z.number().int().min(0).max(3).optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(500),
+  }),
   op('dataProducer.create', {
     ...participant,
     transportId: MediaObjectId,
@@ -124,7 +145,11 @@ export const SfuControlRequest = z.discriminatedUnion('op', [
   }),
   op('dataConsumer.close', { ...participant, dataConsumerId: MediaObjectId }),
   op('participant.remove', { ...participant }),
-  op('room.dump', { ...room }),
+  /**
+   * `consumerStats`: each consumer's RTP counters too (`packetsSent`, `bytesSent`; one stats
+   * call per consumer, for tests and operators, not for a periodic poll).
+   */
+  op('room.dump', { ...room, consumerStats: z.boolean().optional() }),
   op('node.dump', {}),
   // Cascade: one pipe transport pair per room per node pair, driven by the orchestrator.
   op('pipe.create', { ...room, peerNodeId: NodeId }),
@@ -230,6 +255,7 @@ export const SfuControlResults = {
   'consumer.setPreferredLayers': Empty,
   'consumer.setPriority': Empty,
   'consumer.requestKeyFrame': Empty,
+  'consumer.setViewState': z.object({ missing: z.array(MediaObjectId) }),
   'dataProducer.create': z.object({ dataProducerId: MediaObjectId }),
   'dataProducer.close': Empty,
   'dataConsumer.create': z.object({

@@ -19,6 +19,9 @@ import {
   SctpCapabilities,
   SctpParameters,
 } from '../sfu/media-types';
+import { ClientView, SetViewResult } from './view';
+
+export * from './view';
 
 /**
  * The client⇄gateway signaling protocol (Socket.IO 4), version {@link PROTOCOL_VERSION}.
@@ -350,6 +353,18 @@ export const SignalingRequests = {
       temporalLayer: z.number().int().min(0).max(3).optional(),
     }),
     result: empty,
+  },
+  /**
+   * What this client shows (see {@link ClientView}): the server forwards video only for those
+   * participants plus the most recent active speakers, up to `lastN`, each at the layer its
+   * drawn size asks for; its other video consumers are paused on the node. Replaces the
+   * previous view. Errors: `INVALID_ARGUMENT` (the schema), `NOT_FOUND` (a participant who is
+   * not in this room), `RATE_LIMITED` (`retryAfterMs`); a refused view changes nothing.
+   */
+  'room.setView': {
+    grant: 'subscribe',
+    request: ClientView,
+    result: SetViewResult,
   },
   'chat.send': {
     grant: 'join',

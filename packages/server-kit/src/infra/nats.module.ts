@@ -13,16 +13,22 @@ import type { NatsConnection } from 'nats';
 import type { NatsConfig } from '../config';
 import { ReadinessRegistry } from '../health/readiness';
 import { NATS_CLIENT, type ServiceInfo } from '../tokens';
+import { natsAuthOptions } from './nats-auth';
 import { NatsBus } from './nats-bus';
+import { natsInboxPrefix } from './nats-permissions';
 
 /**
  * Connection options shared by the kit's NATS client and the service's NATS microservice:
  * keep trying forever (a NATS restart must not kill the service), and name the connection
  * after the service instance so that `nats server report connections` tells who is who.
+ * Authenticates with the service's own NATS user when one is configured, and takes replies on
+ * the service's own inbox prefix (the only inbox its user may subscribe to).
  */
 export function natsConnectionOptions(config: NatsConfig, info: ServiceInfo, role: string) {
   return {
     servers: config.NATS_URL,
+    ...natsAuthOptions(config),
+    inboxPrefix: natsInboxPrefix(info.name),
     name: `${info.name}-${info.instanceId}-${role}`,
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,

@@ -15,6 +15,8 @@ import type {
   MediaSource,
   ParticipantInfo,
   ProducerInfo,
+  ClientView,
+  SetViewResult,
   SignalingMethod,
   SignalingResultOf,
 } from '@cascade/contracts';
@@ -46,6 +48,8 @@ export interface BotInit {
   resume?: boolean;
   reconnect?: BackoffOptions;
   requestTimeoutMs?: number;
+  /** `relay`: media only through the TURN servers the gateway hands out. */
+  iceTransportPolicy?: 'all' | 'relay';
   /** Write the SDK's debug log to stderr. */
   debug?: boolean;
 }
@@ -106,6 +110,11 @@ export interface ReceivedTrack {
   /** When the first and the last frame or chunk was decoded (ms since the epoch; 0: never). */
   firstAt: number;
   lastAt: number;
+  /**
+   * When the first frame or chunk of the current consumer was decoded (0: not yet): a track
+   * consumed again under the same producer (a rejoin after a failover) starts it over.
+   */
+  consumerFirstAt: number;
 }
 
 /** The room as a bot's client sees it (tracks left out). */
@@ -148,6 +157,8 @@ export interface BotMethods {
   mute(p: { source: MediaSource }): void;
   unmute(p: { source: MediaSource }): void;
   setPreferredLayers(p: { id: string; spatial: number; temporal?: number }): void;
+  /** `CascadeClient.setView`. */
+  setView(p: ClientView): SetViewResult;
   request(p: { method: SignalingMethod; payload: unknown }): unknown;
   leave(p: void): void;
   exit(p: void): void;

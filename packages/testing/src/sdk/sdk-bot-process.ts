@@ -102,8 +102,10 @@ function record(type: keyof CascadeClientEvents, payload: unknown): void {
       peak: 0,
       firstAt: 0,
       lastAt: 0,
+      consumerFirstAt: 0,
     });
     counted.consumerId = consumerId;
+    counted.consumerFirstAt = 0;
     counted.active = true;
     sinks.set(producerId, decodingSink(track, counted));
   } else if (type === 'trackRemoved') {
@@ -194,6 +196,9 @@ const bot: Handlers<BotMethods> = {
       ...(options.requestTimeoutMs === undefined
         ? {}
         : { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.iceTransportPolicy === undefined
+        ? {}
+        : { iceTransportPolicy: options.iceTransportPolicy }),
     });
     client.onAny(record);
   },
@@ -229,6 +234,7 @@ const bot: Handlers<BotMethods> = {
   unmute: ({ source }: { source: MediaSource }) => started().client.unmute(source),
   setPreferredLayers: ({ id, spatial, temporal }) =>
     started().client.setPreferredLayers(id, spatial, temporal),
+  setView: (view) => started().client.setView(view),
   request: ({ method, payload }) => started().client.request(method, payload as never),
   async leave() {
     await client?.leave();

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import type { BackoffOptions, CallStats, LocalTrackInfo } from '@cascade/client';
 import {
   CascadeError,
+  type ClientView,
   type ErrorEnvelope,
   type MediaSource,
+  type SetViewResult,
   type SignalingMethod,
   type SignalingRequestOf,
   type SignalingResultOf,
@@ -60,6 +62,7 @@ export interface SdkBotOptions {
   resume?: boolean;
   reconnect?: BackoffOptions;
   requestTimeoutMs?: number;
+  iceTransportPolicy?: 'all' | 'relay';
   /** Write the SDK's debug log to the bot's output (shown when a bot fails). */
   debug?: boolean;
   /** How long the process may take to start (ms, default 20000). */
@@ -159,6 +162,9 @@ export class SdkBot {
         ...(options.requestTimeoutMs === undefined
           ? {}
           : { requestTimeoutMs: options.requestTimeoutMs }),
+        ...(options.iceTransportPolicy === undefined
+          ? {}
+          : { iceTransportPolicy: options.iceTransportPolicy }),
         ...(options.debug === undefined ? {} : { debug: options.debug }),
       });
     } catch (error) {
@@ -283,6 +289,11 @@ export class SdkBot {
       spatial,
       ...(temporal === undefined ? {} : { temporal }),
     });
+  }
+
+  /** `CascadeClient.setView`: what the bot shows (the server forwards only that video). */
+  setView(view: ClientView): Promise<SetViewResult> {
+    return this.#call('setView', view);
   }
 
   /** Any signaling request through the bot's connection (`participant.list`, ...). */

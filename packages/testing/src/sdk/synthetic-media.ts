@@ -75,6 +75,7 @@ export function decodingSink(track: unknown, counted: ReceivedTrack): { stop(): 
   const mark = (): void => {
     counted.lastAt = Date.now();
     if (counted.firstAt === 0) counted.firstAt = counted.lastAt;
+    if (counted.consumerFirstAt === 0) counted.consumerFirstAt = counted.lastAt;
   };
   if (counted.kind === 'video') {
     const sink = new RTCVideoSink(track as WrtcTrack);

@@ -11,6 +11,8 @@ import { RoomMedia } from '../sessions/room-media';
 import { SessionStore } from '../sessions/session-store';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SocketIoModule, SocketIoServer } from '../signaling/socket-io.server';
+import { ViewModule } from '../view/view.module';
+import { ViewOperations } from '../view/view-operations';
 import { RevocationList } from '../auth/revocation-list';
 import { expelSocket } from '../auth/token-lifetime';
 import type { GatewaySocket } from '../signaling/socket-io.server';
@@ -38,13 +40,19 @@ export class EventForwarder implements OnApplicationBootstrap {
     io: SocketIoServer,
     metrics: GatewayMetrics,
     revocations: RevocationList,
+    views: ViewOperations,
   ) {
     this.#subjects = createSubjects(config.NATS_SUBJECT_PREFIX);
     this.router = new EventRouter(
       this.#subjects,
       {
         removeProducers: (tenantId, roomId, ids) => media.removeProducers(tenantId, roomId, ids),
-        swapSpeaker: (tenantId, roomId, speaker) => media.swapSpeaker(tenantId, roomId, speaker),
+        swapSpeaker: async (tenantId, roomId, speaker) => {
+          const changed = await media.swapSpeaker(tenantId, roomId, speaker);
+          // Views follow the speakers (best effort, not awaited: the event goes out first).
+          if (changed) void views.speakerChanged(tenantId, roomId, speaker.split('/')[0]!);
+          return changed;
+        },
         forget: (participant, kind, id) => store.forget(participant, kind, id),
         reconnectRequired: (participant, reason) => sessions.reconnectRequired(participant, reason),
       },
@@ -110,7 +118,7 @@ export class EventForwarder implements OnApplicationBootstrap {
 }
 
 @Module({
-  imports: [SessionsModule, SocketIoModule, GatewayMetricsModule],
+  imports: [SessionsModule, SocketIoModule, GatewayMetricsModule, ViewModule],
   providers: [
     EventForwarder,
     {

@@ -5,6 +5,7 @@ import {
   type JoinMediaRequest,
   type JoinResult,
   type ProducerInfo,
+  type SetViewResult,
   type SignalingMethod,
   type SignalingParsedRequestOf,
   type SignalingResultOf,
@@ -17,6 +18,7 @@ import type { SessionBinding, SignalingSocket } from '../signaling/socket-data';
 import type { ParticipantSessions } from '../sessions/participant-sessions';
 import type { RoomMedia } from '../sessions/room-media';
 import type { SessionStore } from '../sessions/session-store';
+import type { ViewHooks } from '../view/view-operations';
 import type { Routing } from './routing';
 
 type Req<M extends SignalingMethod> = SignalingParsedRequestOf<M>;
@@ -39,7 +41,15 @@ export class MediaOperations {
     private readonly routing: Routing,
     private readonly out: Broadcaster,
     private readonly log: MediaLog = { warn: () => undefined },
+    /** Subscriptions that follow the view (`room.setView`); none: every consumer flows. */
+    private readonly views?: ViewHooks,
   ) {}
+
+  /** `room.setView`: see `ViewOperations`. */
+  async setView(socket: SignalingSocket, request: Req<'room.setView'>): Promise<SetViewResult> {
+    if (!this.views) throw new CascadeError('INTERNAL', 'views are not wired');
+    return this.views.setView(socket, request);
+  }
 
   /**
    * Makes, for a client that just joined, the transports and consumers its join asked for, all
@@ -101,6 +111,8 @@ export class MediaOperations {
           { ...participant(s), failed: failed.length, error: String(failed[0]!.reason) },
           'join consumers failed: the client subscribes to those itself',
         );
+      // Before the client has them (and resumes them): only the video its view wants flows.
+      await this.views?.consumersCreated(s, consumers);
     }
     return { ...result, media: { transports, consumers } };
   }
@@ -254,7 +266,9 @@ export class MediaOperations {
     if (producer.participantId === s.participantId) {
       throw new CascadeError('INVALID_ARGUMENT', 'a participant does not consume its own producer');
     }
-    return this.#consume(s, request.transportId, producer, request.rtpCapabilities);
+    const consumer = await this.#consume(s, request.transportId, producer, request.rtpCapabilities);
+    await this.views?.consumersCreated(s, [consumer]);
+    return consumer;
   }
 
   async #consume(

@@ -28,7 +28,8 @@ import type { SessionStore, StoredSession } from './session-store';
 
 export interface SessionSettings {
   resumeGraceMs: number;
-  iceServers: IceServer[];
+  /** The ICE servers handed to one session (its own TURN credential: `turn/ice-servers.ts`). */
+  iceServers: (participantId: string) => IceServer[];
   /** Placement hint for joins whose client gives none. */
   region: string | undefined;
   /** Ask the rooms service before each join. */
@@ -406,7 +407,7 @@ export class ParticipantSessions {
       resumeToken,
       resumeGraceMs: this.settings.resumeGraceMs,
       rtpCapabilities,
-      iceServers: this.settings.iceServers,
+      iceServers: this.settings.iceServers(participantId),
       participants: roster.filter((p) => p.participantId !== participantId),
       producers: [...producers.values()].filter(
         (p) => p.participantId !== participantId && present.has(p.participantId),

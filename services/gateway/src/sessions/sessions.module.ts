@@ -6,6 +6,7 @@ import type { GatewayConfig } from '../config';
 import { Routing } from '../routing/routing';
 import { RoutingModule } from '../routing/routing.module';
 import { SocketIoModule, SocketIoServer } from '../signaling/socket-io.server';
+import { iceServersFor } from '../turn/ice-servers';
 import { ParticipantSessions } from './participant-sessions';
 import { RoomMedia } from './room-media';
 import { SessionStore } from './session-store';
@@ -39,7 +40,7 @@ const logger = new Logger('sessions');
           io,
           {
             resumeGraceMs: config.GATEWAY_RESUME_GRACE_MS,
-            iceServers: config.GATEWAY_ICE_SERVERS,
+            iceServers: iceServersFor(config),
             region: config.GATEWAY_REGION,
             authorizeJoins: config.GATEWAY_AUTHORIZE_JOINS,
           },

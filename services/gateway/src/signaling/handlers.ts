@@ -40,6 +40,7 @@ export function signalingHandlers(
     'consumer.pause': (request, socket) => media.pauseConsumer(socket, request),
     'consumer.close': (request, socket) => media.closeConsumer(socket, request),
     'consumer.setPreferredLayers': (request, socket) => media.setPreferredLayers(socket, request),
+    'room.setView': (request, socket) => media.setView(socket, request),
     'chat.send': (request, socket) => chat.send(socket, request),
     'user.ping': () => Promise.resolve({ at: clock() }),
   };

@@ -16,6 +16,8 @@ import { RoomMedia } from '../sessions/room-media';
 import { SessionStore } from '../sessions/session-store';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UserConnectionsModule } from '../user-connections/user-connections.module';
+import { ViewModule } from '../view/view.module';
+import { ViewOperations } from '../view/view-operations';
 import { SignalingServer } from './signaling.server';
 import { SocketIoModule, SocketIoServer } from './socket-io.server';
 
@@ -28,22 +30,37 @@ import { SocketIoModule, SocketIoServer } from './socket-io.server';
     GatewayMetricsModule,
     UserConnectionsModule,
     ChatModule,
+    ViewModule,
   ],
   providers: [
     {
       provide: MediaOperations,
-      inject: [SessionStore, RoomMedia, ParticipantSessions, Routing, SocketIoServer],
+      inject: [
+        SessionStore,
+        RoomMedia,
+        ParticipantSessions,
+        Routing,
+        SocketIoServer,
+        ViewOperations,
+      ],
       useFactory: (
         store: SessionStore,
         media: RoomMedia,
         sessions: ParticipantSessions,
         routing: Routing,
         io: SocketIoServer,
+        views: ViewOperations,
       ) => {
         const logger = new Logger('media');
-        return new MediaOperations(store, media, sessions, routing, io, {
-          warn: (fields, msg) => logger.warn({ ...fields, msg }),
-        });
+        return new MediaOperations(
+          store,
+          media,
+          sessions,
+          routing,
+          io,
+          { warn: (fields, msg) => logger.warn({ ...fields, msg }) },
+          views,
+        );
       },
     },
     {

@@ -13,6 +13,7 @@ import {
   parseOrThrow,
 } from '@cascade/contracts';
 
+import { applyViewStates, setClientPaused } from '../media/consumer-gate';
 import { toCascadeError } from '../media/media-errors';
 import type { SfuNode } from '../media/sfu-node';
 import { KeyedQueue } from '@cascade/server-kit';
@@ -74,13 +75,15 @@ const HANDLERS: { [O in SfuControlOp]: Handler<O> } = {
   'producer.close': (n, r) =>
     done(n.room(r.tenantId, r.roomId).closeProducer(r.participantId, r.producerId)),
   'consumer.create': (n, r) => n.room(r.tenantId, r.roomId).consume(r),
-  'consumer.resume': (n, r) => done(consumerOf(n, r).resume()),
-  'consumer.pause': (n, r) => done(consumerOf(n, r).pause()),
+  // The client's pause, composed with its view's (consumer-gate.ts).
+  'consumer.resume': (n, r) => done(setClientPaused(consumerOf(n, r), false)),
+  'consumer.pause': (n, r) => done(setClientPaused(consumerOf(n, r), true)),
   'consumer.close': (n, r) =>
     done(n.room(r.tenantId, r.roomId).closeConsumer(r.participantId, r.consumerId)),
   'consumer.setPreferredLayers': (n, r) => done(consumerOf(n, r).setPreferredLayers(r.layers)),
   'consumer.setPriority': (n, r) => done(consumerOf(n, r).setPriority(r.priority)),
   'consumer.requestKeyFrame': (n, r) => done(consumerOf(n, r).requestKeyFrame()),
+  'consumer.setViewState': (n, r) => applyViewStates(participantOf(n, r).consumers, r.consumers),
   'dataProducer.create': (n, r) => n.room(r.tenantId, r.roomId).produceData(r),
   'dataProducer.close': (n, r) => {
     const participant = participantOf(n, r);
@@ -97,7 +100,23 @@ const HANDLERS: { [O in SfuControlOp]: Handler<O> } = {
     participantOf(n, r); // NOT_FOUND for someone who is not here
     return done(n.room(r.tenantId, r.roomId).removeParticipant(r.participantId));
   },
-  'room.dump': async (n, r) => n.room(r.tenantId, r.roomId).dump(),
+  'room.dump': async (n, r) => {
+    const room = n.room(r.tenantId, r.roomId);
+    const dump = room.dump();
+    if (!r.consumerStats) return dump;
+    // What each consumer sent: what a view's pause means on the wire (tests, operators).
+    const participants = await Promise.all(
+      dump.participants.map(async (p) => {
+        const counters = await (room.participants.get(p.participantId)?.consumerCounters() ??
+          new Map<string, { packetsSent: number; bytesSent: number }>());
+        return {
+          ...p,
+          consumers: p.consumers.map((c) => ({ ...c, ...counters.get(c.id) })),
+        };
+      }),
+    );
+    return { ...dump, participants };
+  },
   'node.dump': async (n) => n.dump(),
   'pipe.create': async (n, r) =>
     (await n.openRoom(r.tenantId, r.roomId).openPipe(r.peerNodeId)).localEnd(),

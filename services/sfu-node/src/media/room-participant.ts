@@ -1,6 +1,7 @@
 import { CascadeError } from '@cascade/contracts';
 import type { types as ms } from 'mediasoup';
 
+import { gateDump } from './consumer-gate';
 import { throwNotFound } from './media-errors';
 
 export interface ParticipantLimits {
@@ -105,6 +106,22 @@ export class RoomParticipant {
     this.dataConsumers.clear();
   }
 
+  /**
+   * What each consumer sent so far (its `outbound-rtp` counters; one stats call per consumer).
+   * A consumer that closes meanwhile is left out.
+   */
+  async consumerCounters(): Promise<Map<string, { packetsSent: number; bytesSent: number }>> {
+    const counters = new Map<string, { packetsSent: number; bytesSent: number }>();
+    await Promise.all(
+      [...this.consumers.values()].map(async (c) => {
+        const stats = await c.getStats().catch(() => undefined);
+        const sent = stats?.find((s) => s.type === 'outbound-rtp');
+        if (sent) counters.set(c.id, { packetsSent: sent.packetCount, bytesSent: sent.byteCount });
+      }),
+    );
+    return counters;
+  }
+
   dump() {
     return {
       participantId: this.id,
@@ -121,6 +138,7 @@ export class RoomParticipant {
         producerId: c.producerId,
         kind: c.kind,
         paused: c.paused,
+        ...gateDump(c),
       })),
       dataProducers: [...this.dataProducers.keys()],
       dataConsumers: [...this.dataConsumers.keys()],

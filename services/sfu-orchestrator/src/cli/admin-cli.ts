@@ -6,6 +6,7 @@ import {
   createSubjects,
   deriveNodeId,
 } from '@cascade/contracts';
+import { natsAuthOptions, natsInboxPrefix } from '@cascade/server-kit';
 import { OrchestratorClient } from '@cascade/sfu-client';
 import { connect } from 'nats';
 
@@ -191,7 +192,18 @@ export async function main(
     return 2;
   }
   const subjects = createSubjects(env['NATS_SUBJECT_PREFIX'] || undefined);
-  const nc = await connect({ servers: (env['NATS_URL'] ?? 'nats://127.0.0.1:4222').split(',') });
+  const set = (name: string) => (env[name] ? env[name] : undefined);
+  // The orchestrator's NATS user (its variables, as in its pod) may ask the orchestrator.
+  const nc = await connect({
+    servers: (env['NATS_URL'] ?? 'nats://127.0.0.1:4222').split(','),
+    ...natsAuthOptions({
+      NATS_USER: set('NATS_USER'),
+      NATS_PASSWORD: set('NATS_PASSWORD'),
+      NATS_TOKEN: set('NATS_TOKEN'),
+      NATS_CREDS: set('NATS_CREDS'),
+    }),
+    inboxPrefix: natsInboxPrefix('sfu-orchestrator'),
+  });
   try {
     const op = parsed.request.op;
     const orchestrator = new OrchestratorClient(nc, subjects, { timeoutMs: parsed.timeoutMs });

@@ -12,7 +12,7 @@ import {
   VisuallyHidden,
 } from '@radix-ui/themes';
 import { Cross2Icon, Link2Icon } from '@radix-ui/react-icons';
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 
 import { useToast } from '../../ui/Toaster';
@@ -25,12 +25,14 @@ import { ControlBar } from './controls/ControlBar';
 import { CallGrid } from './grid/CallGrid';
 import { RemoteAudio } from './grid/RemoteAudio';
 import { layoutTiles, tilesPerPage } from './grid/tiles';
+import { type TileSizes, viewOf } from './grid/view-model';
 import type { CallParticipant } from './hooks/call-model';
 import {
   useActiveSpeaker,
   useCallParticipants,
   useConnectionQuality,
   useConnectionState,
+  useServerView,
   useVisibleSubscriptions,
 } from './hooks/use-call-room';
 import { useCallSession } from './hooks/use-call-session';
@@ -206,6 +208,19 @@ function InCall({
     [participants, mode, width, page, speakerId, pinnedId, hideSelf],
   );
   useVisibleSubscriptions(client, layout.visibleParticipantIds);
+  // What the page draws and how large: the server forwards that video at the layers it needs.
+  const [tileSizes, setTileSizes] = useState<TileSizes>(new Map());
+  const onTileSize = useCallback(
+    (key: string, size: { width: number; height: number }) =>
+      setTileSizes((current) => {
+        const was = current.get(key);
+        if (was && was.width === size.width && was.height === size.height) return current;
+        return new Map(current).set(key, size);
+      }),
+    [],
+  );
+  const selfId = client?.room?.participantId ?? null;
+  useServerView(client, viewOf(layout.tiles, tileSizes, selfId));
 
   const unread = panel === 'chat' ? 0 : Math.max(0, chat.lines.length - readCount);
   useEffect(() => {
@@ -308,6 +323,7 @@ function InCall({
             onPage={setPage}
             profiles={profiles.data}
             quality={quality}
+            onTileSize={onTileSize}
           />
         </Box>
         {panel && (

@@ -21,6 +21,7 @@ export function CallGrid({
   onPage,
   profiles,
   quality,
+  onTileSize,
 }: {
   layout: TileLayout;
   mode: 'grid' | 'speaker';
@@ -31,6 +32,8 @@ export function CallGrid({
   onPage: (page: number) => void;
   profiles: Map<string, PublicProfile> | undefined;
   quality: Map<string, Quality>;
+  /** A tile's drawn size, by tile key, as it changes. */
+  onTileSize?: (key: string, size: { width: number; height: number }) => void;
 }) {
   const byId = new Map(participants.map((p) => [p.participantId, p]));
   const tiles = layout.tiles
@@ -50,6 +53,7 @@ export function CallGrid({
       onPin={() => onPin(entry.participant.participantId)}
       avatarUrl={profiles?.get(entry.participant.userId)?.avatarUrl}
       quality={quality.get(entry.participant.participantId)}
+      onSize={onTileSize && ((size) => onTileSize(entry.tile.key, size))}
     />
   );
   const [first, ...rest] = tiles;

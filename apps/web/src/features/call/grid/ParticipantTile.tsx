@@ -5,6 +5,7 @@ import { DrawingPinFilledIcon, DrawingPinIcon } from '@radix-ui/react-icons';
 import { UserAvatar } from '../../../ui/UserAvatar';
 import { MicIcon } from '../controls/icons';
 import type { CallParticipant } from '../hooks/call-model';
+import { useMeasured } from './use-measured';
 import { VideoView } from './VideoView';
 
 /** One tile: video or an avatar, the name, the muted microphone, who is speaking, pin. */
@@ -16,6 +17,7 @@ export function ParticipantTile({
   onPin,
   avatarUrl,
   quality,
+  onSize,
 }: {
   participant: CallParticipant;
   kind: 'camera' | 'screen';
@@ -24,7 +26,10 @@ export function ParticipantTile({
   onPin: () => void;
   avatarUrl: string | undefined;
   quality?: Quality | undefined;
+  /** The tile's drawn size as it changes (the server sends the layer that fits it). */
+  onSize?: ((size: { width: number; height: number }) => void) | undefined;
 }) {
+  const measured = useMeasured<HTMLElement>(onSize);
   const track =
     kind === 'screen'
       ? participant.screenTrack
@@ -47,6 +52,7 @@ export function ParticipantTile({
       }}
     >
       <figure
+        ref={measured}
         aria-label={label}
         data-participant={participant.participantId}
         data-kind={kind}

@@ -1,7 +1,9 @@
 import type { CascadeClient, Quality } from '@cascade/client';
+import type { ClientView } from '@cascade/contracts';
 import { useEffect, useMemo, useRef, useState } from 'react';
 
 import { useEmitterEvent, useEmitterValue } from '../../../lib/sdk/use-emitter';
+import { viewKey } from '../grid/view-model';
 import { type CallParticipant, participantsOf, subscriptionPlan } from './call-model';
 
 /** Everyone in the call with their tracks and states, re-read on every SDK event. */
@@ -95,4 +97,26 @@ export function useConnectionQuality(
     setQuality(next);
   });
   return quality;
+}
+
+const VIEW_SETTLE_MS = 250;
+
+/**
+ * Tells the server what the page draws (`client.setView`), so that it forwards only that
+ * video, each at the simulcast layer its tile's size needs: sent when who is drawn, their order
+ * or a tile's layer changes, once the grid has settled for a moment (a resize or a page flip
+ * sends one view, not one per frame). A refused view (someone left meanwhile) is not retried:
+ * the next change sends a new one.
+ */
+export function useServerView(client: CascadeClient | null, view: ClientView): void {
+  const key = viewKey(view);
+  const latest = useRef(view);
+  latest.current = view;
+  useEffect(() => {
+    if (!client) return;
+    const timer = setTimeout(() => {
+      if (client.room) void client.setView(latest.current).catch(() => undefined);
+    }, VIEW_SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [client, key]);
 }

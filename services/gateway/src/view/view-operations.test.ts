@@ -1,0 +1,209 @@
+import type { ClientView, ParticipantInfo } from '@cascade/contracts';
+
+import type { SignalingSocket } from '../signaling/socket-data';
+import { ViewOperations } from './view-operations';
+import type { PlannedConsumer, PlannedProducer } from './view-planner';
+
+const ROOM = { tenantId: 't1', roomId: 'r1' };
+const IDS = ['me', 'a', 'b', 'c', 'd'];
+
+/** The gateway's stores and nodes, in memory; node requests are recorded. */
+function world(rate = { perSecond: 1, burst: 3 }) {
+  const views = new Map<string, ClientView>();
+  let speakers: string[] = [];
+  const producers: PlannedProducer[] = IDS.flatMap((id) => [
+    { producerId: `${id}-cam`, participantId: id, kind: 'video' as const },
+    { producerId: `${id}-mic`, participantId: id, kind: 'audio' as const },
+  ]);
+  /** Each participant consumes everyone else's camera and microphone. */
+  const consumers = (viewer: string): PlannedConsumer[] =>
+    producers
+      .filter((p) => p.participantId !== viewer)
+      .map((p) => ({ consumerId: `${viewer}>${p.producerId}`, producerId: p.producerId }));
+  const sent: Array<{ nodeId: string; participantId: string; consumers: unknown[] }> = [];
+  const warnings: string[] = [];
+  let clock = 0;
+  const ops = new ViewOperations({
+    views: {
+      view: async (_t, _r, p) => views.get(p),
+      views: async () => new Map(views),
+      setView: async (_t, _r, p, v) => void views.set(p, v),
+      forget: async (_t, _r, ids) => ids.forEach((id) => views.delete(id)),
+      speakers: async () => [...speakers],
+      pushSpeaker: async (_t, _r, p) => {
+        const before = speakers;
+        speakers = [p, ...before.filter((s) => s !== p)];
+        return { before, after: speakers };
+      },
+    },
+    sessions: {
+      get: async (ref) =>
+        IDS.includes(ref.participantId)
+          ? { nodeId: `node-of-${ref.participantId}`, consumers: consumers(ref.participantId) }
+          : undefined,
+      roster: async () =>
+        IDS.map((participantId, i) => ({ participantId, joinedAt: i + 1 }) as ParticipantInfo),
+    },
+    media: { producers: async () => producers },
+    nodes: {
+      setViewState: async (nodeId, request) => {
+        sent.push({ nodeId, participantId: request.participantId, consumers: request.consumers });
+        return { missing: [] };
+      },
+    },
+    log: { warn: (_fields, message) => void warnings.push(message) },
+    now: () => clock,
+    rate,
+  });
+  const sockets = new Map<string, SignalingSocket>();
+  /** The one socket of each participant. */
+  const socket = (participantId: string): SignalingSocket => {
+    let found = sockets.get(participantId);
+    if (!found) {
+      const nodeId = `node-of-${participantId}`;
+      const session = {
+        ...ROOM,
+        participantId,
+        userId: 'u',
+        displayName: 'x',
+        nodeId,
+        workerIndex: 0,
+      };
+      found = {
+        id: `s-${participantId}`,
+        connected: true,
+        data: { session },
+      } as unknown as SignalingSocket;
+      sockets.set(participantId, found);
+    }
+    return found;
+  };
+  return {
+    ops,
+    views,
+    sent,
+    warnings,
+    socket,
+    advance: (ms: number) => (clock += ms),
+  };
+}
+
+const tile = (participantId: string, height: number) => ({ participantId, width: 1, height });
+
+describe('ViewOperations', () => {
+  it('applies a view to every video consumer of the session on its node, and keeps it', async () => {
+    const { ops, views, sent, socket } = world();
+    const view = { visible: [tile('a', 720), tile('b', 100)], lastN: 2 };
+    await expect(ops.setView(socket('me'), view)).resolves.toEqual({
+      flowing: ['a', 'b'],
+      paused: 2,
+    });
+    expect(sent).toEqual([
+      {
+        nodeId: 'node-of-me',
+        participantId: 'me',
+        consumers: [
+          { consumerId: 'me>a-cam', paused: false, spatialLayer: 2 },
+          { consumerId: 'me>b-cam', paused: false, spatialLayer: 0 },
+          { consumerId: 'me>c-cam', paused: true },
+          { consumerId: 'me>d-cam', paused: true },
+        ],
+      },
+    ]);
+    expect(views.get('me')).toEqual(view);
+  });
+
+  it('refuses a view naming someone not in the room, changing nothing', async () => {
+    const { ops, views, sent, socket } = world();
+    await expect(
+      ops.setView(socket('me'), { visible: [tile('a', 1), tile('stranger', 1)], lastN: 2 }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND', details: { participantIds: ['stranger'] } });
+    expect(sent).toEqual([]);
+    expect(views.size).toBe(0);
+  });
+
+  it('rate limits view changes per socket, changing nothing when it refuses', async () => {
+    const { ops, sent, socket, advance } = world({ perSecond: 1, burst: 3 });
+    const view = { visible: [tile('a', 1)], lastN: 1 };
+    for (let i = 0; i < 3; i++) await ops.setView(socket('me'), view);
+    await expect(ops.setView(socket('me'), view)).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { retryAfterMs: 1_000 },
+    });
+    expect(sent).toHaveLength(3);
+    await ops.setView(socket('a'), view); // another session has its own allowance
+    advance(1_000);
+    await ops.setView(socket('me'), view);
+    expect(sent).toHaveLength(5);
+  });
+
+  it('applies the kept view to new consumers, sending only what differs from a new one', async () => {
+    const { ops, sent, socket } = world();
+    const me = socket('me').data.session!;
+    await ops.consumersCreated(me, [{ consumerId: 'x', producerId: 'a-cam', kind: 'video' }]);
+    expect(sent).toEqual([]); // no view, room under the default last-N: it flows as made
+    await ops.setView(socket('me'), { visible: [tile('a', 360)], lastN: 1 });
+    sent.length = 0;
+    await ops.consumersCreated(me, [
+      { consumerId: 'new-a', producerId: 'a-cam', kind: 'video' },
+      { consumerId: 'new-b', producerId: 'b-cam', kind: 'video' },
+      { consumerId: 'new-b-mic', producerId: 'b-mic', kind: 'audio' },
+    ]);
+    expect(sent.map((s) => s.consumers)).toEqual([
+      [
+        { consumerId: 'new-a', paused: false, spatialLayer: 1 },
+        { consumerId: 'new-b', paused: true },
+      ],
+    ]);
+  });
+
+  it('on a speaker change, changes only the sessions and consumers it concerns', async () => {
+    const { ops, sent, socket } = world();
+    // me shows a and keeps one slot for a speaker; b shows c and d with no slot left.
+    await ops.setView(socket('me'), { visible: [tile('a', 360)], lastN: 2 });
+    await ops.setView(socket('b'), { visible: [tile('c', 360), tile('d', 360)], lastN: 2 });
+    sent.length = 0;
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
+    expect(sent).toEqual([
+      {
+        nodeId: 'node-of-me',
+        participantId: 'me',
+        consumers: [{ consumerId: 'me>c-cam', paused: false, spatialLayer: 0 }],
+      },
+    ]);
+    sent.length = 0;
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c'); // the same again: nothing
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'd');
+    expect(sent).toEqual([
+      {
+        nodeId: 'node-of-me',
+        participantId: 'me',
+        consumers: [
+          { consumerId: 'me>c-cam', paused: true },
+          { consumerId: 'me>d-cam', paused: false, spatialLayer: 0 },
+        ],
+      },
+    ]);
+  });
+
+  it('on a speaker change, drops the views of those who left', async () => {
+    const { ops, views, socket } = world();
+    await ops.setView(socket('me'), { visible: [tile('a', 360)], lastN: 2 });
+    views.set('left-long-ago', { visible: [], lastN: 1 });
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
+    expect([...views.keys()]).toEqual(['me']);
+  });
+
+  it('logs, and does not throw, when a node does not answer a new consumer’s view', async () => {
+    const { ops, views, socket, warnings } = world();
+    const failing = new ViewOperations({
+      ...(ops as unknown as { deps: ConstructorParameters<typeof ViewOperations>[0] }).deps,
+      nodes: { setViewState: () => Promise.reject(new Error('no node')) },
+    });
+    views.set('me', { visible: [], lastN: 1 });
+    await failing.consumersCreated(socket('me').data.session!, [
+      { consumerId: 'x', producerId: 'b-cam', kind: 'video' },
+    ]);
+    expect(warnings).toEqual(['the view was not applied to new consumers']);
+  });
+});

@@ -1,0 +1,103 @@
+import { ClientView, MAX_LAST_N } from '@cascade/contracts';
+import type { Redis } from 'ioredis';
+
+import { type StoredDocumentLog, nestWarnings, readStoredJson } from '../sessions/session-store';
+
+/** How long a room's views and speakers outlive their last change. */
+const ROOM_VIEW_TTL_MS = 24 * 3_600_000;
+
+/**
+ * The room's keys, in one hash slot (the room in braces) so that a script may name both. Under
+ * the kit's `REDIS_KEY_PREFIX` like every gateway key; ids cannot hold `:` or braces.
+ */
+const viewKeys = {
+  /** Hash participantId → its view (JSON). */
+  views: (tenantId: string, roomId: string) => `gw:view:{${tenantId}:${roomId}}:views`,
+  /** List of participant ids, most recent active speaker first, each once. */
+  speakers: (tenantId: string, roomId: string) => `gw:view:{${tenantId}:${roomId}}:speakers`,
+};
+
+/** Moves a speaker to the front; answers the list as it was before. */
+const PUSH_SPEAKER = `
+local before = redis.call('LRANGE', KEYS[1], 0, -1)
+redis.call('LREM', KEYS[1], 0, ARGV[1])
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return before`;
+
+/**
+ * What the gateway keeps of views, in Redis (any instance may apply a view change, or a speaker
+ * change that concerns sockets held by another): each participant's view, and the room's
+ * recent active speakers, as many as the largest last-N.
+ */
+export class ViewStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: StoredDocumentLog = nestWarnings('views'),
+  ) {}
+
+  async view(tenantId: string, roomId: string, participantId: string) {
+    const key = viewKeys.views(tenantId, roomId);
+    const raw = await this.redis.hget(key, participantId);
+    return raw === null ? undefined : readStoredJson(ClientView, raw, key, this.log);
+  }
+
+  /** Every view of the room, by participant. */
+  async views(tenantId: string, roomId: string): Promise<Map<string, ClientView>> {
+    const key = viewKeys.views(tenantId, roomId);
+    const all = await this.redis.hgetall(key);
+    const views = new Map<string, ClientView>();
+    for (const [participantId, raw] of Object.entries(all)) {
+      const view = readStoredJson(ClientView, raw, key, this.log);
+      if (view) views.set(participantId, view);
+    }
+    return views;
+  }
+
+  async setView(
+    tenantId: string,
+    roomId: string,
+    participantId: string,
+    view: ClientView,
+  ): Promise<void> {
+    const key = viewKeys.views(tenantId, roomId);
+    await this.redis
+      .multi()
+      .hset(key, participantId, JSON.stringify(view))
+      .pexpire(key, ROOM_VIEW_TTL_MS)
+      .exec();
+  }
+
+  /** Drops the views of participants who left (kept until then: a resumed session has its own). */
+  async forget(tenantId: string, roomId: string, participantIds: readonly string[]): Promise<void> {
+    if (participantIds.length > 0)
+      await this.redis.hdel(viewKeys.views(tenantId, roomId), ...participantIds);
+  }
+
+  /** The room's active speakers, most recent first. */
+  speakers(tenantId: string, roomId: string): Promise<string[]> {
+    return this.redis.lrange(viewKeys.speakers(tenantId, roomId), 0, -1);
+  }
+
+  /** Makes `participantId` the most recent speaker; answers the speakers before and after. */
+  async pushSpeaker(
+    tenantId: string,
+    roomId: string,
+    participantId: string,
+  ): Promise<{ before: string[]; after: string[] }> {
+    const before = (await this.redis.eval(
+      PUSH_SPEAKER,
+      1,
+      viewKeys.speakers(tenantId, roomId),
+      participantId,
+      String(MAX_LAST_N),
+      String(ROOM_VIEW_TTL_MS),
+    )) as string[];
+    const after = [participantId, ...before.filter((id) => id !== participantId)].slice(
+      0,
+      MAX_LAST_N,
+    );
+    return { before, after };
+  }
+}

@@ -1,0 +1,37 @@
+import { Logger, Module } from '@nestjs/common';
+import { REDIS } from '@cascade/server-kit';
+import type { Redis } from 'ioredis';
+
+import { Routing } from '../routing/routing';
+import { RoutingModule } from '../routing/routing.module';
+import { RoomMedia } from '../sessions/room-media';
+import { SessionStore } from '../sessions/session-store';
+import { SessionsModule } from '../sessions/sessions.module';
+import { ViewOperations } from './view-operations';
+import { ViewStore } from './view-store';
+
+/** Subscriptions that follow the view: one {@link ViewOperations} for signaling and events. */
+@Module({
+  imports: [SessionsModule, RoutingModule],
+  providers: [
+    {
+      provide: ViewOperations,
+      inject: [REDIS, SessionStore, RoomMedia, Routing],
+      useFactory: (redis: Redis, store: SessionStore, media: RoomMedia, routing: Routing) => {
+        const logger = new Logger('views');
+        return new ViewOperations({
+          views: new ViewStore(redis),
+          sessions: store,
+          media,
+          nodes: {
+            setViewState: async (nodeId, request) =>
+              (await routing.node(nodeId)).request('consumer.setViewState', request),
+          },
+          log: { warn: (fields, msg) => logger.warn({ ...fields, msg }) },
+        });
+      },
+    },
+  ],
+  exports: [ViewOperations],
+})
+export class ViewModule {}
