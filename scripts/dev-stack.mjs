@@ -22,6 +22,13 @@
 //                                                       /api/identity, /api/rooms and /socket.io
 //                                                       proxied: the one URL to open
 //
+//   CASCADE_TURN_PORT (3478)         turn               coturn (Debian's `turnserver`), UDP and TCP,
+//                                                       relays on CASCADE_TURN_PORT + 1 … + 100: the
+//                                                       gateways hand each session its own time-limited
+//                                                       credential for it (a fresh secret each start).
+//                                                       CASCADE_TURN=off, or no `turnserver` on PATH:
+//                                                       no TURN (said at start)
+//
 //   Media (UDP and TCP, below Linux's ephemeral range so no outgoing connection takes them):
 //   sfu-node-N's worker i has its WebRtcServer on CASCADE_MEDIA_PORT_BASE + 100 × (N − 1) + i
 //   (defaults 20000 and 20100); plain and pipe transports use 40100-44999 (node 1) and
@@ -44,6 +51,9 @@
 //
 // Any other variable a service reads (GATEWAY_RATE_LIMIT_BURST, ORCH_*, ...) passes through to it.
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -59,6 +69,7 @@ const gatewayUrls = [base, base + 5].map((port) => `http://127.0.0.1:${port}`);
 const webPort = Number(env.CASCADE_WEB_PORT ?? 8080);
 const webUrl = `http://localhost:${webPort}`;
 const devTenant = 'dev';
+const turnPort = Number(env.CASCADE_TURN_PORT ?? 3478);
 const onExit = env.CASCADE_ON_EXIT ?? (env.CASCADE_KEEP_GOING === '1' ? 'keep-going' : 'restart');
 const restartBackoffMs = Number(env.CASCADE_RESTART_BACKOFF_MS ?? 1_000);
 /** A restarted service that stays up this long has recovered: its backoff starts over. */
@@ -75,6 +86,7 @@ for (const [name, value, max] of [
   ['CASCADE_MEDIA_PORT_BASE', mediaBase, 65_535 - 200],
   ['MEDIASOUP_NUM_WORKERS', workersPerNode, 100],
   ['CASCADE_WEB_PORT', webPort, 65_535],
+  ['CASCADE_TURN_PORT', turnPort, 65_535 - 100],
   ['CASCADE_RESTART_BACKOFF_MS', restartBackoffMs, RESTART_BACKOFF_MAX_MS],
 ]) {
   if (!Number.isInteger(value) || value < 1 || value > max) {
@@ -125,12 +137,62 @@ const accessTokens = {
   ROOMS_AUTH_ISSUER: 'cascade-identity',
   ROOMS_AUTH_AUDIENCE: 'cascade-api',
 };
+// TURN (coturn) beside the media nodes, as in compose and Kubernetes: clients whose network
+// blocks UDP or direct paths relay through it. Its REST secret is new at every start.
+const turn = localTurn();
 const gateway = {
   ...redis,
   GATEWAY_AUTH_JWKS_URL: jwksUrl,
   GATEWAY_AUTH_ISSUER: 'cascade-identity',
   GATEWAY_AUTH_AUDIENCE: 'cascade-join',
+  ...(turn
+    ? {
+        GATEWAY_TURN_URLS: `turn:127.0.0.1:${turnPort}?transport=udp,turn:127.0.0.1:${turnPort}?transport=tcp`,
+        GATEWAY_TURN_SECRET: turn.secret,
+      }
+    : {}),
 };
+
+/** coturn's configuration for this stack, or null when TURN is off or not installed. */
+function localTurn() {
+  if (env.CASCADE_TURN === 'off') return null;
+  try {
+    execFileSync('sh', ['-c', 'command -v turnserver'], { stdio: 'ignore' });
+  } catch {
+    return { missing: true };
+  }
+  const secret = randomBytes(24).toString('hex');
+  const dir = join(root, '.cascade');
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, `turnserver-${turnPort}.conf`);
+  writeFileSync(
+    conf,
+    [
+      `listening-port=${turnPort}`,
+      'listening-ip=127.0.0.1',
+      'relay-ip=127.0.0.1',
+      `min-port=${turnPort + 1}`,
+      `max-port=${turnPort + 100}`,
+      'use-auth-secret',
+      `static-auth-secret=${secret}`,
+      'realm=cascade.local',
+      'fingerprint',
+      'no-tls',
+      'no-dtls',
+      'no-cli',
+      'no-multicast-peers',
+      // The sfu-nodes are on 127.0.0.1 here; never in production (deploy/k8s/components/turn).
+      'allow-loopback-peers',
+      `userdb=${join(dir, `turndb-${turnPort}`)}`,
+      `pidfile=${join(dir, `turnserver-${turnPort}.pid`)}`,
+      'log-file=stdout',
+      'simple-log',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return { secret, conf };
+}
 const sfuNode = (n) => ({
   SFU_NODE_ID: `sfu-node-${n}`,
   MEDIASOUP_NUM_WORKERS: String(workersPerNode),
@@ -181,6 +243,18 @@ const services = [
   { name: 'sfu-node-1', dir: 'sfu-node', port: base + 4, env: sfuNode(1) },
   { name: 'gateway-2', dir: 'gateway', port: base + 5, env: gateway },
   { name: 'sfu-node-2', dir: 'sfu-node', port: base + 6, env: sfuNode(2) },
+  ...(turn && !turn.missing
+    ? [
+        {
+          name: 'turn',
+          dir: '..',
+          port: turnPort,
+          exec: 'turnserver',
+          command: ['-c', turn.conf],
+          ready: 'tcp',
+        },
+      ]
+    : []),
   // The web app's production build, served by `vite preview` with the same routes Traefik has
   // in compose and Kubernetes: `/api/identity`, `/api/rooms` (prefix stripped) and `/socket.io`.
   {
@@ -270,11 +344,15 @@ function start(service, index) {
   const cwd = join(root, 'services', service.dir);
   const sup = supervision.get(service.name) ?? { restarts: 0, crashes: 0 };
   supervision.set(service.name, { ...sup, startedAt: Date.now(), timer: undefined });
-  const child = spawn(process.execPath, service.command ?? [join(cwd, 'dist', 'main.js')], {
-    cwd,
-    env: { ...process.env, ...shared, ...service.env, HTTP_PORT: String(service.port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    service.exec ?? process.execPath,
+    service.command ?? [join(cwd, 'dist', 'main.js')],
+    {
+      cwd,
+      env: { ...process.env, ...shared, ...service.env, HTTP_PORT: String(service.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.set(service.name, child);
   for (const stream of [child.stdout, child.stderr]) {
     let buffered = '';
@@ -342,10 +420,7 @@ async function announceWhenReady(service, exitedAt) {
   const child = children.get(service.name);
   while (!stopping && children.get(service.name) === child) {
     try {
-      const res = await fetch(`http://127.0.0.1:${service.port}${service.readyPath ?? '/readyz'}`, {
-        signal: AbortSignal.timeout(2_000),
-      });
-      if (res.status === 200) {
+      if (await isReady(service)) {
         say(
           paint(
             32,
@@ -361,6 +436,25 @@ async function announceWhenReady(service, exitedAt) {
   }
 }
 
+/** A service answers ready: its readiness URL says 200 (coturn: its TCP port accepts). */
+async function isReady(service) {
+  if (service.ready === 'tcp')
+    return new Promise((resolve) => {
+      const socket = tcpConnect({ host: '127.0.0.1', port: service.port, timeout: 2_000 });
+      const done = (ok) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+      socket.once('timeout', () => done(false));
+    });
+  const res = await fetch(`http://127.0.0.1:${service.port}${service.readyPath ?? '/readyz'}`, {
+    signal: AbortSignal.timeout(2_000),
+  });
+  return res.status === 200;
+}
+
 function seconds(ms) {
   return `${(ms / 1_000).toFixed(1)} s`;
 }
@@ -371,10 +465,7 @@ async function waitUntilReady(timeoutMs = 90_000) {
   while (pending.size > 0 && Date.now() < deadline && !stopping) {
     for (const s of services.filter((s) => pending.has(s.name))) {
       try {
-        const res = await fetch(`http://127.0.0.1:${s.port}${s.readyPath ?? '/readyz'}`, {
-          signal: AbortSignal.timeout(2_000),
-        });
-        if (res.status === 200) pending.delete(s.name);
+        if (await isReady(s)) pending.delete(s.name);
       } catch {
         // not listening yet
       }
@@ -495,6 +586,13 @@ try {
   );
   process.exit(1);
 }
+if (turn?.missing)
+  say(
+    paint(
+      33,
+      'no TURN: `turnserver` is not installed (Debian: apt-get install coturn; npm run bootstrap does it as root)',
+    ),
+  );
 services.forEach(start);
 const notReady = await waitUntilReady();
 if (stopping) {
@@ -509,7 +607,7 @@ if (stopping) {
   };
   allReady = true;
   say(paint(32, `Cascade is running (${services.length} services). Press Ctrl-C to stop.`));
-  for (const s of services.filter((s) => s.name !== 'web'))
+  for (const s of services.filter((s) => s.name !== 'web' && s.name !== 'turn'))
     say(`  ${s.name.padEnd(width)}  http://127.0.0.1:${s.port}  (/healthz /readyz /metrics)`);
   say(
     `  NATS ${shared.NATS_URL} (subjects ${shared.NATS_SUBJECT_PREFIX}.*), Redis ${redis.REDIS_URL}`,
@@ -517,6 +615,10 @@ if (stopping) {
   say(paint(32, `  Open the app: ${webUrl}  (sign in with any name; development sign-in)`));
   say(`  signaling (Socket.IO, path /socket.io): ${gatewayUrls.join('  ')}`);
   say(`  media: sfu-node-1 UDP/TCP ${media(1)}, sfu-node-2 UDP/TCP ${media(2)} on 127.0.0.1`);
+  if (turn && !turn.missing)
+    say(
+      `  TURN: turn:127.0.0.1:${turnPort} (UDP and TCP; per-session credentials from the gateways)`,
+    );
   say(`  sign in (development, tenant "${devTenant}"): ${identityUrl}/auth/dev`);
   say(`  API docs: ${identityUrl}/docs  ${roomsUrl}/docs`);
   say(`  a join token: node scripts/dev-stack.mjs join-token Alice   (README: "Try a call")`);
