@@ -29,6 +29,15 @@
 //                                                       CASCADE_TURN=off, or no `turnserver` on PATH:
 //                                                       no TURN (said at start)
 //
+//   CASCADE_NATS_PORT (4223)         nats               with CASCADE_NATS_AUTH=1 only: the stack's own
+//                                                       nats-server (Debian's `nats-server`) with one
+//                                                       user per service and its subject permissions
+//                                                       (deploy/nats/cascade-users.conf), passwords new
+//                                                       at every start (.cascade/nats-<port>.env); every
+//                                                       service connects as its own user. Needs
+//                                                       NATS_SUBJECT_PREFIX=cascade (the file's prefix).
+//                                                       Without it: the NATS at NATS_URL, no user
+//
 //   Media (UDP and TCP, below Linux's ephemeral range so no outgoing connection takes them):
 //   sfu-node-N's worker i has its WebRtcServer on CASCADE_MEDIA_PORT_BASE + 100 × (N − 1) + i
 //   (defaults 20000 and 20100); plain and pipe transports use 40100-44999 (node 1) and
@@ -37,7 +46,7 @@
 // Environment (all optional): NATS_URL, REDIS_URL, DATABASE_ADMIN_URL (a PostgreSQL URL whose
 // user may create databases), CASCADE_HTTP_PORT_BASE (3000), CASCADE_MEDIA_PORT_BASE (20000),
 // CASCADE_DATABASE_PREFIX (cascade_dev), MEDIASOUP_NUM_WORKERS (workers per sfu-node, 1),
-// NATS_SUBJECT_PREFIX, REDIS_KEY_PREFIX, LOG_LEVEL, CASCADE_LOG_FORMAT=json to print the
+// NATS_SUBJECT_PREFIX, REDIS_KEY_PREFIX, CASCADE_NATS_AUTH, CASCADE_NATS_PORT, LOG_LEVEL, CASCADE_LOG_FORMAT=json to print the
 // services' JSON lines unchanged, and what happens when a process dies once the stack is ready
 // (before, a process that exits is a failed start and everything stops):
 //
@@ -54,7 +63,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
@@ -70,6 +79,12 @@ const webPort = Number(env.CASCADE_WEB_PORT ?? 8080);
 const webUrl = `http://localhost:${webPort}`;
 const devTenant = 'dev';
 const turnPort = Number(env.CASCADE_TURN_PORT ?? 3478);
+const natsAuth = env.CASCADE_NATS_AUTH === '1';
+const natsPort = Number(env.CASCADE_NATS_PORT ?? 4223);
+/** The NATS users of deploy/nats/cascade-users.conf: one per service (its folder's name). */
+const NATS_USERS = ['gateway', 'identity', 'rooms', 'sfu-orchestrator', 'sfu-node'];
+/** The subject prefix deploy/nats/cascade-users.conf is generated for. */
+const NATS_USERS_PREFIX = 'cascade';
 const onExit = env.CASCADE_ON_EXIT ?? (env.CASCADE_KEEP_GOING === '1' ? 'keep-going' : 'restart');
 const restartBackoffMs = Number(env.CASCADE_RESTART_BACKOFF_MS ?? 1_000);
 /** A restarted service that stays up this long has recovered: its backoff starts over. */
@@ -87,10 +102,33 @@ for (const [name, value, max] of [
   ['MEDIASOUP_NUM_WORKERS', workersPerNode, 100],
   ['CASCADE_WEB_PORT', webPort, 65_535],
   ['CASCADE_TURN_PORT', turnPort, 65_535 - 100],
+  ['CASCADE_NATS_PORT', natsPort, 65_535],
   ['CASCADE_RESTART_BACKOFF_MS', restartBackoffMs, RESTART_BACKOFF_MAX_MS],
 ]) {
   if (!Number.isInteger(value) || value < 1 || value > max) {
     process.stderr.write(`${name} must be an integer from 1 to ${max} (got "${value}")\n`);
+    process.exit(2);
+  }
+}
+if (!['0', '1', undefined].includes(env.CASCADE_NATS_AUTH)) {
+  process.stderr.write(`CASCADE_NATS_AUTH must be 1 or 0 (got "${env.CASCADE_NATS_AUTH}")\n`);
+  process.exit(2);
+}
+if (natsAuth && (env.NATS_SUBJECT_PREFIX ?? NATS_USERS_PREFIX) !== NATS_USERS_PREFIX) {
+  process.stderr.write(
+    `CASCADE_NATS_AUTH=1 needs NATS_SUBJECT_PREFIX=${NATS_USERS_PREFIX} (got "${env.NATS_SUBJECT_PREFIX}"): ` +
+      `deploy/nats/cascade-users.conf allows the subjects under "${NATS_USERS_PREFIX}." only\n`,
+  );
+  process.exit(2);
+}
+if (natsAuth) {
+  const given = ['NATS_URL', 'NATS_USER', 'NATS_PASSWORD', 'NATS_TOKEN', 'NATS_CREDS'].filter(
+    (name) => env[name] !== undefined,
+  );
+  if (given.length > 0) {
+    process.stderr.write(
+      `CASCADE_NATS_AUTH=1 runs its own NATS server and gives each service its user: unset ${given.join(', ')}\n`,
+    );
     process.exit(2);
   }
 }
@@ -103,11 +141,13 @@ const require = createRequire(join(root, 'packages/testing/package.json'));
 const { Client } = require('pg');
 
 const adminUrl = env.DATABASE_ADMIN_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
+// With CASCADE_NATS_AUTH=1, the stack's own nats-server with a user per service.
+const nats = localNats();
 const shared = {
   NODE_ENV: 'development',
   LOG_LEVEL: env.LOG_LEVEL ?? 'info',
   HTTP_HOST: '127.0.0.1',
-  NATS_URL: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  NATS_URL: nats ? nats.url : (env.NATS_URL ?? 'nats://127.0.0.1:4222'),
   NATS_SUBJECT_PREFIX: env.NATS_SUBJECT_PREFIX ?? 'cascade',
 };
 const redis = {
@@ -193,6 +233,60 @@ function localTurn() {
   );
   return { secret, conf };
 }
+/**
+ * The stack's own nats-server (CASCADE_NATS_AUTH=1), or null: a configuration in .cascade/ that
+ * includes deploy/nats/cascade-users.conf as it ships, a new random password per service user
+ * (given to the server in its environment, $NATS_PASSWORD_<SERVICE>, as compose and Kubernetes
+ * do), and .cascade/nats-<port>.env with them for tools (cascade-admin connects as the
+ * orchestrator). No JetStream: no service uses it.
+ */
+function localNats() {
+  if (!natsAuth) return null;
+  try {
+    execFileSync('sh', ['-c', 'command -v nats-server'], { stdio: 'ignore' });
+  } catch {
+    process.stderr.write(
+      'CASCADE_NATS_AUTH=1 needs `nats-server` on PATH (Debian: apt-get install nats-server)\n',
+    );
+    process.exit(2);
+  }
+  const dir = join(root, '.cascade');
+  mkdirSync(dir, { recursive: true });
+  const variable = (user) => `NATS_PASSWORD_${user.toUpperCase().replace(/-/g, '_')}`;
+  const passwords = Object.fromEntries(NATS_USERS.map((u) => [u, randomBytes(24).toString('hex')]));
+  const url = `nats://127.0.0.1:${natsPort}`;
+  const conf = join(dir, `nats-${natsPort}.conf`);
+  writeFileSync(
+    conf,
+    [
+      '# Written by scripts/dev-stack.mjs (CASCADE_NATS_AUTH=1) at every start.',
+      `listen: 127.0.0.1:${natsPort}`,
+      'server_name: cascade-dev',
+      // Relative to this file's folder, as nats-server resolves includes.
+      `include ${relative(dir, join(root, 'deploy/nats/cascade-users.conf'))}`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, `nats-${natsPort}.env`),
+    [
+      '# The NATS users of the running stack (scripts/dev-stack.mjs, CASCADE_NATS_AUTH=1), new at',
+      '# every start. `set -a; . <this file>; set +a` lets cascade-admin connect as the orchestrator.',
+      `NATS_URL=${url}`,
+      'NATS_USER=sfu-orchestrator',
+      `NATS_PASSWORD=${passwords['sfu-orchestrator']}`,
+      ...NATS_USERS.map((u) => `${variable(u)}=${passwords[u]}`),
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return {
+    url,
+    conf,
+    passwords,
+    serverEnv: Object.fromEntries(NATS_USERS.map((u) => [variable(u), passwords[u]])),
+  };
+}
 const sfuNode = (n) => ({
   SFU_NODE_ID: `sfu-node-${n}`,
   MEDIASOUP_NUM_WORKERS: String(workersPerNode),
@@ -207,6 +301,20 @@ const sfuNode = (n) => ({
 
 /** `dir` is the service under services/; `name` is this instance (log prefix, messages). */
 const services = [
+  ...(nats
+    ? [
+        {
+          name: 'nats',
+          dir: '..',
+          port: natsPort,
+          exec: 'nats-server',
+          command: ['-c', nats.conf],
+          env: nats.serverEnv,
+          ready: 'tcp',
+          infrastructure: true,
+        },
+      ]
+    : []),
   { name: 'gateway-1', dir: 'gateway', port: base, env: gateway },
   {
     name: 'identity',
@@ -272,6 +380,11 @@ const services = [
     },
   },
 ];
+
+// Each service connects as its own NATS user (the user is the service's folder name).
+if (nats)
+  for (const s of services.filter((s) => NATS_USERS.includes(s.dir)))
+    s.env = { ...s.env, NATS_USER: s.dir, NATS_PASSWORD: nats.passwords[s.dir] };
 
 const useColor = process.stdout.isTTY && env.NO_COLOR === undefined;
 const COLORS = [36, 35, 32, 33, 34, 96, 95];
@@ -384,6 +497,8 @@ function start(service, index) {
     } else if (children.size === 0) {
       say('all services stopped');
       process.exit(process.exitCode ?? 0);
+    } else {
+      stopInfrastructureLast();
     }
   });
 }
@@ -482,13 +597,23 @@ function stop(code = 0) {
   for (const sup of supervision.values()) clearTimeout(sup.timer);
   if (children.size === 0) process.exit(code);
   say('stopping services');
-  for (const child of children.values()) child.kill('SIGTERM');
+  // The stack's own NATS goes last: the services close their connections to it first.
+  for (const [name, child] of children)
+    if (!services.find((s) => s.name === name)?.infrastructure) child.kill('SIGTERM');
+  stopInfrastructureLast();
   setTimeout(() => {
     for (const [name, child] of children) {
       say(paint(31, `${name} did not stop in time; killing it`));
       child.kill('SIGKILL');
     }
   }, 15_000).unref();
+}
+
+/** While stopping: once only infrastructure (the stack's NATS) is left, stops it too. */
+function stopInfrastructureLast() {
+  const left = [...children.keys()];
+  if (left.every((name) => services.find((s) => s.name === name)?.infrastructure))
+    for (const child of children.values()) child.kill('SIGTERM');
 }
 
 // ── join-token: a development join token through identity's and rooms' HTTP APIs ────────────
@@ -607,11 +732,16 @@ if (stopping) {
   };
   allReady = true;
   say(paint(32, `Cascade is running (${services.length} services). Press Ctrl-C to stop.`));
-  for (const s of services.filter((s) => s.name !== 'web' && s.name !== 'turn'))
+  for (const s of services.filter((s) => !['web', 'turn', 'nats'].includes(s.name)))
     say(`  ${s.name.padEnd(width)}  http://127.0.0.1:${s.port}  (/healthz /readyz /metrics)`);
   say(
     `  NATS ${shared.NATS_URL} (subjects ${shared.NATS_SUBJECT_PREFIX}.*), Redis ${redis.REDIS_URL}`,
   );
+  if (nats)
+    say(
+      `  NATS users: one per service, each allowed only its subjects (deploy/nats/cascade-users.conf);` +
+        ` passwords in ${relative(root, join(root, '.cascade', `nats-${natsPort}.env`))}`,
+    );
   say(paint(32, `  Open the app: ${webUrl}  (sign in with any name; development sign-in)`));
   say(`  signaling (Socket.IO, path /socket.io): ${gatewayUrls.join('  ')}`);
   say(`  media: sfu-node-1 UDP/TCP ${media(1)}, sfu-node-2 UDP/TCP ${media(2)} on 127.0.0.1`);
@@ -622,5 +752,8 @@ if (stopping) {
   say(`  sign in (development, tenant "${devTenant}"): ${identityUrl}/auth/dev`);
   say(`  API docs: ${identityUrl}/docs  ${roomsUrl}/docs`);
   say(`  a join token: node scripts/dev-stack.mjs join-token Alice   (README: "Try a call")`);
-  say(`  SFU nodes and rooms: npm run admin -w @cascade/sfu-orchestrator -- nodes`);
+  say(
+    `  SFU nodes and rooms: ${nats ? `set -a; . .cascade/nats-${natsPort}.env; set +a; ` : ''}` +
+      'npm run admin -w @cascade/sfu-orchestrator -- nodes',
+  );
 }

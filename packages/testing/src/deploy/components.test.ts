@@ -12,6 +12,7 @@ import {
   renderOverlay,
   renderOverlayWith,
 } from './kustomize';
+import { NATS_USERS_CONF, natsPasswordVariables, natsUsers } from './nats-users';
 import { policyViolations } from './policy';
 import { restrictedViolations } from './pod-security';
 import { definedMetrics, metricsIn } from './prometheus-metrics';
@@ -109,6 +110,75 @@ describeWithKubectl('the data services component (overlays/trial)', () => {
       (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('postgres-init'),
     );
     expect(Object.keys(init?.data ?? {})).toEqual(['10-cascade-databases.sh']);
+  });
+
+  it('runs NATS with the per-service users of deploy/nats, their passwords from Secrets', () => {
+    const pod = podSpec(find(objects, 'StatefulSet', 'nats')!) as unknown as {
+      containers: Array<{
+        args: string[];
+        env?: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
+        volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+      }>;
+      volumes: Array<{ name: string; configMap?: { name: string } }>;
+    };
+    const [nats] = pod.containers;
+    // The configuration file NATS is started with, from the ConfigMap mounted where it points.
+    const configArg = nats!.args.find((a) => a.startsWith('--config='));
+    expect(configArg).toBeDefined();
+    const configPath = configArg!.slice('--config='.length);
+    const mount = nats!.volumeMounts.find((m) => configPath.startsWith(`${m.mountPath}/`));
+    expect(mount?.readOnly).toBe(true);
+    const configMapName = pod.volumes.find((v) => v.name === mount!.name)?.configMap?.name;
+    const configMap = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === configMapName,
+    );
+    const files = configMap?.data ?? {};
+    const main = files[configPath.slice(mount!.mountPath.length + 1)];
+    // It includes the users file, which is the one in deploy/nats (generated from the table).
+    expect(main).toMatch(/^include\s+"?cascade-users\.conf"?\s*$/m);
+    expect(files['cascade-users.conf']).toBe(readFileSync(NATS_USERS_CONF, 'utf8'));
+    expect(main).toBe(readFileSync(join(REPO, 'deploy/nats/nats-server.conf'), 'utf8'));
+    for (const file of ['nats-server.conf', 'cascade-users.conf'])
+      expect(readFileSync(join(K8S, 'components/data-services', file), 'utf8')).toBe(
+        readFileSync(join(REPO, 'deploy/nats', file), 'utf8'),
+      );
+    // Every user's password variable, each from a Secret.
+    const variables = natsPasswordVariables();
+    expect(Object.keys(variables).sort()).toEqual(natsUsers().sort());
+    const env = new Map((nats!.env ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef]));
+    for (const variable of Object.values(variables))
+      expect({ variable, secret: env.get(variable) }).toEqual({
+        variable,
+        secret: { name: expect.any(String), key: expect.any(String) },
+      });
+    // The services of namespace cascade: the server reads each one's password from the very
+    // key the service reads it from (one value, nothing to keep in step).
+    const services = objects.filter(
+      (o) => o.kind === 'Deployment' && o.metadata.namespace === 'cascade',
+    );
+    const wiring = services.flatMap((o) => {
+      const envOf = (podSpec(o).containers[0] as { env?: Array<Record<string, unknown>> }).env;
+      const get = (name: string) =>
+        envOf?.find((e) => e['name'] === name) as
+          { value?: string; valueFrom?: { secretKeyRef?: unknown } } | undefined;
+      const user = get('NATS_USER')?.value;
+      if (user === undefined) return [];
+      return [
+        {
+          user,
+          server: env.get(variables[user]!),
+          service: get('NATS_PASSWORD')?.valueFrom?.secretKeyRef,
+        },
+      ];
+    });
+    expect(wiring.map((w) => w.user).sort()).toEqual([
+      'gateway',
+      'identity',
+      'rooms',
+      'sfu-orchestrator',
+    ]);
+    for (const w of wiring)
+      expect({ user: w.user, key: w.server }).toEqual({ user: w.user, key: w.service });
   });
 });
 

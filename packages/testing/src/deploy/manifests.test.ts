@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { NodeId, deriveNodeId } from '@cascade/contracts';
 
 import { type K8sObject, REPO, WORKLOADS, id, kubectl, podSpec, renderOverlay } from './kustomize';
+import { natsUsers } from './nats-users';
 import { policyViolations } from './policy';
 import { restrictedViolations } from './pod-security';
 import { schemaViolations } from './schemas';
@@ -124,6 +125,42 @@ describeWithKubectl.each(OVERLAYS)('the %s overlay', (overlay) => {
       envOf(podSpec(o)).some((e) => e.name === 'NATS_URL'),
     );
     expect(natsUsers).toHaveLength(cascadeWorkloads().length - 1); // all but the web app
+  });
+
+  it('connects every Cascade workload on NATS as its own NATS user, its password from a Secret', () => {
+    const users = natsUsers();
+    const onNats = cascadeWorkloads().filter((o) =>
+      envOf(podSpec(o)).some((e) => e.name === 'NATS_URL'),
+    );
+    expect(onNats.length).toBeGreaterThanOrEqual(5);
+    const wiring = onNats.map((o) => {
+      const env = envOf(podSpec(o));
+      const get = (name: string) => env.find((e) => e.name === name);
+      const ref = (name: string) =>
+        get(name)?.valueFrom?.secretKeyRef as { name: string; key: string } | undefined;
+      const secret = (name: string) => ref(name)?.name;
+      return {
+        workload: id(o),
+        user: get('NATS_USER')?.value,
+        passwordFromSecret: secret('NATS_PASSWORD') !== undefined,
+        // The user and password are beside the URL, in the same Secret, not inside the URL.
+        sameSecretAsUrl: secret('NATS_PASSWORD') === secret('NATS_URL'),
+        ownKey: ref('NATS_PASSWORD')?.key !== ref('NATS_URL')?.key,
+        otherWays: env.filter((e) => ['NATS_TOKEN', 'NATS_CREDS'].includes(e.name)).length,
+      };
+    });
+    expect(wiring).toEqual(
+      onNats.map((o) => ({
+        workload: id(o),
+        // The user is the service (its name label), one of deploy/nats/cascade-users.conf.
+        user: o.metadata.labels?.['app.kubernetes.io/name'],
+        passwordFromSecret: true,
+        sameSecretAsUrl: true,
+        ownKey: true,
+        otherWays: 0,
+      })),
+    );
+    for (const { user } of wiring) expect(users).toContain(user);
   });
 
   it('admits the host-network media nodes to NATS by a real CIDR, not a placeholder', () => {
