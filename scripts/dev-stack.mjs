@@ -253,7 +253,11 @@ function localNats() {
   const dir = join(root, '.cascade');
   mkdirSync(dir, { recursive: true });
   const variable = (user) => `NATS_PASSWORD_${user.toUpperCase().replace(/-/g, '_')}`;
-  const passwords = Object.fromEntries(NATS_USERS.map((u) => [u, randomBytes(24).toString('hex')]));
+  // A letter first: nats-server reads a variable's value as a config token, and one like
+  // `0e5…` parses as a number and stops the server (about one random hex password in 25).
+  const passwords = Object.fromEntries(
+    NATS_USERS.map((u) => [u, `p${randomBytes(24).toString('hex')}`]),
+  );
   const url = `nats://127.0.0.1:${natsPort}`;
   const conf = join(dir, `nats-${natsPort}.conf`);
   writeFileSync(

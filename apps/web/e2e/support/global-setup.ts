@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +10,7 @@ import {
   E2E_DATABASE_PREFIX,
   E2E_HTTP_PORT_BASE,
   E2E_MEDIA_PORT_BASE,
+  E2E_NATS_PORT,
   E2E_WEB_PORT,
   E2E_WEB_URL,
 } from './stack-config';
@@ -24,6 +25,8 @@ function launch(
   env: NodeJS.ProcessEnv,
   ready: (output: string) => boolean,
   timeoutMs: number,
+  /** Sees every line the process prints, from its first. */
+  onLine: (line: string) => void = () => undefined,
 ): Promise<{ child: ChildProcess; output: () => string }> {
   // Its own process group, so that the teardown stops it and every process it started.
   const child = spawn(process.execPath, args, {
@@ -32,8 +35,13 @@ function launch(
     detached: true,
   });
   let output = '';
+  let partial = '';
   const collect = (chunk: Buffer) => {
-    output += chunk.toString('utf8');
+    const text = chunk.toString('utf8');
+    output += text;
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    lines.forEach(onLine);
     if (output.length > 200_000) output = output.slice(-100_000);
   };
   child.stdout!.on('data', collect);
@@ -112,18 +120,29 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const oauthUrl = /"url":\s*"([^"]+)"/.exec(oauth.output())![1]!;
 
   const run = randomBytes(4).toString('hex');
+  // A service using a subject its NATS user may not use is a failure even when nothing visible
+  // broke: nats-server logs each refusal ("Publish Violation", "Subscription Violation").
+  const violations: string[] = [];
+  // The stack runs its own NATS server with a user per service (CASCADE_NATS_AUTH=1), as compose
+  // and Kubernetes do: a subject a service may not use breaks the call here. Its own server also
+  // keeps these tests apart from anything else on the machine's NATS.
+  const inherited = { ...process.env };
+  for (const name of ['NATS_URL', 'NATS_USER', 'NATS_PASSWORD', 'NATS_TOKEN', 'NATS_CREDS'])
+    delete inherited[name];
   const stack = await launch(
     'the stack (scripts/dev-stack.mjs)',
     [join(ROOT, 'scripts/dev-stack.mjs')],
     {
-      ...process.env,
+      ...inherited,
       NO_COLOR: '1',
+      CASCADE_NATS_AUTH: '1',
+      CASCADE_NATS_PORT: String(E2E_NATS_PORT),
       CASCADE_HTTP_PORT_BASE: String(E2E_HTTP_PORT_BASE),
       CASCADE_MEDIA_PORT_BASE: String(E2E_MEDIA_PORT_BASE),
       CASCADE_WEB_PORT: String(E2E_WEB_PORT),
       CASCADE_DATABASE_PREFIX: E2E_DATABASE_PREFIX,
       DATABASE_ADMIN_URL: adminUrl,
-      NATS_SUBJECT_PREFIX: `cascade-e2e-${run}`,
+      NATS_SUBJECT_PREFIX: 'cascade',
       REDIS_KEY_PREFIX: `cascade-e2e-${run}:`,
       // A small room spreads over both sfu-nodes (nothing sticks to the room's first node), and
       // the stack keeps serving when the call tests kill a node. A killed node is found by the
@@ -148,10 +167,23 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     },
     (out) => out.includes('Cascade is running'),
     180_000,
+    (line) => {
+      if (/Violation/i.test(line) && violations.length < 20) violations.push(line.trim());
+    },
   );
 
-  // For the tests (workers inherit this process's environment): where the stack's NATS is.
-  process.env['CASCADE_E2E_NATS_PREFIX'] = `cascade-e2e-${run}`;
+  // For the tests (workers inherit this process's environment): the stack's NATS, reached as
+  // the orchestrator's user (what `cascade-admin` and the nodes' room dumps need).
+  const natsEnv = Object.fromEntries(
+    readFileSync(join(ROOT, '.cascade', `nats-${E2E_NATS_PORT}.env`), 'utf8')
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  process.env['CASCADE_E2E_NATS_PREFIX'] = 'cascade';
+  process.env['NATS_URL'] = natsEnv['NATS_URL'];
+  process.env['NATS_USER'] = natsEnv['NATS_USER'];
+  process.env['NATS_PASSWORD'] = natsEnv['NATS_PASSWORD'];
 
   return async () => {
     const exited = new Promise((resolve) => stack.child.once('exit', resolve));
@@ -162,5 +194,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     signalGroup(stack.child, 'SIGKILL');
     signalGroup(oauth.child, 'SIGKILL');
     if (process.env['CASCADE_E2E_SHOW_STACK_LOG']) process.stdout.write(stack.output());
+    if (violations.length > 0)
+      throw new Error(
+        `NATS refused subjects to the stack's services (deploy/nats/cascade-users.conf, from packages/server-kit/src/infra/nats-permissions.ts):\n${violations.join('\n')}`,
+      );
   };
 }

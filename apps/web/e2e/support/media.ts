@@ -167,7 +167,17 @@ export async function roomOnNodes(
   tenantId: string,
   roomId: string,
 ): Promise<{ participants: SfuRoomDump['participants']; publisherOf: Map<string, string> }> {
-  const nc = await connect({ servers: process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222' });
+  // As the orchestrator's NATS user (the stack gives each service its own): its inbox only.
+  const nc = await connect({
+    servers: process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222',
+    ...(process.env['NATS_USER']
+      ? {
+          user: process.env['NATS_USER'],
+          pass: process.env['NATS_PASSWORD'] ?? '',
+          inboxPrefix: `_INBOX.${process.env['NATS_USER']}`,
+        }
+      : {}),
+  });
   try {
     const subjects = createSubjects(process.env['CASCADE_E2E_NATS_PREFIX'] ?? 'cascade');
     const room = await new OrchestratorClient(nc, subjects, { timeoutMs: 5_000 }).admin({
