@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 const root = process.argv[2] ?? process.cwd();
 const runs = [];
-for (const group of ['packages', 'services', 'apps']) {
+for (const group of ['packages', 'services', 'apps', 'tools']) {
   if (!existsSync(join(root, group))) continue;
   for (const workspace of readdirSync(join(root, group))) {
     const dir = join(root, group, workspace, '.test-results');

@@ -2,11 +2,12 @@
 # The README test command: installs what is missing, then runs every check and every test.
 #   lint, typecheck, unit tests (in parallel across workspaces), then integration tests (one
 #   workspace at a time: they start real processes against real PostgreSQL, Redis, NATS and
-#   mediasoup workers). Ends with one line: "N passed, N failed, N skipped".
+#   mediasoup workers), then the chaos drills (tools/drills). Ends with one line:
+#   "N passed, N failed, N skipped".
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
-rm -rf packages/*/.test-results services/*/.test-results apps/*/.test-results
+rm -rf packages/*/.test-results services/*/.test-results apps/*/.test-results tools/*/.test-results
 
 status=0
 log "lint, typecheck and unit tests"
@@ -15,6 +16,18 @@ log "integration tests"
 # Bounded, so that a hang fails the run with its output instead of eating CI's whole budget.
 timeout --kill-after=30s "${CASCADE_INTEGRATION_TIMEOUT:-50m}" \
   npx turbo run test:integration --concurrency=1 --continue || status=1
+
+# The chaos drills (tools/drills, issue 18) once each on a real stack of their own (about 5
+# minutes); `npm run drills:bench` repeats them and writes bench-results/drills.md.
+# CASCADE_DRILLS=0 leaves them out (a quick local run). The NATS and PostgreSQL cuts are not run
+# here: they fail today on defects they found (an acknowledged chat message is lost while rooms
+# cannot store it; media sometimes does not come back after NATS returns), see
+# tools/drills/README.md; `npm run drills` runs them.
+if [[ "${CASCADE_DRILLS:-1}" != "0" ]]; then
+  log "chaos drills"
+  timeout --kill-after=30s "${CASCADE_DRILLS_TIMEOUT:-20m}" \
+    env DRILLS_CUTS=redis bash tools/drills/run.sh || status=1
+fi
 
 node scripts/test-summary.mjs "$CASCADE_ROOT" || status=1
 exit $status

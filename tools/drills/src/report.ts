@@ -1,0 +1,205 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+
+import { REPO_ROOT, benchMachine, writeFormatted } from '@cascade/testing';
+
+/** How many times each drill runs: 1 as a test, `DRILLS_REPEAT` (5) as the benchmark. */
+export const REPEAT = Math.max(1, Number(process.env['DRILLS_REPEAT'] ?? 1) || 1);
+/** Whether this run writes `bench-results/drills.{json,md}` (the benchmark does). */
+export const WRITE_REPORT = process.env['DRILLS_REPORT'] === '1';
+
+const JSON_PATH = join(REPO_ROOT, 'bench-results', 'drills.json');
+const MD_PATH = join(REPO_ROOT, 'bench-results', 'drills.md');
+
+export interface Goal {
+  /** What the goal bounds, e.g. "media back after the kill, p95". */
+  what: string;
+  /** The p95 must stay at or below this (ms); for counts (lost messages), the total. */
+  limit: number;
+  unit: 'ms' | 'count';
+}
+
+export interface Figure {
+  /** e.g. "kill → first decoded frame again, per client". */
+  what: string;
+  unit: 'ms' | 'count';
+  samples: number[];
+}
+
+export interface DrillResult {
+  id: string;
+  title: string;
+  repetitions: number;
+  /** The figure the goal applies to comes first. */
+  figures: Figure[];
+  goal?: Goal & { figure: string };
+  /** What was lost or went wrong, in words (empty: nothing). */
+  lost: string[];
+  /** How the drill ran (sizes, configuration), and observations. */
+  notes: string[];
+  conditions: { date: string; loadAverageStart: number[]; loadAverageEnd: number[] };
+}
+
+export function percentile(samples: number[], p: number): number | undefined {
+  if (samples.length === 0) return undefined;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+/** A drill's figures, started when the drill starts. */
+export class DrillRecorder {
+  readonly figures = new Map<string, Figure>();
+  readonly lost: string[] = [];
+  readonly notes: string[] = [];
+  readonly #loadStart = loadavg();
+  readonly #date = new Date().toISOString();
+  repetitions = 0;
+
+  constructor(
+    readonly id: string,
+    readonly title: string,
+    readonly goal?: Goal & { figure: string },
+  ) {}
+
+  add(what: string, value: number, unit: 'ms' | 'count' = 'ms'): void {
+    let figure = this.figures.get(what);
+    if (!figure) this.figures.set(what, (figure = { what, unit, samples: [] }));
+    figure.samples.push(Math.round(value));
+  }
+
+  result(): DrillResult {
+    const figures = [...this.figures.values()];
+    const goalFigure = this.goal?.figure;
+    figures.sort((a, b) => Number(b.what === goalFigure) - Number(a.what === goalFigure));
+    return {
+      id: this.id,
+      title: this.title,
+      repetitions: this.repetitions,
+      figures,
+      ...(this.goal ? { goal: this.goal } : {}),
+      lost: this.lost,
+      notes: this.notes,
+      conditions: {
+        date: this.#date,
+        loadAverageStart: this.#loadStart,
+        loadAverageEnd: loadavg(),
+      },
+    };
+  }
+
+  /** Prints the figures, and merges them into the report when this run writes one. */
+  async save(): Promise<void> {
+    const result = this.result();
+    process.stdout.write(`${summary(result)}\n`);
+    if (!WRITE_REPORT) return;
+    mkdirSync(dirname(JSON_PATH), { recursive: true });
+    const existing = existsSync(JSON_PATH)
+      ? (JSON.parse(readFileSync(JSON_PATH, 'utf8')) as { drills?: DrillResult[] })
+      : {};
+    const drills = (existing.drills ?? []).filter((d) => d.id !== result.id);
+    drills.push(result);
+    drills.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
+    const report = { machine: { ...benchMachine(), cores: cpus().length }, drills };
+    await writeFormatted(JSON_PATH, JSON.stringify(report, null, 2));
+    await writeFormatted(MD_PATH, markdown(report.machine, drills));
+  }
+}
+
+const ORDER = [
+  'node-kill',
+  'gateway-kill',
+  'leader-kill',
+  'redis-cut',
+  'nats-cut',
+  'postgres-cut',
+  'chat',
+];
+
+const fmt = (value: number | undefined, unit: 'ms' | 'count') =>
+  value === undefined ? '–' : unit === 'ms' ? `${(value / 1_000).toFixed(2)} s` : String(value);
+
+function verdict(result: DrillResult): string {
+  const goal = result.goal;
+  if (!goal) return '';
+  const figure = result.figures.find((f) => f.what === goal.figure);
+  if (!figure || figure.samples.length === 0) return `**not measured** (goal: ${goal.what})`;
+  const value =
+    goal.unit === 'count'
+      ? figure.samples.reduce((a, b) => a + b, 0)
+      : (percentile(figure.samples, 95) ?? 0);
+  const shown = fmt(value, goal.unit);
+  if (value <= goal.limit) return `**met**: ${goal.what} ${shown} ≤ ${fmt(goal.limit, goal.unit)}`;
+  const by =
+    goal.unit === 'ms'
+      ? `${((value - goal.limit) / 1_000).toFixed(2)} s (${Math.round((value / goal.limit - 1) * 100)} %)`
+      : String(value - goal.limit);
+  return `**missed by ${by}**: ${goal.what} ${shown} > ${fmt(goal.limit, goal.unit)}`;
+}
+
+function summary(result: DrillResult): string {
+  const lines = [`drill ${result.id}: ${result.repetitions} repetition(s)`];
+  for (const f of result.figures)
+    lines.push(
+      `  ${f.what}: p50 ${fmt(percentile(f.samples, 50), f.unit)}, p95 ${fmt(percentile(f.samples, 95), f.unit)}, max ${fmt(f.samples.length ? Math.max(...f.samples) : undefined, f.unit)} (n=${f.samples.length}) [${f.samples.join(', ')}]`,
+    );
+  const v = verdict(result);
+  if (v) lines.push(`  goal: ${v.replace(/\*\*/g, '')}`);
+  lines.push(`  lost: ${result.lost.length ? result.lost.join('; ') : 'nothing'}`);
+  for (const n of result.notes) lines.push(`  note: ${n}`);
+  return lines.join('\n');
+}
+
+function markdown(machine: ReturnType<typeof benchMachine>, drills: DrillResult[]): string {
+  const out = [
+    '# Chaos drills',
+    '',
+    'Written by `bash tools/drills/run.sh --bench` (issue 18, part 3): each drill breaks the real',
+    'stack (two gateways, two orchestrator replicas, two sfu-nodes, rooms, and PostgreSQL, Redis and',
+    'NATS reached through the test harness’s TCP proxy) while SDK clients (`@cascade/client` on',
+    '`@roamhq/wrtc`, one process each) are in a call, and measures the recovery. Every service runs',
+    'with its default configuration. Times are from the fault (`kill -9` sent, or the proxy cut)',
+    'to the event, as the clients saw it. p95 is the nearest rank: with few samples it is the',
+    'largest or next to largest.',
+    '',
+    '## Conditions',
+    '',
+    `- machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB.toFixed(1)} GiB, Linux ${machine.kernel}; shared with other work (see the load averages)`,
+    `- report written: ${new Date().toISOString()}; each drill's date and load averages are in its section`,
+    '- load under test: 2 to 4 SDK clients per repetition (one process each, @roamhq/wrtc), each publishing a 160x120 10 fps VP8 camera and a 440 Hz tone (the chat drill: 2 clients, no media, a message every 100 ms each); one mediasoup worker per node',
+    '- the stack: 2 gateways, 2 orchestrator replicas, 2 sfu-nodes, rooms, every timeout at its default; its own PostgreSQL 15, Redis 7 and NATS 2.9 (fresh per drill file) behind TCP proxies',
+    '',
+    '## Goals (issue 18)',
+    '',
+    '| Drill | Goal | Result |',
+    '| --- | --- | --- |',
+    ...drills
+      .filter((d) => d.goal)
+      .map(
+        (d) =>
+          `| ${d.title} | ${d.goal!.what} ≤ ${fmt(d.goal!.limit, d.goal!.unit)} | ${verdict(d)} |`,
+      ),
+    '',
+  ];
+  for (const d of drills) {
+    const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+    out.push(
+      `## ${d.title}`,
+      '',
+      `${d.repetitions} repetition(s), ${d.conditions.date}; load average ${la(d.conditions.loadAverageStart)} at the start, ${la(d.conditions.loadAverageEnd)} at the end.`,
+      '',
+      '| Figure | n | p50 | p95 | max | samples |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...d.figures.map(
+        (f) =>
+          `| ${f.what} | ${f.samples.length} | ${fmt(percentile(f.samples, 50), f.unit)} | ${fmt(percentile(f.samples, 95), f.unit)} | ${fmt(f.samples.length ? Math.max(...f.samples) : undefined, f.unit)} | ${f.samples.map((s) => (f.unit === 'ms' ? (s / 1_000).toFixed(2) : s)).join(', ')} |`,
+      ),
+      '',
+    );
+    if (d.goal) out.push(`Goal: ${verdict(d)}.`, '');
+    out.push(`Lost: ${d.lost.length ? '' : 'nothing.'}`, ...d.lost.map((l) => `- ${l}`), '');
+    if (d.notes.length) out.push(...d.notes.map((n) => `- ${n}`), '');
+  }
+  return out.join('\n');
+}
