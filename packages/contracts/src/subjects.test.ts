@@ -24,6 +24,7 @@ describe('NATS subjects', () => {
   it('asks the rooms service in its own subjects', () => {
     expect(subjects.roomsMemberRole()).toBe('cascade.rooms.member-role');
     expect(subjects.roomsMemberRole()).not.toBe(subjects.roomsAuthorizeJoin());
+    expect(subjects.roomsChatStore()).toBe('cascade.rooms.chat-store');
   });
 
   it('keeps two prefixes apart, so that test runs do not hear each other', () => {

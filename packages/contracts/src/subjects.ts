@@ -79,9 +79,14 @@ export function createSubjects(prefix: string = DEFAULT_SUBJECT_PREFIX) {
     /** Requests to the rooms service: record a ban decided in a call (`CallBanRequest`). */
     roomsCallBan: () => `${p}.rooms.call-ban`,
     /**
-     * What happens in one room on the signaling path (participant joined or left, chat message),
-     * published by the gateway or orchestrator and consumed by the rooms service (presence, chat
-     * history) with its queue group.
+     * Requests to the rooms service: store a chat message in the room's history
+     * (`ChatStoreRequest`); the gateway acknowledges `chat.send` only once this is answered.
+     */
+    roomsChatStore: () => `${p}.rooms.chat-store`,
+    /**
+     * What happens in one room on the signaling path (participant joined or left), published by
+     * the gateway or orchestrator and consumed by the rooms service (presence) with its queue
+     * group, and by identity (friends' presence). Chat goes through `roomsChatStore` instead.
      */
     roomActivity: (tenantId: string, roomId: string) =>
       `${p}.room-activity.${tenant(tenantId)}.${room(roomId)}`,

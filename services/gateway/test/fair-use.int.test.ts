@@ -1,9 +1,12 @@
+import { Client as PgClient } from 'pg';
+
 import { type SignalingClient, useCascadeStack } from './support/stack';
 
 /**
- * Fair use on the signaling path, across two gateway instances: a user's tabs share one chat
- * allowance, and one user cannot take more than its share of places in a room, whichever
- * gateway each of its sockets is on.
+ * Fair use and chat on the signaling path, across two gateway instances: a user's tabs share one
+ * chat allowance, and one user cannot take more than its share of places in a room, whichever
+ * gateway each of its sockets is on. A chat message is acknowledged only once the rooms service
+ * stored it; when the rooms service does not answer, it is refused and nobody sees it.
  */
 const stack = useCascadeStack({
   gateways: 2,
@@ -17,6 +20,23 @@ const clients: SignalingClient[] = [];
 afterEach(() => {
   for (const c of clients.splice(0)) c.close();
 });
+
+/** The texts of a room's chat history, as the rooms service stored it (oldest first). */
+async function history(roomId: string): Promise<string[]> {
+  const db = new PgClient({ connectionString: stack.infra.env['DATABASE_URL'] });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ text: string }>(
+      'SELECT text FROM chat_messages WHERE tenant_id = $1 AND room_id = $2 ORDER BY sent_at, id',
+      [TENANT, roomId],
+    );
+    return rows.map((r) => r.text);
+  } finally {
+    await db.end();
+  }
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 500));
 
 async function tab(gateway: number, room: string, user: string) {
   const client = await stack.connect(gateway, { tenant: TENANT, user, room });
@@ -58,5 +78,51 @@ describe('fair use', () => {
     await other.call('chat.send', { text: 'hello' });
     await other.waitFor('chat.message', (m) => m.text === 'hello');
     expect(other.received('chat.message').map((m) => m.text)).not.toContain('four');
+    // The limit comes before the store: a refused message is not in the history either.
+    expect(await history(room.id)).toEqual(['one', 'two', 'three', 'hello']);
+  });
+});
+
+describe('chat history', () => {
+  it('answers chat.send only once the message is in the rooms service’s history', async () => {
+    const room = await stack.createRoom(TENANT, 'u_owner', { capacity: 10 });
+    const [ann, bob] = [await tab(0, room.id, 'u_ann'), await tab(1, room.id, 'u_bob')];
+    for (const c of [ann, bob]) await c.call('room.join', {});
+    const sent: string[] = [];
+    for (const [who, text] of [
+      [ann, 'first'],
+      [bob, 'second'],
+      [ann, 'third'],
+    ] as const) {
+      await who.call('chat.send', { text });
+      sent.push(text);
+      // Read right after the answer, without waiting: acknowledged means stored.
+      expect(await history(room.id)).toEqual(sent);
+    }
+    await bob.waitFor('chat.message', (m) => m.text === 'third');
+    expect(bob.received('chat.message').map((m) => m.text)).toEqual(sent);
+  });
+
+  it('refuses chat.send NODE_UNAVAILABLE when the rooms service does not answer, and nobody sees it', async () => {
+    const room = await stack.createRoom(TENANT, 'u_owner', { capacity: 10 });
+    const [cat, dan] = [await tab(0, room.id, 'u_cat'), await tab(1, room.id, 'u_dan')];
+    for (const c of [cat, dan]) await c.call('room.join', {});
+    const rooms = stack.rooms!;
+    rooms.child.kill('SIGSTOP'); // alive but answering nothing, as with its database hanging
+    let refused: unknown;
+    try {
+      refused = await cat.request('chat.send', { text: 'unheard' });
+      await settle();
+    } finally {
+      rooms.child.kill('SIGCONT');
+    }
+    expect(refused).toMatchObject({ ok: false, error: { code: 'NODE_UNAVAILABLE' } });
+    for (const c of [cat, dan]) expect(c.received('chat.message')).toEqual([]);
+
+    // Once the rooms service answers again, chat works again, and only what was sent is seen.
+    await cat.call('chat.send', { text: 'heard' });
+    await dan.waitFor('chat.message', (m) => m.text === 'heard');
+    expect(dan.received('chat.message').map((m) => m.text)).toEqual(['heard']);
+    expect(await history(room.id)).toContain('heard');
   });
 });

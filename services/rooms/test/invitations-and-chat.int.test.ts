@@ -241,9 +241,16 @@ describe('invitations and chat history', () => {
   });
 
   describe('chat history', () => {
-    const say = (roomId: string, user: Client, messageId: string, text: string, at: Date) =>
-      rooms().publish(rooms().subjects.roomActivity(tenant, roomId), {
-        type: 'chat.message',
+    /** The gateway's `rooms.chat-store` request for one message; resolves with the reply. */
+    const store = (
+      roomId: string,
+      user: Client,
+      messageId: string,
+      text: string,
+      at: Date,
+      extra: Record<string, unknown> = {},
+    ) =>
+      rooms().request(rooms().subjects.roomsChatStore(), {
         tenantId: tenant,
         roomId,
         userId: user.userId,
@@ -251,17 +258,27 @@ describe('invitations and chat history', () => {
         messageId,
         text,
         at: at.toISOString(),
+        ...extra,
       });
+    const ids = async (roomId: string) =>
+      (await alice.get(`/rooms/${roomId}/messages`)).body.messages.map((m: { id: string }) => m.id);
 
-    it('stores messages from activity events once and pages them newest first', async () => {
+    it('stores each message once when asked, even asked twice, and pages them newest first', async () => {
       const room = await alice.createRoom();
       const t0 = Date.now();
-      for (let i = 0; i < 5; i++) say(room.id, bob, `m${i}`, `hello ${i}`, new Date(t0 + i * 1000));
-      say(room.id, bob, 'm4', 'hello 4', new Date(t0 + 4000)); // repeated delivery
-      say(room.id, bob, 'too-long', 'x'.repeat(2001), new Date(t0 + 9000)); // breaks the contract
-      await waitFor('five messages', async () =>
-        (await rooms().count('chat_messages')) >= 5 ? true : undefined,
-      );
+      for (let i = 0; i < 5; i++) {
+        expect(await store(room.id, bob, `m${i}`, `hello ${i}`, new Date(t0 + i * 1000))).toEqual({
+          ok: true,
+          data: { stored: true },
+        });
+      }
+      // A retried store of the same message (the gateway's request timed out, say).
+      expect(await store(room.id, bob, 'm4', 'hello 4', new Date(t0 + 4000))).toEqual({
+        ok: true,
+        data: { stored: false },
+      });
+      // Answered means stored: the history has them at once, no waiting.
+      expect(await ids(room.id)).toEqual(['m4', 'm3', 'm2', 'm1', 'm0']);
       const first = await alice.get(`/rooms/${room.id}/messages?limit=2`);
       expect(first.body.messages.map((m: { text: string }) => m.text)).toEqual([
         'hello 4',
@@ -286,6 +303,30 @@ describe('invitations and chat history', () => {
       const all = await alice.get(`/rooms/${room.id}/messages`);
       expect(all.body.messages).toHaveLength(5);
       expect(all.body.nextCursor).toBeNull();
+    });
+
+    it('refuses a store that breaks the contract or names no active room, and stores nothing', async () => {
+      const room = await alice.createRoom();
+      const at = new Date();
+      const before = await rooms().count('chat_messages');
+      for (const [messageId, text, extra] of [
+        ['too-long', 'x'.repeat(2001), {}],
+        ['empty', '', {}],
+        ['bad id!', 'hi', {}],
+        ['extra', 'hi', { admin: true }],
+        ['no-tenant', 'hi', { tenantId: undefined }],
+      ] as const) {
+        expect([messageId, await store(room.id, bob, messageId, text, at, extra)]).toEqual([
+          messageId,
+          { ok: false, error: expect.objectContaining({ code: 'INVALID_ARGUMENT' }) },
+        ]);
+      }
+      expect(await store(uid('nowhere'), bob, 'lost', 'hi', at)).toEqual({
+        ok: false,
+        error: expect.objectContaining({ code: 'NOT_FOUND' }),
+      });
+      expect(await rooms().count('chat_messages')).toBe(before);
+      expect(await ids(room.id)).toEqual([]);
     });
 
     it('is read by members and by whoever was just let in; others get 403, other tenants 404', async () => {

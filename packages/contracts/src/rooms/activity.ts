@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
-import { Identifier, ParticipantId, RoomId, TenantId, UserId } from '../ids';
+import { ParticipantId, RoomId, TenantId, UserId } from '../ids';
 import { Timestamp } from './common';
 
+/** The longest chat message (`chat.send`, `ChatStoreRequest`). */
 export const CHAT_MESSAGE_MAX_LENGTH = 2_000;
 
 const base = {
@@ -35,27 +36,16 @@ export const ParticipantLeftEvent = z
   .object({ type: z.literal('participant.left'), ...base, reason: ParticipantLeftReason })
   .strict();
 
-export const ChatMessageEvent = z
-  .object({
-    type: z.literal('chat.message'),
-    ...base,
-    /** Unique in the room; a repeated event with the same id is stored once. */
-    messageId: Identifier,
-    text: z.string().min(1).max(CHAT_MESSAGE_MAX_LENGTH),
-  })
-  .strict();
-
 /**
  * What happens in a room on the signaling path, published on `subjects.roomActivity(tenant,
- * room)` by the gateway and consumed by the rooms service (queue group `rooms`) for presence and
- * chat history. Delivery may repeat an event: consumers are idempotent.
+ * room)` by the gateway and consumed by the rooms service (queue group `rooms`) for presence.
+ * Delivery may repeat an event: consumers are idempotent. Chat messages are not activity: the
+ * gateway has the rooms service store each one (`ChatStoreRequest`) before anyone sees it.
  */
 export const RoomActivityEvent = z.discriminatedUnion('type', [
   ParticipantJoinedEvent,
   ParticipantLeftEvent,
-  ChatMessageEvent,
 ]);
 export type RoomActivityEvent = z.infer<typeof RoomActivityEvent>;
 export type ParticipantJoinedEvent = z.infer<typeof ParticipantJoinedEvent>;
 export type ParticipantLeftEvent = z.infer<typeof ParticipantLeftEvent>;
-export type ChatMessageEvent = z.infer<typeof ChatMessageEvent>;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
-import { Identifier, ParticipantId, RoomId, UserId } from '../ids';
+import { Identifier, ParticipantId, RoomId, TenantId, UserId } from '../ids';
+import { replySchema } from '../reply';
+import { CHAT_MESSAGE_MAX_LENGTH } from './activity';
 import { PageCursor, PageLimit, Timestamp } from './common';
 
 export const ChatMessage = z.object({
@@ -24,3 +26,30 @@ export const ChatHistoryPage = z.object({
   nextCursor: PageCursor.nullable(),
 });
 export type ChatHistoryPage = z.infer<typeof ChatHistoryPage>;
+
+/**
+ * Request on `subjects.roomsChatStore()`: store a chat message the gateway accepted
+ * (`chat.send`) in the room's history. The gateway broadcasts the message and acknowledges it
+ * only once this is answered OK, so an acknowledged message is a stored one. `messageId` is the
+ * gateway's, unique in the room: storing the same id again (a retry) stores nothing more. Errors:
+ * `NOT_FOUND` (no such active room), `INVALID_ARGUMENT`; a store that fails (PostgreSQL
+ * unreachable) is `INTERNAL`.
+ */
+export const ChatStoreRequest = z
+  .object({
+    tenantId: TenantId,
+    roomId: RoomId,
+    userId: UserId,
+    participantId: ParticipantId,
+    messageId: Identifier,
+    text: z.string().min(1).max(CHAT_MESSAGE_MAX_LENGTH),
+    at: Timestamp,
+  })
+  .strict();
+export type ChatStoreRequest = z.infer<typeof ChatStoreRequest>;
+
+/** `stored`: false when a message with this id was stored already (nothing changed). */
+export const ChatStoreResult = z.object({ stored: z.boolean() });
+export type ChatStoreResult = z.infer<typeof ChatStoreResult>;
+/** The reply on `subjects.roomsChatStore()`: the result, or the error envelope. */
+export const ChatStoreReply = replySchema(ChatStoreResult);

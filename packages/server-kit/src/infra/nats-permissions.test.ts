@@ -24,6 +24,7 @@ const USES: Record<NatsService, { publish: string[]; subscribe: string[] }> = {
       s.roomsAuthorizeJoin(),
       s.roomsMemberRole(),
       s.roomsCallBan(),
+      s.roomsChatStore(),
       s.roomActivity(T, R),
     ],
     subscribe: [
@@ -61,6 +62,7 @@ const USES: Record<NatsService, { publish: string[]; subscribe: string[] }> = {
       s.roomsPresenceQuery(),
       s.roomsMemberRole(),
       s.roomsCallBan(),
+      s.roomsChatStore(),
       s.roomActivityAll(),
       '_INBOX.rooms.abc.1',
     ],
@@ -115,8 +117,14 @@ const REFUSED: Record<NatsService, { publish: string[]; subscribe: string[] }> =
       s.sfuNodeControl(N),
       s.orchestratorRequests(),
       s.roomActivity(T, R),
+      s.roomsChatStore(),
     ],
-    subscribe: [s.credentialRevocationsAll(), s.roomsAuthorizeJoin(), s.userEventsAll()],
+    subscribe: [
+      s.credentialRevocationsAll(),
+      s.roomsAuthorizeJoin(),
+      s.roomsChatStore(),
+      s.userEventsAll(),
+    ],
   },
   rooms: {
     publish: [s.credentialRevocations(T), s.sfuNodeControl(N), s.roomEvents(T, R)],

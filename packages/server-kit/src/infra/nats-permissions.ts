@@ -50,6 +50,7 @@ export function natsPermissions(
     roomsPresenceQuery: `${p}.rooms.presence-query`,
     roomsMemberRole: `${p}.rooms.member-role`,
     roomsCallBan: `${p}.rooms.call-ban`,
+    roomsChatStore: `${p}.rooms.chat-store`,
     roomActivity: `${p}.room-activity.*.*`,
     identityFriendship: `${p}.identity.friendship`,
     identityTenantSettings: `${p}.identity.tenant-settings`,
@@ -61,13 +62,15 @@ export function natsPermissions(
   const inbox = (service: NatsService) => `${natsInboxPrefix(service)}.>`;
   return {
     gateway: {
-      // Places joins, drives media on the nodes, asks rooms, tells rooms what happens in calls.
+      // Places joins, drives media on the nodes, asks rooms (joins, roles, bans, storing chat),
+      // tells rooms what happens in calls.
       publish: [
         s.orchestratorRequests,
         s.sfuControl,
         s.roomsAuthorizeJoin,
         s.roomsMemberRole,
         s.roomsCallBan,
+        s.roomsChatStore,
         s.roomActivity,
       ],
       // Delivers media, room and user events, removals and revocations to its sockets.
@@ -100,6 +103,7 @@ export function natsPermissions(
         s.roomsPresenceQuery,
         s.roomsMemberRole,
         s.roomsCallBan,
+        s.roomsChatStore,
         s.roomActivity,
         inbox('rooms'),
       ],

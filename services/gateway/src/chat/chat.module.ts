@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
-import { REDIS, RateLimiter, SERVICE_CONFIG } from '@cascade/server-kit';
+import { type ChatStoreRequest, createSubjects } from '@cascade/contracts';
+import { NatsBus, REDIS, RateLimiter, SERVICE_CONFIG } from '@cascade/server-kit';
 import type { Redis } from 'ioredis';
 
 import type { GatewayConfig } from '../config';
-import { Routing } from '../routing/routing';
-import { RoutingModule } from '../routing/routing.module';
 import { SocketIoModule, SocketIoServer } from '../signaling/socket-io.server';
 import { type ChatRateLimit, RoomChat } from './room-chat';
 
@@ -19,13 +18,20 @@ function chatRateLimit(redis: Redis, config: GatewayConfig): ChatRateLimit {
 }
 
 @Module({
-  imports: [RoutingModule, SocketIoModule],
+  imports: [SocketIoModule],
   providers: [
     {
       provide: RoomChat,
-      inject: [Routing, SocketIoServer, REDIS, SERVICE_CONFIG],
-      useFactory: (routing: Routing, io: SocketIoServer, redis: Redis, config: GatewayConfig) =>
-        new RoomChat(routing, io, chatRateLimit(redis, config)),
+      inject: [NatsBus, SocketIoServer, REDIS, SERVICE_CONFIG],
+      useFactory: (bus: NatsBus, io: SocketIoServer, redis: Redis, config: GatewayConfig) => {
+        const subject = createSubjects(config.NATS_SUBJECT_PREFIX).roomsChatStore();
+        const timeoutMs = config.GATEWAY_REQUEST_TIMEOUT_MS;
+        // Without a rooms service there is no chat history to store the message in.
+        const store = config.GATEWAY_AUTHORIZE_JOINS
+          ? (request: ChatStoreRequest) => bus.request(subject, request, timeoutMs)
+          : undefined;
+        return new RoomChat(store, io, chatRateLimit(redis, config));
+      },
     },
   ],
   exports: [RoomChat],

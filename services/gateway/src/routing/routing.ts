@@ -89,7 +89,7 @@ export class Routing {
     );
   }
 
-  /** Tells the rooms service (presence, chat history) what happened in a room. */
+  /** Tells the rooms service (presence) and identity (friends' presence) what happened in a room. */
   publishActivity(event: RoomActivityEvent): void {
     this.bus.publish(this.subjects.roomActivity(event.tenantId, event.roomId), event);
   }

@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { QUEUE_GROUPS, RoomActivityEvent, createSubjects, parseResult } from '@cascade/contracts';
 import { type MessageHandler, NatsBus, SERVICE_CONFIG } from '@cascade/server-kit';
 
-import { ChatHistory } from '../chat/chat-history';
 import type { RoomsConfig } from '../config';
 import { PresenceRecorder } from '../presence/presence-recorder';
 
@@ -10,7 +9,8 @@ type Msg = Parameters<MessageHandler>[0];
 
 /**
  * Consumes every room's activity (queue group `rooms`: each event is handled by one instance)
- * into presence and chat history. An event that does not match the contract, or whose tenant
+ * into presence. (Chat is not activity: the gateway has each message stored with a
+ * `rooms.chat-store` request, see `ChatStoreHandler`.) An event that does not match the contract, or whose tenant
  * and room differ from its subject's, is logged and dropped.
  */
 @Injectable()
@@ -20,7 +20,6 @@ export class ActivityConsumer implements OnApplicationBootstrap {
   constructor(
     private readonly bus: NatsBus,
     private readonly presence: PresenceRecorder,
-    private readonly chat: ChatHistory,
     @Inject(SERVICE_CONFIG) private readonly config: RoomsConfig,
   ) {}
 
@@ -64,9 +63,6 @@ export class ActivityConsumer implements OnApplicationBootstrap {
         return;
       case 'participant.left':
         if (await this.presence.left(event)) this.logger.debug({ msg: 'participant left', ...log });
-        return;
-      case 'chat.message':
-        await this.chat.record(event);
         return;
     }
   }

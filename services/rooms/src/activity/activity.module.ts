@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
 
-import { ChatModule } from '../chat/chat.module';
 import { PresenceModule } from '../presence/presence.module';
 import { ActivityConsumer } from './activity.consumer';
 
-/** The room-activity subscription, feeding presence and chat history. */
-@Module({ imports: [PresenceModule, ChatModule], providers: [ActivityConsumer] })
+/** The room-activity subscription, feeding presence. */
+@Module({ imports: [PresenceModule], providers: [ActivityConsumer] })
 export class ActivityModule {}

@@ -1,4 +1,9 @@
-import type { ChatHistoryPage, ChatHistoryQuery, ChatMessageEvent } from '@cascade/contracts';
+import {
+  CascadeError,
+  type ChatHistoryPage,
+  type ChatHistoryQuery,
+  type ChatStoreRequest,
+} from '@cascade/contracts';
 
 import type { Caller } from '../auth/caller';
 import type { PrismaClient } from '../generated/prisma/client';
@@ -6,20 +11,27 @@ import { TimeIdCursor, decodeCursor, timeIdCursor } from '../http/cursor';
 import { RoomAccess } from '../rooms/room-access';
 import { assertMayReadChat } from '../rooms/room-policy';
 
-/** Chat messages of rooms, stored from the signaling path's events and read newest first. */
+/**
+ * Chat messages of rooms, stored when the gateway asks (`rooms.chat-store`, before it lets anyone
+ * see the message) and read newest first.
+ */
 export class ChatHistory {
   constructor(
     private readonly db: PrismaClient,
     private readonly access: RoomAccess,
   ) {}
 
-  /** Stores a message once (a repeated event is ignored); returns whether it was new. */
-  async record(event: ChatMessageEvent): Promise<boolean> {
+  /**
+   * Stores a message once: storing the same message id in the room again (a retried request)
+   * changes nothing and returns false. `NOT_FOUND` when the room is not an active room; a
+   * database failure is thrown as is (the gateway then refuses the message).
+   */
+  async store(event: ChatStoreRequest): Promise<boolean> {
     const room = await this.db.room.findUnique({
       where: { tenantId_id: { tenantId: event.tenantId, id: event.roomId } },
       select: { status: true },
     });
-    if (room?.status !== 'active') return false;
+    if (room?.status !== 'active') throw new CascadeError('NOT_FOUND', 'no such active room');
     const inserted = await this.db.chatMessage.createMany({
       data: [
         {

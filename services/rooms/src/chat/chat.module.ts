@@ -10,6 +10,7 @@ import { TenantSettingsModule } from '../tenant-settings/tenant-settings.module'
 import { ChatController } from './chat.controller';
 import { ChatHistory } from './chat-history';
 import { ChatRetention, ChatRetentionSweeps } from './chat-retention';
+import { ChatStoreHandler } from './chat-store.handler';
 
 @Module({
   imports: [RoomsModule, TenantSettingsModule],
@@ -27,6 +28,7 @@ import { ChatRetention, ChatRetentionSweeps } from './chat-retention';
         new ChatRetention(db, tenants, config.ROOMS_CHAT_RETENTION_DAYS),
     },
     ChatRetentionSweeps,
+    ChatStoreHandler,
   ],
   exports: [ChatHistory],
 })
