@@ -1,23 +1,28 @@
 import {
   CascadeError,
-  type MediaSource,
   type RtpCapabilities,
   type RtpParameters,
   type SfuControlRequestOf,
 } from '@cascade/contracts';
 import type { types as ms } from 'mediasoup';
 
-import { ROOM_MEDIA_CODECS } from './media-codecs';
-import { notFound, throwNotFound } from './media-errors';
+import { reportConsumerEvents } from './consumer-events';
+import { consumeData, produceData } from './data-channels';
+import { throwNotFound } from './media-errors';
 import { PipeLink } from './pipe-link';
 import type { RoomEventBody, RoomEventSink } from './room-events';
-import { type MediaTransport, type ParticipantLimits, RoomParticipant } from './room-participant';
+import { RoomObservers } from './room-observers';
+import { type ParticipantLimits, RoomParticipant } from './room-participant';
+import { RoomProducers } from './room-producers';
+import { RoomRouters } from './room-routers';
+import {
+  openPlainTransport,
+  openWebRtcTransport,
+  type TransportEndReason,
+} from './room-transports';
+import type { PipeRoom, ProducerEntry, ProducerGoneReason, TransportSettings } from './room-types';
 
-export interface TransportSettings {
-  listenIp: string;
-  announcedAddress: string;
-  portRange: { min: number; max: number };
-}
+export type { ProducerEntry, TransportSettings } from './room-types';
 
 /** What a room needs from its node. */
 export interface RoomHost {
@@ -33,33 +38,20 @@ export interface RoomHost {
   readonly lingerMs: number;
 }
 
-export interface ProducerEntry {
-  producer: ms.Producer;
-  participantId: string;
-  source: MediaSource;
-  workerIndex: number;
-  /** Set for a producer piped in from another node. */
-  fromNodeId?: string;
-}
-
 /**
- * A room on this node: a router per worker that hosts its participants (created on first use,
- * joined to each other with `pipeToRouter`), an active-speaker and an audio-level observer, its
- * participants, every producer in it (local or piped in from another node) and its pipe links to
- * other nodes. Owns all of them: `close()` closes everything and emits `room.closed` once.
+ * A room on this node: its routers (one per worker that hosts its participants, see
+ * {@link RoomRouters}), its active-speaker and audio-level observers ({@link RoomObservers}), its
+ * participants, every producer in it, local or piped in from another node ({@link RoomProducers}),
+ * and its pipe links to other nodes. Owns all of them: `close()` closes everything and emits
+ * `room.closed` once. What a request does is here; how each part keeps itself is in its class.
  */
-export class NodeRoom {
+export class NodeRoom implements PipeRoom {
   readonly key: string;
   readonly participants = new Map<string, RoomParticipant>();
-  readonly producers = new Map<string, ProducerEntry>();
+  readonly producers: RoomProducers;
   readonly pipes = new Map<string, PipeLink>();
-  readonly #routers = new Map<number, Promise<ms.Router>>();
-  readonly #pipedToRouter = new Map<string, Promise<void>>();
-  #observers?: Promise<{
-    workerIndex: number;
-    speaker: ms.ActiveSpeakerObserver;
-    levels: ms.AudioLevelObserver;
-  }>;
+  readonly #routers: RoomRouters;
+  readonly #observers: RoomObservers;
   #linger?: NodeJS.Timeout;
   /** Set when `close()` starts; `#closed` once its participants and pipes are gone. */
   #closing = false;
@@ -71,6 +63,23 @@ export class NodeRoom {
     private readonly host: RoomHost,
   ) {
     this.key = roomKey(tenantId, roomId);
+    const emit = (event: RoomEventBody) => this.emit(event);
+    this.#routers = new RoomRouters(this.key, (index) => host.worker(index)?.worker);
+    this.#observers = new RoomObservers({
+      workerIndex: () => this.workerIndexes[0] ?? host.pickWorker(this),
+      router: (index) => this.router(index),
+      ensureProducerOn: (id, index) => this.ensureProducerOn(id, index),
+      participantOf: (id) => this.producers.get(id)?.participantId,
+      emit,
+    });
+    this.producers = new RoomProducers({
+      emit,
+      observeAudio: (entry) => void this.#observers.observe(entry.producer.id).catch(() => {}),
+      forget: (entry) => {
+        this.#routers.forgetProducer(entry.producer.id);
+        this.participants.get(entry.participantId)?.producers.delete(entry.producer.id);
+      },
+    });
   }
 
   get closed(): boolean {
@@ -79,7 +88,7 @@ export class NodeRoom {
 
   /** Workers this room has a router on. */
   get workerIndexes(): number[] {
-    return [...this.#routers.keys()];
+    return this.#routers.workerIndexes;
   }
 
   emit(event: RoomEventBody): void {
@@ -97,22 +106,7 @@ export class NodeRoom {
 
   router(workerIndex: number): Promise<ms.Router> {
     this.#assertOpen();
-    let router = this.#routers.get(workerIndex);
-    if (!router) {
-      const slot = this.host.worker(workerIndex);
-      if (!slot)
-        throw new CascadeError(
-          'NODE_UNAVAILABLE',
-          `worker ${workerIndex} is not running on this node`,
-        );
-      router = slot.worker.createRouter({
-        mediaCodecs: ROOM_MEDIA_CODECS,
-        appData: { room: this.key },
-      });
-      this.#routers.set(workerIndex, router);
-      router.catch(() => this.#routers.delete(workerIndex));
-    }
-    return router;
+    return this.#routers.router(workerIndex);
   }
 
   async rtpCapabilities(): Promise<RtpCapabilities> {
@@ -122,22 +116,14 @@ export class NodeRoom {
 
   /** Makes a producer consumable on `workerIndex`'s router (piping it there inside the node once). */
   async ensureProducerOn(producerId: string, workerIndex: number): Promise<void> {
-    const entry = this.producers.get(producerId) ?? throwNotFound('producer', producerId);
+    const entry = this.producers.entry(producerId);
     if (entry.workerIndex === workerIndex) return;
-    const key = `${producerId}:${workerIndex}`;
-    let piping = this.#pipedToRouter.get(key);
-    if (!piping) {
-      piping = (async () => {
-        const [from, to] = await Promise.all([
-          this.router(entry.workerIndex),
-          this.router(workerIndex),
-        ]);
-        await from.pipeToRouter({ producerId, router: to });
-      })();
-      this.#pipedToRouter.set(key, piping);
-      piping.catch(() => this.#pipedToRouter.delete(key));
-    }
-    await piping;
+    this.#assertOpen();
+    await this.#routers.pipeProducer(producerId, entry.workerIndex, workerIndex);
+  }
+
+  producerEntry(producerId: string): ProducerEntry | undefined {
+    return this.producers.get(producerId);
   }
 
   // ── participants ─────────────────────────────────────────────────────────────────────────
@@ -177,57 +163,17 @@ export class NodeRoom {
     const participant = this.participantForTransport(r.participantId, r.workerIndex);
     participant.checkCanAdd('transports');
     const router = await this.router(participant.workerIndex);
-    const slot = this.host.worker(participant.workerIndex)!;
-    const transport = await router.createWebRtcTransport({
-      webRtcServer: slot.webRtcServer,
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      enableSctp: r.sctp !== undefined,
-      ...(r.sctp ? { numSctpStreams: r.sctp.numStreams } : {}),
-      appData: { participantId: participant.id, direction: r.direction },
-    });
-    this.#adoptTransport(participant, transport);
-    transport.on('dtlsstatechange', (state) => {
-      if (state === 'failed' || state === 'closed') {
-        this.#closeTransport(
-          participant,
-          transport.id,
-          state === 'failed' ? 'dtls-failed' : 'dtls-closed',
-        );
-      }
-    });
-    return {
-      transportId: transport.id,
-      workerIndex: participant.workerIndex,
-      iceParameters: transport.iceParameters,
-      iceCandidates: transport.iceCandidates,
-      dtlsParameters: transport.dtlsParameters,
-      ...(transport.sctpParameters ? { sctpParameters: transport.sctpParameters } : {}),
-    };
+    const { webRtcServer } = this.host.worker(participant.workerIndex)!;
+    return openWebRtcTransport(participant, router, webRtcServer, r, (transportId, reason) =>
+      this.#closeTransport(participant, transportId, reason),
+    );
   }
 
   async createPlainTransport(r: SfuControlRequestOf<'transport.createPlain'>) {
     const participant = this.participantForTransport(r.participantId, r.workerIndex);
     participant.checkCanAdd('transports');
     const router = await this.router(participant.workerIndex);
-    const { listenIp, announcedAddress, portRange } = this.host.transport;
-    const transport = await router.createPlainTransport({
-      listenInfo: { protocol: 'udp', ip: listenIp, announcedAddress, portRange },
-      rtcpMux: r.rtcpMux,
-      comedia: r.comedia,
-      enableSrtp: r.enableSrtp,
-      appData: { participantId: participant.id },
-    });
-    this.#adoptTransport(participant, transport);
-    return {
-      transportId: transport.id,
-      workerIndex: participant.workerIndex,
-      ip: transport.tuple.localAddress ?? announcedAddress,
-      port: transport.tuple.localPort,
-      ...(transport.rtcpTuple ? { rtcpPort: transport.rtcpTuple.localPort } : {}),
-      ...(transport.srtpParameters ? { srtpParameters: transport.srtpParameters } : {}),
-    };
+    return openPlainTransport(participant, router, this.host.transport, r);
   }
 
   closeTransport(participantId: string, transportId: string): void {
@@ -236,21 +182,10 @@ export class NodeRoom {
     this.#closeTransport(participant, transportId, 'closed');
   }
 
-  #adoptTransport(participant: RoomParticipant, transport: MediaTransport): void {
-    if (participant.closed) {
-      transport.close();
-      throw new CascadeError('CONFLICT', `participant ${participant.id} was removed meanwhile`);
-    }
-    participant.transports.set(transport.id, transport);
-    (transport.observer as NodeJS.EventEmitter).once('close', () =>
-      participant.transports.delete(transport.id),
-    );
-  }
-
   #closeTransport(
     participant: RoomParticipant,
     transportId: string,
-    reason: 'closed' | 'dtls-failed' | 'dtls-closed',
+    reason: TransportEndReason,
   ): void {
     const transport = participant.transports.get(transportId);
     if (!transport) return;
@@ -295,28 +230,7 @@ export class NodeRoom {
 
   /** Adds a producer (local or piped in) to the room: consumable, observed, announced. */
   registerProducer(entry: ProducerEntry): void {
-    const { producer } = entry;
-    this.producers.set(producer.id, entry);
-    producer.on('score', (scores) => {
-      const score = Math.min(...scores.map((s) => s.score));
-      if (Number.isFinite(score))
-        this.emit({
-          type: 'producer.score',
-          participantId: entry.participantId,
-          producerId: producer.id,
-          score,
-        });
-    });
-    if (producer.kind === 'audio') void this.#observe(entry).catch(() => undefined);
-    this.emit({
-      type: 'producer.created',
-      participantId: entry.participantId,
-      producerId: producer.id,
-      kind: producer.kind,
-      source: entry.source,
-      piped: entry.fromNodeId !== undefined,
-      paused: producer.paused,
-    });
+    this.producers.add(entry);
   }
 
   setProducerPaused(participantId: string, producerId: string, paused: boolean): Promise<void> {
@@ -331,15 +245,8 @@ export class NodeRoom {
   }
 
   /** Pause state of a producer piped in from another node, mirrored from its original. */
-  async setPipedProducerPaused(producerId: string, paused: boolean): Promise<void> {
-    const entry = this.producers.get(producerId) ?? throwNotFound('producer', producerId);
-    if (entry.producer.paused === paused) return;
-    await (paused ? entry.producer.pause() : entry.producer.resume());
-    this.emit({
-      type: paused ? 'producer.paused' : 'producer.resumed',
-      participantId: entry.participantId,
-      producerId,
-    });
+  setPipedProducerPaused(producerId: string, paused: boolean): Promise<void> {
+    return this.producers.setPipedPaused(producerId, paused);
   }
 
   closeProducer(participantId: string, producerId: string): void {
@@ -349,67 +256,8 @@ export class NodeRoom {
   }
 
   /** Closes a producer wherever it is and tells the room, once. */
-  producerGone(
-    producerId: string,
-    reason: 'closed' | 'transport-closed' | 'participant-removed' | 'worker-died' | 'pipe-closed',
-  ): void {
-    const entry = this.producers.get(producerId);
-    if (!entry) return;
-    this.producers.delete(producerId);
-    for (const key of this.#pipedToRouter.keys())
-      if (key.startsWith(`${producerId}:`)) this.#pipedToRouter.delete(key);
-    this.participants.get(entry.participantId)?.producers.delete(producerId);
-    entry.producer.close();
-    this.emit({ type: 'producer.closed', participantId: entry.participantId, producerId, reason });
-  }
-
-  async #observe(entry: ProducerEntry): Promise<void> {
-    const observers = await this.#ensureObservers();
-    if (!this.producers.has(entry.producer.id)) return;
-    await this.ensureProducerOn(entry.producer.id, observers.workerIndex);
-    await Promise.all([
-      observers.speaker.addProducer({ producerId: entry.producer.id }),
-      observers.levels.addProducer({ producerId: entry.producer.id }),
-    ]);
-  }
-
-  #ensureObservers() {
-    this.#observers ??= (async () => {
-      const workerIndex = this.workerIndexes[0] ?? this.host.pickWorker(this);
-      const router = await this.router(workerIndex);
-      const speaker = await router.createActiveSpeakerObserver({ interval: 300 });
-      const levels = await router.createAudioLevelObserver({
-        maxEntries: 5,
-        threshold: -70,
-        interval: 800,
-      });
-      speaker.on('dominantspeaker', ({ producer }) => {
-        const entry = this.producers.get(producer.id);
-        if (entry)
-          this.emit({
-            type: 'room.activeSpeaker',
-            participantId: entry.participantId,
-            producerId: producer.id,
-          });
-      });
-      levels.on('volumes', (volumes) => {
-        const known = volumes.flatMap(({ producer, volume }) => {
-          const entry = this.producers.get(producer.id);
-          return entry
-            ? [{ participantId: entry.participantId, producerId: producer.id, volume }]
-            : [];
-        });
-        if (known.length > 0) this.emit({ type: 'room.audioLevels', levels: known });
-      });
-      levels.on('silence', () => this.emit({ type: 'room.silence' }));
-      router.observer.once('close', () => (this.#observers = undefined));
-      return { workerIndex, speaker, levels };
-    })();
-    const observers = this.#observers;
-    observers.catch(() => {
-      if (this.#observers === observers) this.#observers = undefined;
-    });
-    return observers;
+  producerGone(producerId: string, reason: ProducerGoneReason): void {
+    this.producers.remove(producerId, reason);
   }
 
   // ── consumers ────────────────────────────────────────────────────────────────────────────
@@ -418,7 +266,7 @@ export class NodeRoom {
     const participant = this.participant(r.participantId);
     const transport = participant.transport(r.transportId);
     participant.checkCanAdd('consumers');
-    const entry = this.producers.get(r.producerId) ?? throwNotFound('producer', r.producerId);
+    const entry = this.producers.entry(r.producerId);
     if (entry.participantId === participant.id) {
       throw new CascadeError('INVALID_ARGUMENT', 'a participant cannot consume its own producer');
     }
@@ -454,42 +302,12 @@ export class NodeRoom {
   }
 
   #adoptConsumer(participant: RoomParticipant, consumer: ms.Consumer): void {
-    const base = {
-      participantId: participant.id,
-      consumerId: consumer.id,
-      producerId: consumer.producerId,
-    };
     participant.consumers.set(consumer.id, consumer);
-    consumer.on('transportclose', () => participant.consumers.delete(consumer.id));
-    consumer.on('producerclose', () => {
-      participant.consumers.delete(consumer.id);
-      this.emit({ type: 'consumer.closed', ...base, reason: 'producer-closed' });
-    });
-    consumer.on('producerpause', () => this.emit({ type: 'consumer.producerPaused', ...base }));
-    consumer.on('producerresume', () => this.emit({ type: 'consumer.producerResumed', ...base }));
-    consumer.on('layerschange', (layers) =>
-      this.emit({
-        type: 'consumer.layersChanged',
-        participantId: participant.id,
-        consumerId: consumer.id,
-        layers: layers
-          ? {
-              spatialLayer: layers.spatialLayer,
-              ...(layers.temporalLayer !== undefined
-                ? { temporalLayer: layers.temporalLayer }
-                : {}),
-            }
-          : null,
-      }),
-    );
-    consumer.on('score', ({ score, producerScore }) =>
-      this.emit({
-        type: 'consumer.score',
-        participantId: participant.id,
-        consumerId: consumer.id,
-        score,
-        producerScore,
-      }),
+    reportConsumerEvents(
+      participant.id,
+      consumer,
+      (event) => this.emit(event),
+      () => participant.consumers.delete(consumer.id),
     );
   }
 
@@ -509,56 +327,20 @@ export class NodeRoom {
 
   // ── data channels ────────────────────────────────────────────────────────────────────────
 
-  async produceData(r: SfuControlRequestOf<'dataProducer.create'>) {
-    const participant = this.participant(r.participantId);
-    const transport = participant.webRtcTransport(r.transportId);
-    participant.checkCanAdd('dataChannels');
-    const dataProducer = await transport.produceData({
-      sctpStreamParameters: r.sctpStreamParameters,
-      label: r.label,
-      protocol: r.protocol,
-      appData: { participantId: participant.id },
-    });
-    participant.dataProducers.set(dataProducer.id, dataProducer);
-    dataProducer.on('transportclose', () => participant.dataProducers.delete(dataProducer.id));
-    return { dataProducerId: dataProducer.id };
+  produceData(r: SfuControlRequestOf<'dataProducer.create'>) {
+    return produceData(this.participant(r.participantId), r);
   }
 
-  async consumeData(r: SfuControlRequestOf<'dataConsumer.create'>) {
-    const participant = this.participant(r.participantId);
-    const transport = participant.webRtcTransport(r.transportId);
-    participant.checkCanAdd('dataChannels');
-    const owner = [...this.participants.values()].find((p) =>
-      p.dataProducers.has(r.dataProducerId),
+  consumeData(r: SfuControlRequestOf<'dataConsumer.create'>) {
+    return consumeData(
+      this.participant(r.participantId),
+      this.participants.values(),
+      (id, from, to) => {
+        this.#assertOpen();
+        return this.#routers.pipeDataProducer(id, from, to);
+      },
+      r,
     );
-    if (!owner) throw notFound('data producer', r.dataProducerId);
-    if (owner.workerIndex !== participant.workerIndex) {
-      const [from, to] = await Promise.all([
-        this.router(owner.workerIndex),
-        this.router(participant.workerIndex),
-      ]);
-      await from
-        .pipeToRouter({ dataProducerId: r.dataProducerId, router: to })
-        .catch((error: unknown) => {
-          // Already piped to that router by an earlier consumer.
-          if (!(error instanceof Error) || !/already/i.test(error.message)) throw error;
-        });
-    }
-    const dataConsumer = await transport.consumeData({
-      dataProducerId: r.dataProducerId,
-      appData: { participantId: participant.id },
-    });
-    participant.dataConsumers.set(dataConsumer.id, dataConsumer);
-    const forget = () => participant.dataConsumers.delete(dataConsumer.id);
-    dataConsumer.on('transportclose', forget);
-    dataConsumer.on('dataproducerclose', forget);
-    return {
-      dataConsumerId: dataConsumer.id,
-      dataProducerId: dataConsumer.dataProducerId,
-      sctpStreamParameters: dataConsumer.sctpStreamParameters ?? { streamId: 0 },
-      label: dataConsumer.label,
-      protocol: dataConsumer.protocol,
-    };
   }
 
   // ── cascade ──────────────────────────────────────────────────────────────────────────────
@@ -594,15 +376,13 @@ export class NodeRoom {
 
   /** A worker died: its routers, and everyone and everything on it, are gone. */
   workerLost(workerIndex: number): string[] {
-    if (!this.#routers.has(workerIndex)) return [];
-    this.#routers.delete(workerIndex);
+    if (!this.#routers.workerLost(workerIndex)) return [];
     const lost = [...this.participants.values()]
       .filter((p) => p.workerIndex === workerIndex)
       .map((p) => p.id);
     for (const id of lost) this.removeParticipant(id, 'worker-died');
     for (const link of [...this.pipes.values()]) if (link.workerIndex === workerIndex) link.close();
-    for (const [id, entry] of [...this.producers])
-      if (entry.workerIndex === workerIndex) this.producerGone(id, 'worker-died');
+    for (const id of this.producers.onWorker(workerIndex)) this.producerGone(id, 'worker-died');
     this.#lingerIfEmpty();
     return lost;
   }
@@ -619,12 +399,7 @@ export class NodeRoom {
     for (const id of [...this.participants.keys()]) this.removeParticipant(id);
     for (const link of [...this.pipes.values()]) link.close();
     this.#closed = true;
-    for (const router of this.#routers.values())
-      void router.then(
-        (r) => r.close(),
-        () => undefined,
-      );
-    this.#routers.clear();
+    this.#routers.close();
     this.emit({ type: 'room.closed' });
   }
 
@@ -652,15 +427,7 @@ export class NodeRoom {
       roomId: this.roomId,
       workers: this.workerIndexes,
       participants: [...this.participants.values()].map((p) => p.dump()),
-      producers: [...this.producers.values()].map((e) => ({
-        producerId: e.producer.id,
-        participantId: e.participantId,
-        kind: e.producer.kind,
-        source: e.source,
-        workerIndex: e.workerIndex,
-        paused: e.producer.paused,
-        ...(e.fromNodeId ? { fromNodeId: e.fromNodeId } : {}),
-      })),
+      producers: this.producers.dump(),
       pipes: [...this.pipes.values()].map((l) => l.dump()),
     };
   }

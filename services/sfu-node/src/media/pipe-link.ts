@@ -9,7 +9,7 @@ import {
 import type { types as ms } from 'mediasoup';
 
 import { notFound, throwNotFound } from './media-errors';
-import type { NodeRoom, TransportSettings } from './node-room';
+import type { PipeRoom, TransportSettings } from './room-types';
 
 interface PipeLinkEvents {
   closed: [];
@@ -31,7 +31,7 @@ export class PipeLink extends EventEmitter<PipeLinkEvents> {
   #closed = false;
 
   constructor(
-    private readonly room: NodeRoom,
+    private readonly room: PipeRoom,
     readonly peerNodeId: string,
     private readonly settings: TransportSettings,
   ) {
@@ -101,7 +101,7 @@ export class PipeLink extends EventEmitter<PipeLinkEvents> {
 
   /** Starts sending a local producer to the peer (once) and returns what the peer needs. */
   async produceOut(producerId: string): Promise<PipedProducer> {
-    const entry = this.room.producers.get(producerId) ?? throwNotFound('producer', producerId);
+    const entry = this.room.producerEntry(producerId) ?? throwNotFound('producer', producerId);
     if (entry.fromNodeId === this.peerNodeId) {
       throw new CascadeError(
         'INVALID_ARGUMENT',
@@ -137,7 +137,7 @@ export class PipeLink extends EventEmitter<PipeLinkEvents> {
 
   /** Accepts a producer the peer pipes in, under its original id, into the room. */
   async produceIn(r: SfuControlRequestOf<'pipe.produceIn'>): Promise<{ producerId: string }> {
-    const existing = this.room.producers.get(r.producerId);
+    const existing = this.room.producerEntry(r.producerId);
     if (existing) {
       if (existing.fromNodeId === this.peerNodeId) return { producerId: r.producerId };
       throw new CascadeError('CONFLICT', `producer ${r.producerId} already exists in this room`);

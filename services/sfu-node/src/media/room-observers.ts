@@ -1,0 +1,85 @@
+import type { types as ms } from 'mediasoup';
+
+import type { RoomEventBody } from './room-events';
+
+export interface RoomObserversDeps {
+  /** The worker the observers go on (the room's first router's). */
+  workerIndex(): number;
+  router(
+    workerIndex: number,
+  ): Promise<
+    Pick<ms.Router, 'createActiveSpeakerObserver' | 'createAudioLevelObserver' | 'observer'>
+  >;
+  /** Makes the producer consumable on the observers' router. */
+  ensureProducerOn(producerId: string, workerIndex: number): Promise<void>;
+  /** Whose producer this is, while it is in the room. */
+  participantOf(producerId: string): string | undefined;
+  emit(event: RoomEventBody): void;
+}
+
+interface Observers {
+  workerIndex: number;
+  speaker: ms.ActiveSpeakerObserver;
+  levels: ms.AudioLevelObserver;
+}
+
+/**
+ * A room's active-speaker and audio-level observers on this node: made on the first audio
+ * producer, on one router (audio of other workers is piped there), made again after that router
+ * closed. They announce `room.activeSpeaker`, `room.audioLevels` and `room.silence`, naming only
+ * producers still in the room.
+ */
+export class RoomObservers {
+  #observers?: Promise<Observers>;
+
+  constructor(private readonly deps: RoomObserversDeps) {}
+
+  /** Listens to an audio producer (best effort: one that left meanwhile is skipped). */
+  async observe(producerId: string): Promise<void> {
+    const observers = await this.#ensure();
+    if (this.deps.participantOf(producerId) === undefined) return;
+    await this.deps.ensureProducerOn(producerId, observers.workerIndex);
+    await Promise.all([
+      observers.speaker.addProducer({ producerId }),
+      observers.levels.addProducer({ producerId }),
+    ]);
+  }
+
+  #ensure(): Promise<Observers> {
+    this.#observers ??= this.#create();
+    const observers = this.#observers;
+    observers.catch(() => {
+      if (this.#observers === observers) this.#observers = undefined;
+    });
+    return observers;
+  }
+
+  async #create(): Promise<Observers> {
+    const { deps } = this;
+    const workerIndex = deps.workerIndex();
+    const router = await deps.router(workerIndex);
+    const speaker = await router.createActiveSpeakerObserver({ interval: 300 });
+    const levels = await router.createAudioLevelObserver({
+      maxEntries: 5,
+      threshold: -70,
+      interval: 800,
+    });
+    speaker.on('dominantspeaker', ({ producer }) => {
+      const participantId = deps.participantOf(producer.id);
+      if (participantId !== undefined)
+        deps.emit({ type: 'room.activeSpeaker', participantId, producerId: producer.id });
+    });
+    levels.on('volumes', (volumes) => {
+      const known = volumes.flatMap(({ producer, volume }) => {
+        const participantId = deps.participantOf(producer.id);
+        return participantId === undefined
+          ? []
+          : [{ participantId, producerId: producer.id, volume }];
+      });
+      if (known.length > 0) deps.emit({ type: 'room.audioLevels', levels: known });
+    });
+    levels.on('silence', () => deps.emit({ type: 'room.silence' }));
+    router.observer.once('close', () => (this.#observers = undefined));
+    return { workerIndex, speaker, levels };
+  }
+}
