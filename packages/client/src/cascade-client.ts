@@ -1,12 +1,10 @@
 import {
   CascadeError,
-  JOIN_CONSUME_MAX,
   type JoinResult,
   type MediaKind,
   type MediaSource,
   type ClientView,
   type ResumeResult,
-  type RtpCapabilities,
   type SetViewResult,
   type SignalingEventName,
   SignalingEvents,
@@ -14,21 +12,25 @@ import {
   type SignalingMethod,
   type SignalingRequestOf,
   type SignalingResultOf,
-  type TransportDirection,
 } from '@cascade/contracts';
-import { Device, type types as client } from 'mediasoup-client';
+import type { Device } from 'mediasoup-client';
 
+import { ConnectionMachine, type ConnectionEvent } from './connection/connection-machine';
 import { type CascadeLogger, silentLogger } from './logger';
 import { captureCamera, captureMicrophone, captureScreen } from './media/capture';
+import { DeviceLoader } from './media/device-loader';
 import { frameSizeOf, KIND_OF_SOURCE, publishProfile } from './media/encodings';
 import { chooseLayers, layerSpaceOf, layerTargets } from './media/layers';
 import { MediaSession, MediaSessionClosedError } from './media/media-session';
 import { localTrack, type Publication, Publications } from './media/publications';
 import { Subscriptions } from './media/subscriptions';
-import { type Backoff, backoffDelay, resolveBackoff } from './reconnect/backoff';
+import { resolveBackoff } from './reconnect/backoff';
 import { type Connection, Connector } from './reconnect/connector';
+import { retrying, RetryPolicy } from './reconnect/retry-policy';
 import { TokenRefresher } from './reconnect/token-refresher';
+import { joinRequest, joinTimeout } from './room/join-request';
 import { type RoomEffect, type RoomEventName, RoomModel } from './room/room-model';
+import { EventHold } from './signaling/event-hold';
 import { isConnectionLost, noAnswer, type SignalingChannel } from './signaling/signaling-channel';
 import {
   type SignalingSocket,
@@ -75,14 +77,12 @@ const ROOM_EVENTS = (Object.keys(SignalingEvents) as SignalingEventName[]).filte
     event !== 'session.reconnectRequired' && event !== 'session.removed',
 );
 
-/** Errors that retrying `room.join` a little later may cure. */
-const RETRYABLE = new Set([
-  'NODE_UNAVAILABLE',
-  'CAPACITY_EXHAUSTED',
-  'TIMEOUT',
-  'INTERNAL',
-  'RATE_LIMITED',
-]);
+/** A server event, with the connection it came on. */
+interface ReceivedEvent {
+  channel: SignalingChannel;
+  event: SignalingEventName;
+  payload: unknown;
+}
 
 type Mode = 'joined' | 'resumed' | 'rejoined';
 
@@ -110,7 +110,10 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   readonly #options: CascadeClientOptions & { autoSubscribe: boolean; resume: boolean };
   readonly #logger: CascadeLogger;
   readonly #connector: Connector;
-  readonly #backoff: Backoff;
+  readonly #retry: RetryPolicy;
+  readonly #connection: ConnectionMachine;
+  readonly #devices: DeviceLoader;
+  readonly #events: EventHold<ReceivedEvent>;
   readonly #seams: CascadeClientSeams;
   readonly #timings = new Timings((entry) => this.emit('timing', entry));
   readonly #model: RoomModel;
@@ -120,39 +123,43 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   readonly #tokenRefresher: TokenRefresher;
   readonly #view: ViewSync;
 
-  #state: ConnectionState = 'disconnected';
-  /** Set once for good: the client left, was removed, or gave up. */
-  #ended: 'left' | 'removed' | 'failed' | undefined;
   #channel: SignalingChannel | undefined;
   #url: string | undefined;
   /** The latest join (or resume) result: set once the client is in the room. */
   #join: JoinResult | undefined;
   #joining: Promise<RoomState> | undefined;
   #connecting: Promise<void> | undefined;
-  #device: Device | undefined;
-  #deviceKey: string | undefined;
-  #deviceLoading: { promise: Promise<void> } | undefined;
-  /** The pre-join's Device preparation while it runs (a join waits for it). */
-  #preparing: Promise<void> | undefined;
   /** The Device the last join request's consumers were asked for. */
   #joinDevice: Device | undefined;
   /** What joins consume at once (`join({ subscribe })`). */
   #joinSubscribe: JoinOptions['subscribe'];
   #media: MediaSession | undefined;
-  /** Bumped by every new connection (and by the end): stale work compares and stops. */
-  #generation = 0;
   /** Restores run one after the other. */
   #serial: Promise<void> = Promise.resolve();
-  /** Server events received while the room is being restored, replayed after it. */
-  #held: Array<{ channel: SignalingChannel; event: SignalingEventName; payload: unknown }> = [];
-  #holding = 0;
 
   constructor(options: CascadeClientOptions, seams: CascadeClientSeams = {}) {
     super();
     this.#options = { autoSubscribe: true, resume: true, ...options };
     this.#logger = options.logger ?? silentLogger;
     this.#seams = seams;
-    this.#backoff = resolveBackoff(options.reconnect);
+    this.#retry = new RetryPolicy(resolveBackoff(options.reconnect), seams.random);
+    this.#connection = new ConnectionMachine({
+      changed: (state) => this.emit('connectionState', state),
+      invalid: (state, event) =>
+        this.#logger.error('connection state machine: unexpected event', { state, event }),
+    });
+    this.#devices = new DeviceLoader({
+      handlerName: options.handlerName,
+      ...(seams.deviceFactory ? { deviceFactory: seams.deviceFactory } : {}),
+      timings: this.#timings,
+      logger: this.#logger,
+    });
+    // Server events received while the room is being restored are replayed after it (what a
+    // stale connection sent is dropped).
+    this.#events = new EventHold<ReceivedEvent>(
+      ({ event, payload }) => this.#handle(event, payload),
+      ({ channel }) => channel !== this.#channel || this.#ended !== undefined,
+    );
     this.#model = new RoomModel({ autoSubscribe: this.#options.autoSubscribe });
     const request = this.request.bind(this);
     this.#publications = new Publications({
@@ -192,20 +199,24 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       resume: this.#options.resume,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-      backoff: this.#backoff,
+      retry: this.#retry,
       ...(options.path === undefined ? {} : { path: options.path }),
       ...(options.transport === undefined ? {} : { transport: options.transport }),
       socketFactory: seams.socketFactory ?? socketIoFactory,
       logger: this.#logger,
-      ...(seams.random ? { random: seams.random } : {}),
       ...(seams.sleep ? { sleep: seams.sleep } : {}),
     });
+  }
+
+  /** Set once for good: the client left, was removed, or gave up. */
+  get #ended() {
+    return this.#connection.ended;
   }
 
   // ── state ────────────────────────────────────────────────────────────────────────────────
 
   get connectionState(): ConnectionState {
-    return this.#state;
+    return this.#connection.state;
   }
 
   /** The gateway this client is connected to (the last one, while reconnecting). */
@@ -239,7 +250,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
 
   /** The mediasoup-client Device, once joined (advanced uses: stats, capabilities). */
   get device(): Device | undefined {
-    return this.#device;
+    return this.#devices.device;
   }
 
   /** The current Socket.IO socket (diagnostics). */
@@ -257,7 +268,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   async connect(): Promise<void> {
     this.#assertUsable();
     if (this.#channel?.connected) return;
-    if (this.#state === 'reconnecting') return this.#untilConnected();
+    if (this.#connection.state === 'reconnecting') return this.#untilConnected();
     this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
     return this.#connecting;
   }
@@ -280,8 +291,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     if (this.#ended) return;
     const channel = this.#channel;
     const joined = this.#join !== undefined;
-    this.#ended = 'left';
-    this.#generation++;
+    this.#connection.end('left');
     if (joined && channel?.connected) {
       await channel.request('room.leave', {}, 3_000).catch((error: unknown) => {
         this.#logger.warn('room.leave failed', { error: String(error) });
@@ -302,20 +312,20 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     payload: SignalingRequestOf<M>,
     options: { timeoutMs?: number } = {},
   ): Promise<SignalingResultOf<M>> {
-    for (let attempt = 1; ; attempt++) {
-      const channel = this.#channel;
-      if (!channel) throw noAnswer(method, 'disconnected');
-      try {
-        return await channel.request(method, payload, options.timeoutMs);
-      } catch (error) {
-        if (!(error instanceof CascadeError) || error.code !== 'RATE_LIMITED' || attempt > 5)
-          throw error;
-        const asked = Number(error.details?.['retryAfterMs']);
-        const delay = Number.isFinite(asked) && asked > 0 ? asked : 50 * 2 ** attempt;
-        this.#logger.debug('rate limited: sending again', { method, attempt, delay });
-        await this.#sleep(Math.min(delay, 5_000));
-      }
-    }
+    return retrying(
+      () => {
+        const channel = this.#channel;
+        if (!channel) throw noAnswer(method, 'disconnected');
+        return channel.request(method, payload, options.timeoutMs);
+      },
+      (error, attempt) => {
+        const delay = this.#retry.resendDelay(error, attempt);
+        if (delay !== undefined)
+          this.#logger.debug('rate limited: sending again', { method, attempt, delay });
+        return delay;
+      },
+      (ms) => this.#sleep(ms),
+    );
   }
 
   /**
@@ -392,19 +402,24 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       profile,
     };
     this.#publications.add(publication);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#untilConnected();
-        await this.#publications.produce(publication);
-        return localTrack(publication);
-      } catch (error) {
-        const interrupted = isConnectionLost(error) || error instanceof MediaSessionClosedError;
+    try {
+      await retrying(
+        async () => {
+          await this.#untilConnected();
+          await this.#publications.produce(publication);
+        },
         // A connection lost meanwhile: the restored session publishes it; wait for that.
-        if (interrupted && attempt < 10 && this.#publications.isCurrent(publication)) continue;
-        this.#publications.delete(publication);
-        throw error;
-      }
+        (error, attempt) =>
+          this.#retry.republish(error, attempt) && this.#publications.isCurrent(publication)
+            ? 0
+            : undefined,
+        (ms) => this.#sleep(ms),
+      );
+    } catch (error) {
+      this.#publications.delete(publication);
+      throw error;
     }
+    return localTrack(publication);
   }
 
   /**
@@ -585,9 +600,8 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   // ── connecting and joining ───────────────────────────────────────────────────────────────
 
   async #connect(): Promise<void> {
-    const generation = ++this.#generation;
-    const cancelled = (): boolean => generation !== this.#generation || this.#ended !== undefined;
-    this.#setState('connecting');
+    const cancelled = this.#connection.staleCheck(this.#connection.nextGeneration());
+    this.#setState('connect');
     try {
       const connection = await this.#timings.span('signaling.connect', undefined, () =>
         this.#connector.connect(cancelled),
@@ -597,14 +611,14 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       this.#setState('connected');
       if (this.#options.prepareMedia !== false) this.#prepareDevice();
     } catch (error) {
-      if (!cancelled()) this.#setState('disconnected');
+      if (!cancelled()) this.#setState('connectFailed');
       throw error;
     }
   }
 
   async #joinRoom(): Promise<RoomState> {
     await this.connect();
-    this.#hold();
+    this.#events.hold();
     try {
       const payload = await this.#joinPayload();
       const result = await this.#timings.span('room.join', undefined, () =>
@@ -622,14 +636,13 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
         throw error;
       }
     } finally {
-      this.#release();
+      this.#events.release();
     }
     return this.room as RoomState;
   }
 
-  /** A join that makes media does the work of many requests in one: it may take longer. */
   #joinTimeout(payload: SignalingRequestOf<'room.join'>): { timeoutMs?: number } {
-    return payload.media ? { timeoutMs: 2 * (this.#options.requestTimeoutMs ?? 10_000) } : {};
+    return joinTimeout(payload, this.#options.requestTimeoutMs ?? 10_000);
   }
 
   /**
@@ -637,34 +650,17 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
    * the transports and consumes what the application wants at once (see {@link JoinOptions}).
    */
   async #joinPayload(): Promise<SignalingRequestOf<'room.join'>> {
-    const { displayName, region } = this.#options;
-    await this.#preparing;
+    await this.#devices.prepared();
     const device =
-      this.#deviceLoading || this.#options.joinMedia === false ? undefined : this.#device;
+      this.#devices.loading || this.#options.joinMedia === false ? undefined : this.#devices.device;
     this.#joinDevice = device;
-    const want =
-      this.#joinSubscribe ??
-      (this.#options.autoSubscribe ? { audio: true, videos: JOIN_CONSUME_MAX } : undefined);
-    const consume =
-      device && want && (want.audio || want.videos > 0)
-        ? {
-            rtpCapabilities: device.recvRtpCapabilities as RtpCapabilities, // see SAME_WIRE
-            audio: want.audio,
-            videos: Math.min(JOIN_CONSUME_MAX, Math.max(0, Math.floor(want.videos))),
-          }
-        : undefined;
-    return {
-      ...(displayName === undefined ? {} : { displayName }),
-      ...(region === undefined ? {} : { region }),
-      ...(device
-        ? {
-            media: {
-              transports: ['recv', 'send'] as TransportDirection[],
-              ...(consume ? { consume } : {}),
-            },
-          }
-        : {}),
-    };
+    return joinRequest({
+      displayName: this.#options.displayName,
+      region: this.#options.region,
+      device,
+      subscribe: this.#joinSubscribe,
+      autoSubscribe: this.#options.autoSubscribe,
+    });
   }
 
   #attach({ channel, url, token }: Connection): void {
@@ -682,21 +678,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
 
   #receive(channel: SignalingChannel, event: SignalingEventName, payload: unknown): void {
     if (channel !== this.#channel || this.#ended) return;
-    if (this.#holding > 0) this.#held.push({ channel, event, payload });
-    else this.#handle(event, payload);
-  }
-
-  /** Holds server events while the room is being (re)established. */
-  #hold(): void {
-    this.#holding++;
-  }
-
-  /** Replays what was held (what a stale connection sent is dropped). */
-  #release(): void {
-    if (--this.#holding > 0) return;
-    for (const { channel, event, payload } of this.#held.splice(0)) {
-      if (channel === this.#channel && !this.#ended) this.#handle(event, payload);
-    }
+    this.#events.receive({ channel, event, payload });
   }
 
   #handle(event: SignalingEventName, payload: unknown): void {
@@ -752,57 +734,16 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     return capture();
   }
 
-  /** Loads a Device for the room's capabilities; true if it is a new one (old media unusable). */
-  async #loadDevice(capabilities: JoinResult['rtpCapabilities']): Promise<boolean> {
-    const key = JSON.stringify(capabilities);
-    // One load at a time: the join waits for the one the pre-join started, if it is the same.
-    while (this.#deviceLoading) {
-      const loading = this.#deviceLoading;
-      await loading.promise.catch(() => undefined);
-      if (this.#deviceLoading === loading) this.#deviceLoading = undefined;
-    }
-    if (this.#device && this.#deviceKey === key) return false;
-    const promise = this.#newDevice(capabilities, key);
-    this.#deviceLoading = { promise };
-    try {
-      await promise;
-    } finally {
-      this.#deviceLoading = undefined;
-    }
-    return true;
-  }
-
-  async #newDevice(capabilities: JoinResult['rtpCapabilities'], key: string): Promise<void> {
-    const { handlerName } = this.#options;
-    const loading = this.#timings.now();
-    const device = this.#seams.deviceFactory
-      ? await this.#seams.deviceFactory(handlerName)
-      : await Device.factory(handlerName ? { handlerName } : {});
-    await device.load({
-      routerRtpCapabilities: capabilities as client.RtpCapabilities, // see SAME_WIRE
-    });
-    this.#timings.record('device.load', loading);
-    this.#device = device;
-    this.#deviceKey = key;
-  }
-
   /**
    * Before joining: loads the Device with the capabilities the gateway expects the room's router
    * to have, while the user is still deciding. The join then finds it ready (or, if the room's
    * router differs, loads another). Best effort: any failure leaves it to the join.
    */
   #prepareDevice(): void {
-    this.#preparing ??= this.#prepareDeviceOnce().finally(() => (this.#preparing = undefined));
-  }
-
-  async #prepareDeviceOnce(): Promise<void> {
-    if (this.#device || this.#deviceLoading || this.#join) return;
-    try {
-      const { rtpCapabilities } = await this.request('room.capabilities', {});
-      if (!this.#join && !this.#ended) await this.#loadDevice(rtpCapabilities);
-    } catch (error) {
-      this.#logger.debug('no media capabilities to prepare with', { error: String(error) });
-    }
+    void this.#devices.prepare(
+      async () => (await this.request('room.capabilities', {})).rtpCapabilities,
+      () => this.#join !== undefined || this.#ended !== undefined,
+    );
   }
 
   #newMediaSession(result: JoinResult, device: Device): MediaSession {
@@ -816,7 +757,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       logger: this.#logger,
       timings: this.#timings,
       onIceFailed: (transport) => {
-        if (this.#state !== 'connected') return; // the reconnection restarts ICE itself
+        if (this.#connection.state !== 'connected') return; // the reconnection restarts ICE itself
         this.#logger.warn('ICE failed: restarting it', { transportId: transport.id });
         this.#media?.restartIce(transport).catch((error: unknown) => this.#report(error));
       },
@@ -835,9 +776,9 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     // A new session has no view, a resumed one may have missed the last: send it (again).
     if (mode !== 'joined')
       this.#view.resend(new Set(result.participants.map((p) => p.participantId)));
-    const newDevice = await this.#loadDevice(result.rtpCapabilities);
+    const newDevice = await this.#devices.load(result.rtpCapabilities);
     if (this.#ended) throw this.#endedError();
-    const device = this.#device as Device;
+    const device = this.#devices.device as Device;
     const survivors = { consumers: new Set<string>(), producers: new Set<string>() };
     const media = this.#media;
     if (mode === 'resumed' && 'transports' in result && !newDevice && media && !media.closed) {
@@ -902,13 +843,13 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     this.#channel = undefined;
     if (this.#ended) return;
     this.#logger.warn('connection lost: reconnecting', { url: channel.url, reason });
-    const generation = ++this.#generation;
-    this.#setState('reconnecting');
+    const generation = this.#connection.nextGeneration();
+    this.#setState('lost');
     void this.#serially(() => this.#reconnect(generation));
   }
 
   async #reconnect(generation: number): Promise<void> {
-    const cancelled = (): boolean => generation !== this.#generation || this.#ended !== undefined;
+    const cancelled = this.#connection.staleCheck(generation);
     if (cancelled()) return;
     let connection: Connection | undefined;
     try {
@@ -918,7 +859,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       return;
     }
     if (!connection || cancelled()) return connection?.channel.close();
-    this.#hold();
+    this.#events.hold();
     try {
       this.#attach(connection);
       if (!this.#join) return this.#setState('connected'); // never joined: the socket is all
@@ -931,15 +872,13 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
         url: connection.url,
       });
     } catch (error) {
-      if (cancelled() || isConnectionLost(error) || error instanceof MediaSessionClosedError)
-        return;
-      if (error instanceof CascadeError && error.code === 'TIMEOUT') {
-        connection.channel.drop(); // a gateway that does not answer: try the next one
-        return;
-      }
-      this.#fail(error);
+      if (cancelled()) return;
+      const action = this.#retry.afterRestoreFailure(error);
+      // A gateway that does not answer: try the next one.
+      if (action === 'next-gateway') connection.channel.drop();
+      else if (action === 'give-up') this.#fail(error);
     } finally {
-      this.#release();
+      this.#events.release();
     }
   }
 
@@ -973,29 +912,28 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
    */
   async #rejoin(): Promise<void> {
     this.#media?.close();
-    for (let attempt = 1; ; attempt++) {
-      let result: JoinResult;
-      try {
+    const result = await retrying(
+      async () => {
         const payload = await this.#joinPayload();
-        result = await this.request('room.join', payload, this.#joinTimeout(payload));
-      } catch (error) {
-        const retryable =
-          error instanceof CascadeError && RETRYABLE.has(error.code) && !isConnectionLost(error);
-        if (!retryable || attempt >= 5 || this.#ended) throw error;
-        this.#logger.warn('joining again failed: retrying', { attempt, error: String(error) });
-        await this.#sleep(backoffDelay(attempt, this.#backoff, this.#seams.random));
-        continue;
-      }
-      return this.#reconcile(result, 'rejoined');
-    }
+        return this.request('room.join', payload, this.#joinTimeout(payload));
+      },
+      (error, attempt) => {
+        const delay = this.#ended ? undefined : this.#retry.rejoinDelay(error, attempt);
+        if (delay !== undefined)
+          this.#logger.warn('joining again failed: retrying', { attempt, error: String(error) });
+        return delay;
+      },
+      (ms) => this.#sleep(ms),
+    );
+    return this.#reconcile(result, 'rejoined');
   }
 
   /** `session.reconnectRequired`: the media node was lost; join again on this connection. */
   async #rejoinInPlace(): Promise<void> {
     const channel = this.#channel;
     if (!this.#join || this.#ended || !channel) return; // a reconnection will rebuild it
-    this.#setState('reconnecting');
-    this.#hold();
+    this.#setState('lost');
+    this.#events.hold();
     try {
       await this.#rejoin();
       if (channel !== this.#channel || this.#ended) return;
@@ -1014,14 +952,14 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
         return;
       this.#fail(error);
     } finally {
-      this.#release();
+      this.#events.release();
     }
   }
 
   #removed(reason: CascadeClientEvents['removed']['reason']): void {
     if (this.#ended) return;
     this.#logger.warn('removed from the room', { reason });
-    this.#ended = 'removed';
+    this.#connection.end('removed');
     this.#teardown();
     this.emit('removed', { reason });
   }
@@ -1030,13 +968,13 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   #fail(error: unknown): void {
     if (this.#ended) return;
     this.#logger.error('the client gave up', { error: String(error) });
-    this.#ended = 'failed';
+    this.#connection.end('failed');
     this.#teardown();
     this.#report(error);
   }
 
   #teardown(): void {
-    this.#generation++;
+    this.#connection.nextGeneration();
     this.#qualityMonitor.stop();
     this.#tokenRefresher.stop();
     const channel = this.#channel;
@@ -1046,8 +984,8 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     this.#media = undefined;
     this.#publications.clear();
     this.#model.clear();
-    this.#held = [];
-    this.#setState('disconnected');
+    this.#events.clear();
+    this.#setState('end');
   }
 
   // ── helpers ──────────────────────────────────────────────────────────────────────────────
@@ -1059,23 +997,11 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   }
 
   #untilConnected(): Promise<void> {
-    if (this.#ended) return Promise.reject(this.#endedError());
-    if (this.#state === 'connected' && this.#channel?.connected) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const listener = (state: ConnectionState): void => {
-        if (state === 'connected') resolve();
-        else if (state === 'disconnected') reject(this.#endedError());
-        else return;
-        this.off('connectionState', listener);
-      };
-      this.on('connectionState', listener);
-    });
+    return this.#connection.untilConnected(() => this.#channel?.connected === true);
   }
 
-  #setState(state: ConnectionState): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    this.emit('connectionState', state);
+  #setState(event: ConnectionEvent): void {
+    this.#connection.send(event);
   }
 
   #report(error: unknown): void {
@@ -1100,10 +1026,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   }
 
   #endedError(): CascadeError {
-    return new CascadeError(
-      'CONFLICT',
-      this.#ended ? `the client is done (${this.#ended}): create a new one` : 'not connected',
-    );
+    return this.#connection.endedError();
   }
 }
 

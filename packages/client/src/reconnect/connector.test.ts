@@ -3,6 +3,7 @@ import { PROTOCOL_VERSION } from '@cascade/contracts';
 import { FakeGateway } from '../../test/support/fake-gateway';
 import { silentLogger } from '../logger';
 import { resolveBackoff } from './backoff';
+import { RetryPolicy } from './retry-policy';
 import { Connector, type ConnectorOptions } from './connector';
 
 function connector(options: Partial<ConnectorOptions> = {}) {
@@ -14,7 +15,9 @@ function connector(options: Partial<ConnectorOptions> = {}) {
     resume: true,
     connectTimeoutMs: 1_000,
     requestTimeoutMs: 1_000,
-    backoff: resolveBackoff({ initialDelayMs: 10, maxDelayMs: 40, jitter: 0, maxAttempts: 4 }),
+    retry: new RetryPolicy(
+      resolveBackoff({ initialDelayMs: 10, maxDelayMs: 40, jitter: 0, maxAttempts: 4 }),
+    ),
     socketFactory: gateway.factory,
     logger: silentLogger,
     sleep: async (ms) => void sleeps.push(ms),

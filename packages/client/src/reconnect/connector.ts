@@ -9,7 +9,8 @@ import {
   type SocketFactoryOptions,
 } from '../signaling/signaling-socket';
 import { type TokenSource } from '../types';
-import { type Backoff, backoffDelay, UrlRotation } from './backoff';
+import { UrlRotation } from './backoff';
+import type { RetryPolicy } from './retry-policy';
 import { connectFailure, judgeHandshakeFailure } from './handshake';
 
 export interface ConnectorOptions {
@@ -19,12 +20,12 @@ export interface ConnectorOptions {
   resume: boolean;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
-  backoff: Backoff;
+  /** When to try again (its backoff and attempts). */
+  retry: Pick<RetryPolicy, 'reconnectDelay' | 'reconnectAttempts'>;
   path?: string;
   transport?: SignalingTransport;
   socketFactory: SocketFactory;
   logger: CascadeLogger;
-  random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -89,10 +90,10 @@ export class Connector {
    * accepts. Throws the refusal when retrying cannot help, or after `maxAttempts`.
    */
   async reconnect(cancelled: Cancelled): Promise<Connection | undefined> {
-    const { backoff, logger } = this.options;
+    const { retry, logger } = this.options;
     let last: CascadeError | undefined;
-    for (let attempt = 1; attempt <= backoff.maxAttempts; attempt++) {
-      await this.#sleep(backoffDelay(attempt, backoff, this.options.random));
+    for (let attempt = 1; attempt <= retry.reconnectAttempts; attempt++) {
+      await this.#sleep(retry.reconnectDelay(attempt));
       if (cancelled()) return undefined;
       const url = this.#rotation.advance();
       const withResume = this.options.resume && this.resumeToken !== undefined;
@@ -111,7 +112,7 @@ export class Connector {
     }
     throw new CascadeError(
       last?.code ?? 'NODE_UNAVAILABLE',
-      `gave up reconnecting after ${backoff.maxAttempts} attempts: ${last?.message ?? 'no gateway'}`,
+      `gave up reconnecting after ${retry.reconnectAttempts} attempts: ${last?.message ?? 'no gateway'}`,
     );
   }
 
