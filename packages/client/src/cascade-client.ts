@@ -21,7 +21,6 @@ import { captureCamera, captureMicrophone, captureScreen } from './media/capture
 import { DeviceLoader } from './media/device-loader';
 import { frameSizeOf, KIND_OF_SOURCE, publishProfile } from './media/encodings';
 import { chooseLayers, layerSpaceOf, layerTargets } from './media/layers';
-import { MediaSession, MediaSessionClosedError } from './media/media-session';
 import { localTrack, type Publication, Publications } from './media/publications';
 import { Subscriptions } from './media/subscriptions';
 import { resolveBackoff } from './reconnect/backoff';
@@ -30,6 +29,7 @@ import { retrying, RetryPolicy } from './reconnect/retry-policy';
 import { TokenRefresher } from './reconnect/token-refresher';
 import { joinRequest, joinTimeout } from './room/join-request';
 import { type RoomEffect, type RoomEventName, RoomModel } from './room/room-model';
+import { type SessionMode, SessionMedia } from './session/session-media';
 import { EventHold } from './signaling/event-hold';
 import { isConnectionLost, noAnswer, type SignalingChannel } from './signaling/signaling-channel';
 import {
@@ -84,8 +84,6 @@ interface ReceivedEvent {
   payload: unknown;
 }
 
-type Mode = 'joined' | 'resumed' | 'rejoined';
-
 /**
  * A participant of a Cascade room: the client SDK, in browsers and in Node (@roamhq/wrtc with
  * `handlerName: 'Chrome111'`, see {@link installWebRtcGlobals}).
@@ -133,7 +131,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   #joinDevice: Device | undefined;
   /** What joins consume at once (`join({ subscribe })`). */
   #joinSubscribe: JoinOptions['subscribe'];
-  #media: MediaSession | undefined;
+  readonly #media: SessionMedia;
   /** Restores run one after the other. */
   #serial: Promise<void> = Promise.resolve();
 
@@ -162,8 +160,16 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     );
     this.#model = new RoomModel({ autoSubscribe: this.#options.autoSubscribe });
     const request = this.request.bind(this);
+    this.#media = new SessionMedia({
+      request: (method, payload) => this.request(method, payload),
+      iceTransportPolicy: options.iceTransportPolicy,
+      logger: this.#logger,
+      timings: this.#timings,
+      restartIceNow: () => this.#connection.state === 'connected',
+      report: (error) => this.#report(error),
+    });
     this.#publications = new Publications({
-      media: () => this.#media,
+      media: () => this.#media.current,
       request,
       announce: (event, payload) => this.emit(event, payload),
       report: (error) => this.#report(error),
@@ -177,7 +183,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     });
     this.#subscriptions = new Subscriptions({
       model: this.#model,
-      media: () => this.#media,
+      media: () => this.#media.current,
       request,
       announce: (event: 'trackAdded' | 'trackRemoved', payload: never) => this.emit(event, payload),
       logger: this.#logger,
@@ -484,7 +490,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   async getStats(): Promise<CallStats> {
     this.#assertJoined();
     return takeCallStats({
-      media: this.#media,
+      media: this.#media.current,
       tracks: this.#model.tracks.values(),
       publications: this.#publications.values(),
       now: this.#seams.now ?? Date.now,
@@ -549,7 +555,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       throw new CascadeError('NOT_FOUND', `no track of ${id} to choose layers for`);
     await Promise.all(
       targets.map(async ({ consumerId }) => {
-        const consumer = this.#media?.consumers.get(consumerId);
+        const consumer = this.#media.current?.consumers.get(consumerId);
         if (!consumer) return;
         const space = layerSpaceOf(consumer.rtpParameters);
         if (space.spatialLayers === 1 && space.temporalLayers === 1) return; // nothing to choose
@@ -629,8 +635,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       } catch (error) {
         // In the room but unable to take part (no usable Device, say): out again, and say why.
         this.#join = undefined;
-        this.#media?.close();
-        this.#media = undefined;
+        this.#media.discard();
         this.#model.clear();
         await this.request('room.leave', {}).catch(() => undefined);
         throw error;
@@ -714,7 +719,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     for (const effect of effects) {
       if (effect.type === 'emit') this.emit(effect.event, effect.payload as never);
       else if (effect.type === 'dropConsumer')
-        this.#media?.consumers.get(effect.consumerId)?.close();
+        this.#media.current?.consumers.get(effect.consumerId)?.close();
       else if (this.#subscriptions.wanted(effect.producerId))
         subscriptions.push(
           this.#subscriptions.subscribe(effect.producerId).catch((e: unknown) => this.#report(e)),
@@ -746,31 +751,13 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     );
   }
 
-  #newMediaSession(result: JoinResult, device: Device): MediaSession {
-    return new MediaSession({
-      device,
-      request: (method, payload) => this.request(method, payload),
-      iceServers: result.iceServers,
-      ...(this.#options.iceTransportPolicy
-        ? { iceTransportPolicy: this.#options.iceTransportPolicy }
-        : {}),
-      logger: this.#logger,
-      timings: this.#timings,
-      onIceFailed: (transport) => {
-        if (this.#connection.state !== 'connected') return; // the reconnection restarts ICE itself
-        this.#logger.warn('ICE failed: restarting it', { transportId: transport.id });
-        this.#media?.restartIce(transport).catch((error: unknown) => this.#report(error));
-      },
-    });
-  }
-
   /**
    * Makes the client's media match a join or resume result. After a resume, transports the
    * session kept restart ICE and survivors stay; everything else (all of it after a join) is
    * made anew: the Device if the room's capabilities changed, transports on demand, this
    * client's producers, and a consumer for every remote producer (`autoSubscribe`).
    */
-  async #reconcile(result: JoinResult | ResumeResult, mode: Mode): Promise<void> {
+  async #reconcile(result: JoinResult | ResumeResult, mode: SessionMode): Promise<void> {
     this.#join = result;
     this.#connector.resumeToken = result.resumeToken;
     // A new session has no view, a resumed one may have missed the last: send it (again).
@@ -779,46 +766,14 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     const newDevice = await this.#devices.load(result.rtpCapabilities);
     if (this.#ended) throw this.#endedError();
     const device = this.#devices.device as Device;
-    const survivors = { consumers: new Set<string>(), producers: new Set<string>() };
-    const media = this.#media;
-    if (mode === 'resumed' && 'transports' in result && !newDevice && media && !media.closed) {
-      media.keepTransports(new Set(result.transports.map((t) => t.transportId)));
-      // Fresh TURN credentials for the ICE restarts below.
-      await media
-        .updateIceServers(result.iceServers)
-        .catch((error: unknown) =>
-          this.#logger.warn('ICE servers not updated', { error: String(error) }),
-        );
-      await Promise.all(
-        media.transports().map((transport) =>
-          media.restartIce(transport).catch((error: unknown) => {
-            if (isConnectionLost(error)) throw error;
-            this.#logger.warn('ICE restart failed: the transport is made anew', {
-              transportId: transport.id,
-              error: String(error),
-            });
-            media.closeTransport(transport);
-          }),
-        ),
-      );
-      for (const id of result.consumerIds) if (media.consumers.has(id)) survivors.consumers.add(id);
-      for (const id of result.producerIds) survivors.producers.add(id);
-    } else {
-      media?.close();
-      this.#media = this.#newMediaSession(result, device);
-      this.#media.adoptTransports(result.media?.transports ?? []);
-      // Someone publishes already: the receive transport is made now, beside whatever the
-      // application does next, instead of on its first subscription.
-      if (result.producers.some((p) => p.participantId !== result.participantId))
-        this.#media.prepare('recv');
-    }
+    const survivors = await this.#media.follow(result, mode, device, newDevice);
     const effects = this.#model.restore(result, {
       aliveConsumerIds: survivors.consumers,
       announce: mode !== 'joined',
     });
     // The consumers the join made, for the Device it asked with (any other cannot take them).
     const adopted: Array<Promise<unknown>> = [];
-    const session = this.#media;
+    const session = this.#media.current;
     for (const info of result.media?.consumers ?? []) {
       if (session && device === this.#joinDevice)
         adopted.push(
@@ -890,8 +845,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
         resumed = await channel.request('session.resume', {});
       } catch (error) {
         // No answer: the caller tries another connection. A refusal: the session is gone.
-        if (!(error instanceof CascadeError) || isConnectionLost(error) || error.code === 'TIMEOUT')
-          throw error;
+        if (!this.#retry.rejoinAfterResumeFailure(error)) throw error;
         this.#logger.warn('the session could not be resumed: joining again', {
           code: error.code,
           error: error.message,
@@ -911,7 +865,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
    * tried a few times while the failure looks passing (no node free yet, say).
    */
   async #rejoin(): Promise<void> {
-    this.#media?.close();
+    this.#media.close();
     const result = await retrying(
       async () => {
         const payload = await this.#joinPayload();
@@ -944,12 +898,8 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
         url: channel.url,
       });
     } catch (error) {
-      if (
-        channel !== this.#channel ||
-        isConnectionLost(error) ||
-        error instanceof MediaSessionClosedError
-      )
-        return;
+      // Lost again: the reconnection takes over. Anything else (no answer included): give up.
+      if (channel !== this.#channel || this.#retry.afterRestoreFailure(error) === 'stop') return;
       this.#fail(error);
     } finally {
       this.#events.release();
@@ -980,8 +930,7 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     const channel = this.#channel;
     this.#channel = undefined;
     channel?.close();
-    this.#media?.close();
-    this.#media = undefined;
+    this.#media.discard();
     this.#publications.clear();
     this.#model.clear();
     this.#events.clear();

@@ -63,6 +63,13 @@ describe('RetryPolicy', () => {
     expect(policy.republish(error('INVALID_ARGUMENT'), 1)).toBe(false);
   });
 
+  it('joins again when the gateway refused the resume, not when it did not answer', () => {
+    expect(policy.rejoinAfterResumeFailure(error('NOT_FOUND'))).toBe(true);
+    expect(policy.rejoinAfterResumeFailure(noAnswer('session.resume', 'timeout', 10))).toBe(false);
+    expect(policy.rejoinAfterResumeFailure(lost)).toBe(false);
+    expect(policy.rejoinAfterResumeFailure(new Error('boom'))).toBe(false);
+  });
+
   it('after a failed restore: stops when lost again, tries the next gateway when unanswered', () => {
     expect(policy.afterRestoreFailure(lost)).toBe('stop');
     expect(policy.afterRestoreFailure(new MediaSessionClosedError())).toBe('stop');

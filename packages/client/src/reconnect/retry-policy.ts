@@ -34,6 +34,7 @@ export type RestoreFailureAction = 'stop' | 'next-gateway' | 'give-up';
  * - joining again after a lost session: while the failure looks passing (no node free yet), with
  *   the reconnection backoff, a few times;
  * - publishing: a publish the connection loss interrupted waits for the restored session;
+ * - resuming: a session the gateway refused to give back is joined again;
  * - restoring on a new connection: a gateway that did not answer is left for the next one.
  */
 export class RetryPolicy {
@@ -75,6 +76,14 @@ export class RetryPolicy {
   republish(error: unknown, attempt: number): boolean {
     const interrupted = isConnectionLost(error) || error instanceof MediaSessionClosedError;
     return interrupted && attempt < PUBLISH_ATTEMPTS;
+  }
+
+  /**
+   * After `session.resume` failed: true (join again instead) when the gateway refused it (the
+   * session is gone); false when it did not answer (another connection is tried).
+   */
+  rejoinAfterResumeFailure(error: unknown): error is CascadeError {
+    return error instanceof CascadeError && !isConnectionLost(error) && error.code !== 'TIMEOUT';
   }
 
   /**
