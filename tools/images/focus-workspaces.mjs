@@ -32,10 +32,12 @@ const writeJson = (path, value) => writeFileSync(path, `${JSON.stringify(value, 
 
 const rootPath = join(dir, 'package.json');
 const lockPath = join(dir, 'package-lock.json');
-if (!existsSync(rootPath) || !existsSync(lockPath)) fail(`${dir} has no package.json and package-lock.json`);
+if (!existsSync(rootPath) || !existsSync(lockPath))
+  fail(`${dir} has no package.json and package-lock.json`);
 const root = readJson(rootPath);
 const lock = readJson(lockPath);
-if (!Array.isArray(root.workspaces)) fail(`${rootPath} lists no workspaces (run turbo prune first)`);
+if (!Array.isArray(root.workspaces))
+  fail(`${rootPath} lists no workspaces (run turbo prune first)`);
 
 /** Workspace package name → its directory (relative, as in the lockfile). */
 const byName = new Map();
@@ -43,7 +45,8 @@ for (const ws of root.workspaces) {
   if (ws.includes('*')) fail(`workspace pattern ${ws}: expected turbo prune's explicit list`);
   byName.set(readJson(join(dir, ws, 'package.json')).name, ws);
 }
-if (!byName.has(target)) fail(`${target} is not a workspace of ${dir} (${[...byName.keys()].join(', ')})`);
+if (!byName.has(target))
+  fail(`${target} is not a workspace of ${dir} (${[...byName.keys()].join(', ')})`);
 
 const productionEdges = (pkg) =>
   Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.peerDependencies });
@@ -58,7 +61,9 @@ while (queue.length > 0) {
   for (const dep of productionEdges(pkg)) if (byName.has(dep)) queue.push(dep);
 }
 
-const keptDirs = root.workspaces.filter((ws) => keep.has(readJson(join(dir, ws, 'package.json')).name));
+const keptDirs = root.workspaces.filter((ws) =>
+  keep.has(readJson(join(dir, ws, 'package.json')).name),
+);
 const droppedDirs = root.workspaces.filter((ws) => !keptDirs.includes(ws));
 
 root.workspaces = keptDirs;
