@@ -7,6 +7,9 @@
 # SERVICE is the directory name under services/ (gateway, identity, rooms, sfu-orchestrator,
 # sfu-node). The container runs services/$SERVICE/dist/main.js as the unprivileged `node` user
 # (uid 1000). Configuration comes only from environment variables (see deploy/README.md).
+# Each image holds its service's production dependencies only, and only the sfu-node image has
+# mediasoup and its worker (stages prune, prod-deps and build below; deploy/README.md, "Images").
+# Without Docker, tools/images/check-images.mjs runs the same steps and checks (npm test does).
 #
 # The web app (apps/web) is the `web` target: its production build served by nginx, unprivileged
 # (uid 101) on port 8080 with apps/web/deploy/nginx.conf. It takes no build argument:
