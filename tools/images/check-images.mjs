@@ -124,9 +124,11 @@ function run(command, args, cwd) {
       env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
     });
   } catch (error) {
-    fail(
-      `${command} ${args.join(' ')} (in ${cwd}) failed:\n${error.stdout ?? ''}${error.stderr ?? error.message}`,
+    // Thrown, not exited: the `finally` above removes the temporary trees.
+    console.error(
+      `check-images: ${command} ${args.join(' ')} (in ${cwd}) failed:\n${error.stdout ?? ''}${error.stderr ?? error.message}`,
     );
+    throw new Error(`${command} failed`);
   }
 }
 
