@@ -7,6 +7,9 @@
 # SERVICE is the directory name under services/ (gateway, identity, rooms, sfu-orchestrator,
 # sfu-node). The container runs services/$SERVICE/dist/main.js as the unprivileged `node` user
 # (uid 1000). Configuration comes only from environment variables (see deploy/README.md).
+# Each image holds its service's production dependencies only, and only the sfu-node image has
+# mediasoup and its worker (stages prune, prod-deps and build below; deploy/README.md, "Images").
+# Without Docker, tools/images/check-images.mjs runs the same steps and checks (npm test does).
 #
 # The web app (apps/web) is the `web` target: its production build served by nginx, unprivileged
 # (uid 101) on port 8080 with apps/web/deploy/nginx.conf. It takes no build argument:
@@ -15,8 +18,8 @@
 #
 # `runtime` stays the last stage, so a build without --target is a service image.
 
-ARG NODE_IMAGE=node:20-bookworm
-ARG NODE_RUNTIME_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm
+ARG NODE_RUNTIME_IMAGE=node:24-bookworm-slim
 ARG NGINX_IMAGE=nginxinc/nginx-unprivileged:1.28-alpine-slim
 
 # ---------------------------------------------------------------------------------------------
@@ -45,7 +48,7 @@ RUN mkdir /manifests \
     | tar -xf - -C /manifests
 
 # ---------------------------------------------------------------------------------------------
-# Dependencies of every workspace (shared by the service builds and the web app's build).
+# Dependencies of every workspace, for the web app's build (the service images prune instead).
 # ---------------------------------------------------------------------------------------------
 FROM toolchain AS deps
 COPY --from=manifests /manifests/ ./
@@ -85,17 +88,48 @@ EXPOSE 8080
 STOPSIGNAL SIGQUIT
 
 # ---------------------------------------------------------------------------------------------
-# Build: compile the selected service and its workspace dependencies, prune.
+# Prune: the selected service's slice of the monorepo (turbo prune), and beside it the same
+# manifests narrowed to its production workspaces (tools/images/focus-workspaces.mjs). The
+# narrowing is what keeps other workspaces' dependencies out: npm counts every workspace as a
+# dependency of the root project, so `npm ci --omit=dev` (with or without `-w`) on the pruned
+# tree alone would still install the dependencies of the service's dev-only workspaces
+# (@cascade/testing: WebRTC test clients, testcontainers, …).
 # ---------------------------------------------------------------------------------------------
-FROM deps AS build
-
+FROM toolchain AS prune
 ARG SERVICE
 RUN test -n "${SERVICE}" || { echo 'build with --build-arg SERVICE=<gateway|identity|rooms|sfu-orchestrator|sfu-node>' >&2; exit 1; }
+COPY . /src
+WORKDIR /src
+RUN test -f "services/${SERVICE}/package.json" || { echo "unknown SERVICE '${SERVICE}' (no services/${SERVICE})" >&2; exit 1; }
+# turbo at the version the repository pins (root devDependencies).
+RUN npx --yes "turbo@$(node -p 'require("./package.json").devDependencies.turbo')" \
+      prune "@cascade/${SERVICE}" --docker --out-dir /pruned \
+ && cp -a /pruned/json /pruned/prod \
+ && node tools/images/focus-workspaces.mjs /pruned/prod "@cascade/${SERVICE}"
+
+# ---------------------------------------------------------------------------------------------
+# Production dependencies only: the service's and its production workspaces', at the lockfile's
+# versions. Install scripts follow the root package.json's "allowScripts" (npm 11).
+# ---------------------------------------------------------------------------------------------
+FROM toolchain AS prod-deps
+COPY --from=prune /pruned/prod/ ./
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+
+# ---------------------------------------------------------------------------------------------
+# Build: every dependency of the pruned slice (compilers, Prisma's generator), then compile the
+# selected service and its workspace dependencies.
+# ---------------------------------------------------------------------------------------------
+FROM toolchain AS build
+ARG SERVICE
+
+COPY --from=prune /pruned/json/ ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 
 # mediasoup worker binary (sfu-node only). ensure-worker.sh tries mediasoup's own postinstall
 # (prebuilt download from GitHub) first and builds from source against Debian libraries if that
 # fails; it prints the binary's path on stdout. The cache mount keeps a source build across
-# image builds. Placed before `COPY . .` so that source edits do not invalidate it.
+# image builds. After `npm ci` (it starts from node_modules/mediasoup), before the sources are
+# copied, so that source edits do not invalidate it.
 # A prebuilt worker only needs glibc; a source-built one links Debian's libuv, libssl, libsrtp2,
 # libusrsctp, abseil, liburing: the runtime packages owning those libraries are listed in
 # /out/mediasoup/runtime-packages.txt and installed into the runtime image.
@@ -113,23 +147,25 @@ RUN --mount=type=cache,target=/root/.cache/cascade \
       echo "mediasoup-worker runtime packages: $(tr '\n' ' ' < /out/mediasoup/runtime-packages.txt)"; \
     fi
 
-COPY . .
-RUN test -f "services/${SERVICE}/package.json" || { echo "unknown SERVICE '${SERVICE}' (no services/${SERVICE})" >&2; exit 1; }
+COPY --from=prune /pruned/full/ ./
+# turbo prune copies the workspaces, root package.json, lockfile and turbo.json, not the shared
+# compiler settings every tsconfig extends.
+COPY tsconfig.base.json ./
 RUN npx turbo run build --filter="@cascade/${SERVICE}..."
-RUN npm prune --omit=dev --no-audit --no-fund
 
-# Assemble exactly what the runtime needs: production node_modules, the built workspace packages
-# (dist + package.json), the selected service and its Prisma migrations (applied at start). Other services' sources are left behind; their
-# workspace links in node_modules dangle harmlessly.
-RUN set -eu; mkdir -p /out/app/packages /out/app/services; \
-    cp -a package.json node_modules /out/app/; \
-    for dir in packages/* "services/${SERVICE}"; do \
-      if [ -d "$dir/dist" ]; then \
-        mkdir -p "/out/app/$dir"; cp -a "$dir/package.json" "$dir/dist" "/out/app/$dir/"; \
-      fi; \
-      if [ -d "$dir/prisma" ]; then cp -a "$dir/prisma" "/out/app/$dir/"; fi; \
+# Assemble exactly what the runtime needs: the production node_modules, the narrowed manifests,
+# and of each production workspace its dist/ (and Prisma migrations: identity and rooms apply
+# them at start). Then the image checks (tools/images/check-tree.mjs): no build, test or
+# browser-side package, mediasoup only in sfu-node, every module the compiled code requires
+# resolves, and `node dist/main.js` gets as far as validating its environment.
+COPY --from=prod-deps /app/ /out/app/
+COPY tools/images/check-tree.mjs /tools/check-tree.mjs
+RUN set -eu; \
+    for ws in $(node -p 'require("/out/app/package.json").workspaces.join(" ")'); do \
+      cp -a "$ws/dist" "/out/app/$ws/"; \
+      if [ -d "$ws/prisma" ]; then cp -a "$ws/prisma" "/out/app/$ws/"; fi; \
     done; \
-    test -f "/out/app/services/${SERVICE}/dist/main.js"
+    node /tools/check-tree.mjs /out/app "${SERVICE}"
 
 # ---------------------------------------------------------------------------------------------
 # Runtime: slim Debian, no compilers, non-root.

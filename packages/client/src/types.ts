@@ -101,7 +101,8 @@ export interface CascadeClientOptions {
   /**
    * `websocket` (default): WebSocket only, from any origin. `websocket-or-polling`: long-polling
    * where WebSockets are blocked, with credentials (the gateway's sticky cookie); the gateway
-   * must allow the page's origin (`GATEWAY_CORS_ORIGINS`). See {@link SignalingTransport}.
+   * must allow the page's origin (the tenant's `allowedOrigins`, or `GATEWAY_CORS_ORIGINS`). See
+   * {@link SignalingTransport}.
    */
   transport?: SignalingTransport;
   /**

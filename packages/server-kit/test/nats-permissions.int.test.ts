@@ -149,6 +149,7 @@ describe('NATS per-service users and subject permissions (a real nats-server)', 
       [gateway, s.roomsAuthorizeJoin()],
       [gateway, s.orchestratorRequests()],
       [gateway, s.sfuNodeControl('n1')],
+      [gateway, s.identityTenantSettings()],
       [identity, s.roomsMemberRole()],
       [rooms, s.identityTenantSettings()],
       [orchestrator, s.sfuNodeControl('n1')],
@@ -160,6 +161,7 @@ describe('NATS per-service users and subject permissions (a real nats-server)', 
     }
     // Each asked on its own inbox prefix, the only one its user may subscribe to.
     expect(replyTo.map((r) => r.split('.').slice(0, 2).join('.'))).toEqual([
+      '_INBOX.gateway',
       '_INBOX.gateway',
       '_INBOX.gateway',
       '_INBOX.gateway',

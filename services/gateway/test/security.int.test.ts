@@ -1,6 +1,7 @@
 import { ERROR_CODES, type ErrorEnvelope, SIGNALING_METHODS } from '@cascade/contracts';
 
 import {
+  HandshakeRefused,
   type JoinTokenOptions,
   SignalingClient,
   opusRtpParameters,
@@ -112,6 +113,27 @@ describe('handshake', () => {
 });
 
 describe('tenants', () => {
+  it('refuses a connection that names another tenant than its token’s (for CORS)', async () => {
+    const room = await stack.createRoom('acme', 'u_owner');
+    const token = { tenant: 'acme', user: 'u_cors', room: room.id };
+    for (const transports of [['websocket'], ['polling']] as const) {
+      const refused = await stack
+        .connect(0, token, { transports: [...transports], query: { tenant: 'globex' } })
+        .then(
+          (c) => (clients.push(c), undefined),
+          (error: unknown) => error,
+        );
+      expect(refused).toBeInstanceOf(HandshakeRefused);
+      expect((refused as HandshakeRefused).envelope).toMatchObject({ code: 'FORBIDDEN' });
+    }
+    const named = await stack.connect(0, token, {
+      transports: ['polling'],
+      query: { tenant: 'acme' },
+    });
+    clients.push(named);
+    expect((await named.call('room.join', {})).roomId).toBe(room.id);
+  });
+
   it('a token of one tenant cannot join another tenant’s room', async () => {
     const room = await stack.createRoom('globex', 'u_owner');
     const intruder = await connect(0, { tenant: 'acme', user: 'u_mallory', room: room.id });

@@ -6,9 +6,11 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { loadConfig } from '@cascade/server-kit';
+import { createSubjects } from '@cascade/contracts';
+import { type NatsBus, loadConfig } from '@cascade/server-kit';
 import { eventually, useInfrastructure } from '@cascade/testing';
 import { Redis } from 'ioredis';
+import { type NatsConnection, StringCodec, connect as natsConnect } from 'nats';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 
 import { GatewayConfigSchema } from '../src/config';
@@ -16,11 +18,54 @@ import { roomChannel } from '../src/signaling/channels';
 import { SocketIoServer } from '../src/signaling/socket-io.server';
 
 /**
- * The gateway's Socket.IO server as browsers and other gateways meet it, on a real Redis: the
- * CORS answer to a cross-origin long-polling handshake, and broadcasts between two gateways
- * through the sharded (Redis 7 SPUBLISH/SSUBSCRIBE) adapter.
+ * The gateway's Socket.IO server as browsers and other gateways meet it, on a real Redis and
+ * NATS: the CORS answer to a cross-origin long-polling handshake (the deployment's origins, and a
+ * tenant's own, asked of identity over NATS), and broadcasts between two gateways through the
+ * sharded (Redis 7 SPUBLISH/SSUBSCRIBE) adapter.
  */
-const infra = useInfrastructure({ redis: true });
+const infra = useInfrastructure({ redis: true, nats: true });
+const TENANT_ORIGIN = 'https://meet.acme.example';
+const sc = StringCodec();
+let nats: NatsConnection;
+
+/** identity's side of `identity.tenant-settings`: tenant acme allows TENANT_ORIGIN. */
+beforeAll(async () => {
+  nats = await natsConnect({ servers: infra().env['NATS_URL'] });
+  const subject = createSubjects(infra().env['NATS_SUBJECT_PREFIX']).identityTenantSettings();
+  nats.subscribe(subject, {
+    callback: (_error, msg) => {
+      const { tenantId } = JSON.parse(sc.decode(msg.data)) as { tenantId: string };
+      msg.respond(
+        sc.encode(
+          JSON.stringify(
+            tenantId === 'acme'
+              ? {
+                  ok: true,
+                  data: {
+                    maxRoomCapacity: 100,
+                    allowedOrigins: [TENANT_ORIGIN],
+                    chatRetentionDays: null,
+                  },
+                }
+              : { ok: false, error: { code: 'NOT_FOUND', message: 'no such tenant' } },
+          ),
+        ),
+      );
+    },
+  });
+  await nats.flush();
+});
+
+/** The gateway's requests to identity, over the suite's NATS (as NatsBus.request does). */
+const bus = {
+  request: async (subject: string, value: unknown, timeoutMs: number) =>
+    JSON.parse(
+      sc.decode(
+        (await nats.request(subject, sc.encode(JSON.stringify(value)), { timeout: timeoutMs }))
+          .data,
+      ),
+    ) as unknown,
+} as unknown as NatsBus;
 const APP_ORIGIN = 'https://app.example.com';
 
 const started: Array<{ server: SocketIoServer; http: HttpServer }> = [];
@@ -36,11 +81,11 @@ async function gateway(
     GATEWAY_AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json',
     ...env,
   });
-  const server = new SocketIoServer(config, {
-    name: 'gateway',
-    version: 'test',
-    instanceId: `gw-${started.length + 1}`,
-  });
+  const server = new SocketIoServer(
+    config,
+    { name: 'gateway', version: 'test', instanceId: `gw-${started.length + 1}` },
+    bus,
+  );
   const http = createServer();
   server.io.attach(http);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -54,6 +99,7 @@ afterAll(async () => {
     await server.onApplicationShutdown();
     await new Promise((resolve) => http.close(resolve));
   }
+  await nats?.close();
 });
 
 /** An Engine.IO long-polling request as a page on `origin` sends it. */
@@ -61,10 +107,11 @@ function polling(
   url: string,
   origin: string,
   method: 'GET' | 'OPTIONS' = 'GET',
+  tenant?: string,
 ): Promise<{ status: number; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      `${url}/socket.io/?EIO=4&transport=polling`,
+      `${url}/socket.io/?EIO=4&transport=polling${tenant === undefined ? '' : `&tenant=${tenant}`}`,
       {
         method,
         headers: {
@@ -101,6 +148,26 @@ describe('the gateway answering cross-origin long-polling', () => {
       expect(headers['access-control-allow-origin']).toBeUndefined();
       expect(headers['access-control-allow-credentials']).toBeUndefined();
     }
+  });
+
+  it('answers a tenant’s allowed origin, from identity, for requests that name the tenant', async () => {
+    const { url } = await gateway({ GATEWAY_CORS_ORIGINS: APP_ORIGIN });
+    for (const method of ['OPTIONS', 'GET'] as const) {
+      const { headers } = await polling(url, TENANT_ORIGIN, method, 'acme');
+      expect(headers['access-control-allow-origin']).toBe(TENANT_ORIGIN);
+      expect(headers['access-control-allow-credentials']).toBe('true');
+    }
+    // Not for another tenant, an unknown one, or without naming one.
+    for (const tenant of ['beta', undefined]) {
+      const { headers } = await polling(url, TENANT_ORIGIN, 'GET', tenant);
+      expect({ tenant, cors: headers['access-control-allow-origin'] }).toEqual({
+        tenant,
+        cors: undefined,
+      });
+    }
+    // A foreign origin naming the tenant gets nothing either.
+    const { headers } = await polling(url, 'https://evil.example', 'GET', 'acme');
+    expect(headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('allows no other origin by default (same-origin only)', async () => {

@@ -3,7 +3,7 @@ import calculateSlot from 'cluster-key-slot';
 import { Redis } from 'ioredis';
 
 import type { RoomState } from '../src/rooms/room-state';
-import { RoomStore, roomDoc } from '../src/rooms/room-store';
+import { ROOMS_TAG, RoomStore, roomDoc } from '../src/rooms/room-store';
 
 /**
  * The room store on a real Redis: every key of its MULTI in one hash slot (what Redis Cluster
@@ -53,6 +53,16 @@ function recordKeys(client: Redis): { keys: string[][]; stop(): void } {
         return tx;
       };
     }
+    const evaluate = tx.eval.bind(tx) as (...a: unknown[]) => unknown;
+    (tx as unknown as Record<string, unknown>)['eval'] = (
+      script: string,
+      count: number,
+      ...rest: string[]
+    ) => {
+      seen.push(...rest.slice(0, count).map((k) => prefix + k));
+      evaluate(script, count, ...rest);
+      return tx;
+    };
     return tx;
   }) as Redis['multi'];
   return { keys, stop: () => (client.multi = original as Redis['multi']) };
@@ -111,5 +121,55 @@ describe('the orchestrator’s room store on Redis', () => {
       new Set(['n-new']),
       true,
     );
+  });
+
+  it('knows the nodes with rooms from a set kept on write, without KEYS', async () => {
+    const store = new RoomStore(redis);
+    const a = room(['n-set-a', 'n-set-b']);
+    const b = room(['n-set-b']);
+    const keys = jest.spyOn(redis, 'keys');
+    const recorded = recordKeys(redis);
+    try {
+      await store.save(a, new Set(), false);
+      await store.save(b, new Set(), false);
+      expect(await store.nodesWithRooms()).toEqual(expect.arrayContaining(['n-set-a', 'n-set-b']));
+
+      // a leaves n-set-b: b still uses it. Then a is gone: n-set-a has no room left.
+      const aOnA = room(['n-set-a']);
+      await store.save({ ...aOnA, roomId: a.roomId }, new Set(['n-set-a', 'n-set-b']), false);
+      expect(await store.nodesWithRooms()).toEqual(expect.arrayContaining(['n-set-a', 'n-set-b']));
+      await store.save({ ...a, participants: {} }, new Set(['n-set-a']), true);
+      let nodes = await store.nodesWithRooms();
+      expect(nodes).toContain('n-set-b');
+      expect(nodes).not.toContain('n-set-a');
+      expect(await redis.sismember(`orch:${ROOMS_TAG}:nodes`, 'n-set-a')).toBe(0);
+
+      await store.save({ ...b, participants: {} }, new Set(['n-set-b']), true);
+      nodes = await store.nodesWithRooms();
+      expect(nodes).not.toContain('n-set-b');
+      expect(await redis.sismember(`orch:${ROOMS_TAG}:nodes`, 'n-set-b')).toBe(0);
+    } finally {
+      recorded.stop();
+      keys.mockRestore();
+    }
+    expect(keys).not.toHaveBeenCalled();
+    // The node set is written in the rooms' MULTI, in their hash slot.
+    for (const written of recorded.keys) {
+      expect(written).toContain(prefix + `orch:${ROOMS_TAG}:nodes`);
+      expect(new Set(written.map((k) => calculateSlot(k))).size).toBe(1);
+    }
+  });
+
+  it('still finds a node that only rooms stored before the hash tag use, by SCAN', async () => {
+    const store = new RoomStore(redis);
+    const keys = jest.spyOn(redis, 'keys');
+    await redis.sadd('orch:node-rooms:n-legacy-only', 'acme/room-legacy');
+    try {
+      expect(await store.nodesWithRooms()).toContain('n-legacy-only');
+    } finally {
+      keys.mockRestore();
+      await redis.del('orch:node-rooms:n-legacy-only');
+    }
+    expect(keys).not.toHaveBeenCalled();
   });
 });

@@ -41,4 +41,25 @@ describe('the Socket.IO options of a connection to a gateway', () => {
       '/gw/socket.io',
     );
   });
+
+  it('name the token’s tenant in the query when polling may be used (for its CORS origins)', () => {
+    const jwt = (claims: object) =>
+      `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s`;
+    const polling = { timeoutMs: 1_000, transport: 'websocket-or-polling' as const };
+    expect(
+      socketIoOptions({ ...auth, token: jwt({ tenant: 'acme', sub: 'u-ü' }) }, polling).query,
+    ).toEqual({ tenant: 'acme' });
+    expect(
+      socketIoOptions(
+        { protocolVersion: PROTOCOL_VERSION, accessToken: jwt({ tenant: 'beta' }) },
+        polling,
+      ).query,
+    ).toEqual({ tenant: 'beta' });
+    // Not a JWT, no tenant claim, WebSocket only: no query.
+    expect(socketIoOptions(auth, polling).query).toBeUndefined();
+    expect(socketIoOptions({ ...auth, token: jwt({ sub: 'x' }) }, polling).query).toBeUndefined();
+    expect(
+      socketIoOptions({ ...auth, token: jwt({ tenant: 'acme' }) }, { timeoutMs: 1_000 }).query,
+    ).toBeUndefined();
+  });
 });

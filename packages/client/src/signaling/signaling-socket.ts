@@ -26,7 +26,9 @@ export interface SignalingSocket {
  *   corporate proxies). Long-polling is a series of requests that must all reach the same
  *   gateway: the load balancer's sticky cookie keeps them there, and a page on another origin
  *   than the gateway's only sends that cookie with `withCredentials`, which this mode sets. The
- *   gateway must list the page's origin in `GATEWAY_CORS_ORIGINS`.
+ *   gateway answers it for the page's origin when the tenant lists it in its allowed origins
+ *   (the SDK names the token's tenant in the query for that), or the deployment in
+ *   `GATEWAY_CORS_ORIGINS`.
  */
 export type SignalingTransport = 'websocket' | 'websocket-or-polling';
 
@@ -62,9 +64,34 @@ export function socketIoOptions(
     timeout: timeoutMs,
     ...(transport === 'websocket'
       ? { transports: ['websocket'] }
-      : { transports: ['websocket', 'polling'], tryAllTransports: true, withCredentials: true }),
+      : {
+          transports: ['websocket', 'polling'],
+          tryAllTransports: true,
+          withCredentials: true,
+          ...tenantQuery(auth),
+        }),
     ...(path === undefined ? {} : { path }),
   };
+}
+
+/**
+ * `?tenant=<id>` from the handshake's token (read, not verified: the gateway verifies it, and
+ * refuses a connection whose token is of another tenant), so that the gateway can answer CORS
+ * for the tenant's allowed origins. Nothing when there is no readable token.
+ */
+function tenantQuery(auth: SignalingHandshake): { query?: { tenant: string } } {
+  const token = auth.token ?? auth.accessToken;
+  const payload = token?.split('.')[1];
+  if (payload === undefined) return {};
+  try {
+    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '='))) as {
+      tenant?: unknown;
+    };
+    return typeof claims.tenant === 'string' ? { query: { tenant: claims.tenant } } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The real thing: a Socket.IO client with {@link socketIoOptions}. */

@@ -63,7 +63,7 @@ export function natsPermissions(
   return {
     gateway: {
       // Places joins, drives media on the nodes, asks rooms (joins, roles, bans, storing chat),
-      // tells rooms what happens in calls.
+      // tells rooms what happens in calls, asks identity for a tenant's allowed origins (CORS).
       publish: [
         s.orchestratorRequests,
         s.sfuControl,
@@ -72,6 +72,7 @@ export function natsPermissions(
         s.roomsCallBan,
         s.roomsChatStore,
         s.roomActivity,
+        s.identityTenantSettings,
       ],
       // Delivers media, room and user events, removals and revocations to its sockets.
       subscribe: [

@@ -24,7 +24,7 @@ import { participantChannel, roomChannel, userChannel } from './channels';
 import { signalingHandlers } from './handlers';
 import { type RequestFacts, RequestPipeline, type SocketAccess } from './request-pipeline';
 import type { SignalingSocket, SocketData } from './socket-data';
-import { type GatewaySocket, SocketIoServer } from './socket-io.server';
+import { type GatewaySocket, SocketIoServer, requestedTenant } from './socket-io.server';
 import { TokenBucket } from './token-bucket';
 
 /**
@@ -100,10 +100,23 @@ export class SignalingServer implements OnApplicationBootstrap, BeforeApplicatio
           // The client may have gone while this ran: Socket.IO then drops the socket without a
           // connection (or a disconnect) event, so the resumed session's drop is recorded here,
           // and a user connection's slot given back.
-          if (socket.conn.readyState !== 'open') {
+          // A request that named a tenant (for that tenant's CORS origins, socket-io.server.ts)
+          // must carry a token of that tenant.
+          const named = requestedTenant(socket.request.url);
+          const foreign = named !== undefined && named !== identity.tenantId;
+          if (socket.conn.readyState !== 'open' || foreign) {
             if (resumed) void this.sessions.dropped(socket);
             if (identity.kind === 'user') this.#track(this.#releaseSlot(socket));
-            next(new Error('connection closed during the handshake'));
+            next(
+              foreign
+                ? connectError(
+                    new CascadeError(
+                      'FORBIDDEN',
+                      'the connection names another tenant than its token',
+                    ).toEnvelope(),
+                  )
+                : new Error('connection closed during the handshake'),
+            );
             return;
           }
           next();

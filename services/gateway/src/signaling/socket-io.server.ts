@@ -6,12 +6,13 @@ import {
   type SignalingEventName,
   type SignalingEventOf,
 } from '@cascade/contracts';
-import { SERVICE_CONFIG, SERVICE_INFO, type ServiceInfo } from '@cascade/server-kit';
+import { NatsBus, SERVICE_CONFIG, SERVICE_INFO, type ServiceInfo } from '@cascade/server-kit';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 
 import type { GatewayConfig } from '../config';
+import { NatsTenantOrigins, type TenantOriginSource } from '../cors/tenant-origins';
 import type { Broadcaster } from './broadcaster';
 import { type ParticipantRef, participantChannel, roomChannel, userChannel } from './channels';
 import type { SocketData } from './socket-data';
@@ -53,15 +54,19 @@ export class SocketIoServer implements Broadcaster, OnApplicationShutdown {
   constructor(
     @Inject(SERVICE_CONFIG) config: GatewayConfig,
     @Inject(SERVICE_INFO) info: ServiceInfo,
+    bus: NatsBus,
   ) {
     this.io = new Server({
       path: '/socket.io',
       transports: ['websocket', 'polling'],
       serveClient: false,
       maxHttpBufferSize: SIGNALING_MAX_BYTES + FRAMING_SLACK_BYTES,
-      ...(config.GATEWAY_CORS_ORIGINS.length === 0
-        ? {}
-        : { cors: corsForOrigins(config.GATEWAY_CORS_ORIGINS) }),
+      cors: corsForOrigins(
+        config.GATEWAY_CORS_ORIGINS,
+        new NatsTenantOrigins(bus, config.NATS_SUBJECT_PREFIX, config.GATEWAY_REQUEST_TIMEOUT_MS, {
+          warn: (message) => this.logger.warn(message),
+        }),
+      ),
     });
     // Pub/sub channels are not keys: no key prefix on these connections; the adapter's key
     // carries the deployment's prefix instead.
@@ -153,22 +158,45 @@ export class SocketIoServer implements Broadcaster, OnApplicationShutdown {
 }
 
 /**
- * CORS for the Engine.IO HTTP requests (long-polling): a listed origin is echoed with
+ * CORS for the Engine.IO HTTP requests (long-polling): an allowed origin is echoed with
  * credentials, so a page there may send the load balancer's sticky cookie; any other origin gets
  * no CORS headers at all, and its browser keeps the answers from it. (WebSocket upgrades are not
- * subject to CORS.)
+ * subject to CORS.) Allowed: the deployment's `GATEWAY_CORS_ORIGINS`, and a tenant's own
+ * `allowedOrigins` for requests that name the tenant (`?tenant=<id>`, which the SDK adds in its
+ * `websocket-or-polling` mode; the handshake then refuses a token of another tenant).
  */
-export function corsForOrigins(origins: readonly string[]): CorsOptionsDelegate {
+export function corsForOrigins(
+  origins: readonly string[],
+  tenants?: TenantOriginSource,
+): CorsOptionsDelegate {
   const allowed = new Set(origins);
+  const answer = (origin: string | undefined, ok: boolean) =>
+    ok && origin !== undefined
+      ? { origin, credentials: true, methods: ['GET', 'POST'] }
+      : { origin: false };
   return (req, callback) => {
     const origin = req.headers.origin;
-    callback(
-      null,
-      origin !== undefined && allowed.has(origin)
-        ? { origin, credentials: true, methods: ['GET', 'POST'] }
-        : { origin: false },
+    if (origin === undefined || allowed.has(origin) || tenants === undefined) {
+      callback(null, answer(origin, origin !== undefined && allowed.has(origin)));
+      return;
+    }
+    const tenant = requestedTenant((req as { url?: string }).url);
+    if (tenant === undefined) {
+      callback(null, answer(origin, false));
+      return;
+    }
+    tenants.allows(tenant, origin).then(
+      (ok) => callback(null, answer(origin, ok)),
+      () => callback(null, answer(origin, false)),
     );
   };
+}
+
+/** The `tenant` query parameter of an Engine.IO request URL, if any. */
+export function requestedTenant(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const value = new URL(url, 'http://gateway.invalid').searchParams.get('tenant');
+  return value === null || value === '' ? undefined : value;
 }
 
 /** Emits a checked event and payload (the generic pair, which Socket.IO's types cannot follow). */

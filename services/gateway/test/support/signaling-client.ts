@@ -21,6 +21,8 @@ export interface ConnectOptions {
   /** Default: WebSocket only (as clients try first); `['polling']` to test the fallback. */
   transports?: Array<'websocket' | 'polling'>;
   timeoutMs?: number;
+  /** Query parameters of the connection's requests (the SDK's `tenant`, for CORS). */
+  query?: Record<string, string>;
 }
 
 /** A refused handshake: the `connect_error` the client got, with its envelope. */
@@ -60,6 +62,7 @@ export class SignalingClient {
       reconnection: false,
       forceNew: true,
       timeout: options.timeoutMs ?? 10_000,
+      ...(options.query === undefined ? {} : { query: options.query }),
     });
     const client = new SignalingClient(url, socket);
     return new Promise((resolve, reject) => {

@@ -51,6 +51,7 @@ function nestWarnings(): RoomStoreLog {
  *   orch:{orch-rooms}:room:<tenant>:<room>     the RoomState
  *   orch:{orch-rooms}:rooms                    set of "<tenant>/<room>"
  *   orch:{orch-rooms}:node-rooms:<node>        set of "<tenant>/<room>" using the node
+ *   orch:{orch-rooms}:nodes                    set of the nodes whose node-rooms set is not empty
  *
  * One hash tag over all of them: Redis Cluster runs a MULTI only when its keys share a slot.
  * Before the tag they were `orch:room:…`, `orch:rooms`, `orch:node-rooms:…`; a room still stored
@@ -118,8 +119,18 @@ export class RoomStore {
       tx.set(roomDoc(state.tenantId, state.roomId), JSON.stringify(state));
       tx.sadd(ALL_ROOMS, key);
     }
-    for (const node of indexed) if (!after.has(node)) tx.srem(nodeRooms(node), key);
-    for (const node of after) if (!indexed.has(node)) tx.sadd(nodeRooms(node), key);
+    for (const node of indexed) {
+      if (after.has(node)) continue;
+      tx.srem(nodeRooms(node), key);
+      // In the same MULTI, so atomically with the SREM: the node leaves the node set exactly
+      // when its last room does (a concurrent save that adds a room to it runs before or after).
+      tx.eval(FORGET_EMPTY_NODE, 2, nodeRooms(node), NODES, node);
+    }
+    for (const node of after) {
+      if (indexed.has(node)) continue;
+      tx.sadd(nodeRooms(node), key);
+      tx.sadd(NODES, node);
+    }
     const results = await tx.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error('Redis transaction was discarded');
@@ -146,13 +157,36 @@ export class RoomStore {
     ).map(splitKey);
   }
 
+  /**
+   * The nodes that some stored room uses: the node set, maintained by `save` (no KEYS, which
+   * blocks Redis for the whole keyspace), each member checked against its room set. Rooms still
+   * stored under the keys before the hash tag are found with SCAN (incremental, never blocking)
+   * until they are saved again.
+   */
   async nodesWithRooms(): Promise<string[]> {
+    const members = await this.redis.smembers(NODES);
+    const sizes = members.length
+      ? await this.redis.pipeline(members.map((node) => ['scard', nodeRooms(node)])).exec()
+      : [];
+    const nodes = members.filter((_, i) => {
+      const [error, size] = sizes?.[i] ?? [new Error('no reply')];
+      if (error) throw error;
+      return Number(size) > 0;
+    });
     const prefix = this.redis.options.keyPrefix ?? '';
-    const nodes: string[] = [];
-    for (const pattern of [nodeRooms(''), LEGACY.nodeRooms('')]) {
-      const keys = await this.redis.keys(`${prefix}${pattern}*`);
+    const pattern = LEGACY.nodeRooms('');
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(
+        cursor,
+        'MATCH',
+        `${prefix}${pattern}*`,
+        'COUNT',
+        500,
+      );
+      cursor = next;
       nodes.push(...keys.map((k) => k.slice(prefix.length + pattern.length)));
-    }
+    } while (cursor !== '0');
     return union(nodes, []);
   }
 }
@@ -161,6 +195,9 @@ export class RoomStore {
 export const ROOMS_TAG = '{orch-rooms}';
 const ALL_ROOMS = `orch:${ROOMS_TAG}:rooms`;
 const nodeRooms = (node: string) => `orch:${ROOMS_TAG}:node-rooms:${node}`;
+const NODES = `orch:${ROOMS_TAG}:nodes`;
+/** KEYS[1] a node's room set, KEYS[2] the node set, ARGV[1] the node: forget it once empty. */
+const FORGET_EMPTY_NODE = `if redis.call('SCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end return 0`;
 
 /** The keys before the hash tag, read until the rooms stored under them are saved again. */
 const LEGACY = {
