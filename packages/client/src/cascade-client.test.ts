@@ -291,7 +291,69 @@ describe('CascadeClient', () => {
         messageId: expect.any(String),
         at: expect.any(Number),
       });
-      expect(gateway.requestsOf('chat.send')[0]?.payload).toEqual({ text: 'hello' });
+      expect(gateway.requestsOf('chat.send')[0]?.payload).toEqual({
+        text: 'hello',
+        clientMessageId: expect.stringMatching(/^c_[0-9a-f]{32}$/),
+      });
+    });
+
+    it('sends a message whose outcome is unknown again with the same clientMessageId', async () => {
+      const { gateway, client } = setup();
+      await client.join();
+      let refusals = 2;
+      gateway.answer('chat.send', (_socket, _payload, base) => {
+        if (refusals-- > 0)
+          throw new CascadeError('NODE_UNAVAILABLE', 'rooms did not answer', {
+            outcome: 'unknown',
+          });
+        return base();
+      });
+      await expect(client.sendChat('hello')).resolves.toMatchObject({
+        messageId: expect.any(String),
+      });
+      const keys = gateway
+        .requestsOf('chat.send')
+        .map((r) => (r.payload as { clientMessageId: string }).clientMessageId);
+      expect(keys).toHaveLength(3);
+      expect(new Set(keys).size).toBe(1);
+      // The next message is another one.
+      await client.sendChat('again');
+      expect(
+        (gateway.requestsOf('chat.send')[3]?.payload as { clientMessageId: string })
+          .clientMessageId,
+      ).not.toBe(keys[0]);
+    });
+
+    it('gives up after retryForMs with the key in the error, and a retry with it is the same message', async () => {
+      const { gateway, client } = setup();
+      await client.join();
+      let down = true;
+      gateway.answer('chat.send', (_socket, _payload, base) => {
+        if (down) throw new CascadeError('NODE_UNAVAILABLE', 'rooms did not answer');
+        return base();
+      });
+      const error = (await client.sendChat('hello', { retryForMs: 0 }).catch((e) => e)) as {
+        code: string;
+        details: { clientMessageId: string };
+      };
+      expect(error.code).toBe('NODE_UNAVAILABLE');
+      expect(gateway.requestsOf('chat.send')).toHaveLength(1);
+      down = false;
+      await client.sendChat('hello', { clientMessageId: error.details.clientMessageId });
+      expect(gateway.requestsOf('chat.send')[1]?.payload).toEqual({
+        text: 'hello',
+        clientMessageId: error.details.clientMessageId,
+      });
+    });
+
+    it('does not send again what retrying cannot change', async () => {
+      const { gateway, client } = setup();
+      await client.join();
+      gateway.answer('chat.send', () => {
+        throw new CascadeError('NOT_FOUND', 'no such active room');
+      });
+      await expect(client.sendChat('hello')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(gateway.requestsOf('chat.send')).toHaveLength(1);
     });
   });
 
@@ -355,6 +417,7 @@ describe('CascadeClient', () => {
         at: 5,
       };
       gateway.socket.push('chat.message', message);
+      gateway.socket.push('chat.message', message); // sent again by its sender: shown once
       gateway.socket.push('speaker.active', {
         participantId: 'alice',
         producerId: producer.producerId,

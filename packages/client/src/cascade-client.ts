@@ -593,10 +593,44 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
 
   // ── chat ─────────────────────────────────────────────────────────────────────────────────
 
-  /** Sends a chat message to the room (everyone gets it as `chat`, this client included). */
-  sendChat(text: string): Promise<SignalingResultOf<'chat.send'>> {
+  /**
+   * Sends a chat message to the room (everyone gets it as `chat`, this client included), and
+   * resolves once it is stored in the room's history. The message carries a `clientMessageId`
+   * (a new one, or the caller's to retry a message it was refused), the same on every attempt:
+   * while the outcome is unknown or the message was not stored (`NODE_UNAVAILABLE`, `TIMEOUT`, the
+   * connection lost), it is sent again with it for up to `retryForMs` (10 s), and the room
+   * stores and shows it once whatever happened to the earlier attempts. A refusal that retrying
+   * cannot change (`RATE_LIMITED` beyond the request's own retries, `NOT_FOUND`, …) rejects at
+   * once; when the time is up the last error rejects, with the `clientMessageId` in its details
+   * to retry the same message later (a "retry" button).
+   */
+  async sendChat(
+    text: string,
+    options: { clientMessageId?: string; retryForMs?: number } = {},
+  ): Promise<SignalingResultOf<'chat.send'>> {
     this.#assertJoined();
-    return this.request('chat.send', { text });
+    const clientMessageId = options.clientMessageId ?? newClientMessageId();
+    const retryForMs = options.retryForMs ?? 10_000;
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.request('chat.send', { text, clientMessageId });
+      } catch (error) {
+        const retryable =
+          error instanceof CascadeError &&
+          (error.code === 'NODE_UNAVAILABLE' || error.code === 'TIMEOUT');
+        if (!retryable || this.#ended || Date.now() - started >= retryForMs) {
+          if (error instanceof CascadeError)
+            throw new CascadeError(error.code, error.message, {
+              ...error.details,
+              clientMessageId,
+            });
+          throw error;
+        }
+        this.#logger.debug('chat.send: sending again', { attempt, error: error.message });
+        await this.#sleep(Math.min(250 * 2 ** (attempt - 1), 2_000));
+      }
+    }
   }
 
   protected override listenerFailed(error: unknown, event: keyof CascadeClientEvents): void {
@@ -989,4 +1023,13 @@ function kindOf(source: MediaSource, track: MediaTrack): MediaKind {
       `${source} takes a ${kind} track, not ${track.kind}`,
     );
   return kind;
+}
+
+/**
+ * A new chat idempotency key: 16 random bytes in hex (`getRandomValues` works on plain-HTTP
+ * pages too, where `randomUUID` does not exist).
+ */
+function newClientMessageId(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return `c_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }

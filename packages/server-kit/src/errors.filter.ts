@@ -9,6 +9,8 @@ import {
 import { CascadeError, type ErrorCode, type ErrorEnvelope } from '@cascade/contracts';
 import type { Response } from 'express';
 
+import { typedError } from './dependency-errors';
+
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'INVALID_ARGUMENT',
   401: 'UNAUTHENTICATED',
@@ -43,7 +45,8 @@ function clientErrorStatus(exception: unknown): number | undefined {
 
 /**
  * Every HTTP error leaves as the contracts' error envelope with the status its code maps to.
- * Unknown errors become `INTERNAL` and are logged with their stack; their message stays inside.
+ * A data service that cannot be reached is `NODE_UNAVAILABLE` (503, see `typedError`); other
+ * unknown errors become `INTERNAL` and are logged with their stack; their message stays inside.
  * `RATE_LIMITED` with `details.retryAfterSeconds` also says it in `Retry-After` (whole seconds).
  */
 @Catch()
@@ -53,8 +56,14 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const res = host.switchToHttp().getResponse<Response>();
-    const [status, envelope] = this.toEnvelope(exception);
-    if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack : exception);
+    const typed = typedError(exception);
+    const [status, envelope] = this.toEnvelope(typed);
+    if (typed !== exception)
+      this.logger.warn(
+        `${envelope.message}: ${exception instanceof Error ? exception.message : String(exception)}`,
+      );
+    else if (status >= 500)
+      this.logger.error(exception instanceof Error ? exception.stack : exception);
     const retryAfter = envelope.details?.['retryAfterSeconds'];
     if (envelope.code === 'RATE_LIMITED' && typeof retryAfter === 'number' && retryAfter > 0) {
       res.setHeader('Retry-After', String(Math.ceil(retryAfter)));

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './dependency-errors';
 export * from './errors.filter';
 export * from './health/readiness';
 export * from './infra/handler-limits';

@@ -267,15 +267,17 @@ describe('invitations and chat history', () => {
       const room = await alice.createRoom();
       const t0 = Date.now();
       for (let i = 0; i < 5; i++) {
-        expect(await store(room.id, bob, `m${i}`, `hello ${i}`, new Date(t0 + i * 1000))).toEqual({
+        const at = new Date(t0 + i * 1000);
+        expect(await store(room.id, bob, `m${i}`, `hello ${i}`, at)).toEqual({
           ok: true,
-          data: { stored: true },
+          data: { stored: true, at: at.toISOString() },
         });
       }
-      // A retried store of the same message (the gateway's request timed out, say).
-      expect(await store(room.id, bob, 'm4', 'hello 4', new Date(t0 + 4000))).toEqual({
+      // A retried store of the same message (the gateway's request timed out, and the client
+      // sent it again with the same clientMessageId, later): answered with the first's time.
+      expect(await store(room.id, bob, 'm4', 'hello 4', new Date(t0 + 9000))).toEqual({
         ok: true,
-        data: { stored: false },
+        data: { stored: false, at: new Date(t0 + 4000).toISOString() },
       });
       // Answered means stored: the history has them at once, no waiting.
       expect(await ids(room.id)).toEqual(['m4', 'm3', 'm2', 'm1', 'm0']);

@@ -31,6 +31,7 @@ import {
   SERVICE_CONFIG,
   SERVICE_INFO,
   type ServiceInfo,
+  typedError,
 } from '@cascade/server-kit';
 import { SfuNodeClient } from '@cascade/sfu-client';
 import { Redis } from 'ioredis';
@@ -211,6 +212,7 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
     this.bus.subscribe(s.sfuRoomEventsAll(), (msg) => this.#roomEvent(msg), queue);
     this.bus.subscribe(s.sfuNodeEventsAll(), (msg) => this.#nodeEvent(msg), queue);
     this.#nc = await this.bus.connected();
+    this.registry.connectionUp();
     this.liveness.connectionUp();
     void this.#followConnection(this.#nc);
 
@@ -300,11 +302,22 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
     }
   }
 
-  /** Liveness conclusions need a steady connection: they pause while NATS is away. */
+  /**
+   * Liveness conclusions and the heartbeat timeout need a steady connection: they pause while
+   * NATS is away from this replica, and count silence from its reconnection (a NATS outage must
+   * not make it declare live nodes dead and place their participants again).
+   */
   async #followConnection(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
-      if (status.type === Events.Disconnect) this.liveness.connectionDown();
-      else if (status.type === Events.Reconnect) this.liveness.connectionUp();
+      if (status.type === Events.Disconnect) {
+        this.logger.warn('NATS connection lost: node liveness paused until it is back');
+        this.registry.connectionDown();
+        this.liveness.connectionDown();
+      } else if (status.type === Events.Reconnect) {
+        this.logger.log('NATS connection back: node silence counts from now');
+        this.registry.connectionUp();
+        this.liveness.connectionUp();
+      }
     }
   }
 
@@ -336,8 +349,11 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
       done('ok');
       NatsBus.respond(msg, okReply(data));
     } catch (error) {
-      const reply = errorReply(error);
-      if (!(error instanceof CascadeError))
+      // Redis (rooms' state, leases) out of reach is NODE_UNAVAILABLE (try again), not INTERNAL.
+      const typed = typedError(error);
+      const reply = errorReply(typed);
+      if (typed !== error) this.logger.warn({ error: String(error), msg: 'request failed' });
+      else if (!(error instanceof CascadeError))
         this.logger.error({ error: String(error), msg: 'request failed' });
       done(reply.ok ? 'ok' : reply.error.code);
       NatsBus.respond(msg, reply);

@@ -21,13 +21,22 @@ import { type Dependency, DrillStack } from '../src/stack';
  * with a call of two SDK clients in progress:
  * - the call keeps its media (media never passes through them);
  * - requests made during the outage (a join, a signaling request, a chat message, the chat
- *   history over HTTP) end with an answer or a typed error, never a hang (bounded by
- *   {@link HANG_MS});
+ *   history over HTTP) end with an answer or a typed error other than `INTERNAL` (a data service
+ *   out of reach is `NODE_UNAVAILABLE`), never a hang (bounded by {@link HANG_MS});
  * - afterwards a new client joins and everyone decodes everyone, chat works (a message
  *   acknowledged during the outage is in the history), and no process was restarted (same
  *   process ids, none exited).
  */
-const CUT_MS = 10_000;
+/**
+ * How long each cut lasts: 10 s (the issue's), or `DRILLS_CUT_MS`. A cut longer than the
+ * orchestrator's `ORCH_NODE_DEAD_MS` (10 s) must not make it declare the live nodes dead either:
+ * a NATS outage of its own proves nothing about them.
+ */
+const CUT_MS = Number(process.env['DRILLS_CUT_MS'] ?? 10_000);
+if (!Number.isInteger(CUT_MS) || CUT_MS < 2_000 || CUT_MS > 60_000)
+  throw new Error(
+    `DRILLS_CUT_MS: ${process.env['DRILLS_CUT_MS']} is not a whole number of ms in 2000..60000`,
+  );
 /** A request with neither an answer nor an error after this long is a hang. */
 const HANG_MS = 20_000;
 let stack: DrillStack;
@@ -83,11 +92,11 @@ for (const cut of CUTS)
 
 for (const dependency of CUTS as Dependency[]) {
   it(
-    `${dependency} cut off for 10 s: media goes on, typed errors, everything works afterwards (${REPEAT}×)`,
+    `${dependency} cut off for ${CUT_MS / 1_000} s: media goes on, typed errors, everything works afterwards (${REPEAT}×)`,
     async () => {
       const recorder = new DrillRecorder(
         `${dependency}-cut`,
-        `${dependency === 'nats' ? 'NATS' : dependency === 'redis' ? 'Redis' : 'PostgreSQL'} cut off for 10 s`,
+        `${dependency === 'nats' ? 'NATS' : dependency === 'redis' ? 'Redis' : 'PostgreSQL'} cut off for ${CUT_MS / 1_000} s`,
         {
           figure: 'acknowledged chat messages missing from the history',
           what: 'acknowledged chat messages lost, in total',
@@ -165,6 +174,8 @@ for (const dependency of CUTS as Dependency[]) {
               'count',
             );
             expect(outcomes.filter((o) => !TYPED.test(o.result))).toEqual([]);
+            // A data service out of reach is NODE_UNAVAILABLE (try again), never the catch-all.
+            expect(outcomes.filter((o) => o.result === 'INTERNAL')).toEqual([]);
 
             // Afterwards: a new client joins and everyone decodes everyone, without restarts.
             const late = await startBot(stack, roomId, `l${rep}`, [g2, g1]);

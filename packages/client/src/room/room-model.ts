@@ -43,6 +43,9 @@ const emit = <K extends keyof CascadeClientEvents>(
  * steps to take ({@link RoomEffect}). Handles duplicates and stale events without complaint, since
  * events around a reconnection may repeat what a join result already said.
  */
+/** How many chat message ids a client remembers to drop a message shown already. */
+const CHAT_IDS_KEPT = 1_000;
+
 export class RoomModel {
   readonly participants = new Map<string, ParticipantInfo>();
   /** Remote producers, by id. */
@@ -53,6 +56,12 @@ export class RoomModel {
   selfId: string | undefined;
   /** The last active speaker announced (`participant/producer`). */
   #speaker: string | undefined;
+  /**
+   * Ids of the chat messages shown lately (oldest first, at most {@link CHAT_IDS_KEPT}): a message
+   * sent again by its sender (the same `clientMessageId` after an unknown outcome) is broadcast
+   * again, and is shown once.
+   */
+  readonly #chatIds = new Set<string>();
 
   constructor(private readonly options: { autoSubscribe: boolean }) {}
 
@@ -166,8 +175,14 @@ export class RoomModel {
         this.#speaker = speaker;
         return [emit('activeSpeaker', { participantId, producerId })];
       }
-      case 'chat.message':
-        return [emit('chat', payload as SignalingEventOf<'chat.message'>)];
+      case 'chat.message': {
+        const message = payload as SignalingEventOf<'chat.message'>;
+        if (this.#chatIds.has(message.messageId)) return [];
+        this.#chatIds.add(message.messageId);
+        if (this.#chatIds.size > CHAT_IDS_KEPT)
+          this.#chatIds.delete(this.#chatIds.values().next().value!);
+        return [emit('chat', message)];
+      }
       case 'user.notification':
         return [emit('notification', payload as SignalingEventOf<'user.notification'>)];
       default:

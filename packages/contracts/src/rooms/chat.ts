@@ -31,7 +31,9 @@ export type ChatHistoryPage = z.infer<typeof ChatHistoryPage>;
  * Request on `subjects.roomsChatStore()`: store a chat message the gateway accepted
  * (`chat.send`) in the room's history. The gateway broadcasts the message and acknowledges it
  * only once this is answered OK, so an acknowledged message is a stored one. `messageId` is the
- * gateway's, unique in the room: storing the same id again (a retry) stores nothing more. Errors:
+ * gateway's, unique in the room: storing the same id again (a retry) stores nothing more (the
+ * gateway derives it from the client's `clientMessageId` when there is one, so that a client's
+ * retry of a message whose store answered too late is the same message). Errors:
  * `NOT_FOUND` (no such active room), `INVALID_ARGUMENT`; a store that fails (PostgreSQL
  * unreachable) is `INTERNAL`.
  */
@@ -48,8 +50,12 @@ export const ChatStoreRequest = z
   .strict();
 export type ChatStoreRequest = z.infer<typeof ChatStoreRequest>;
 
-/** `stored`: false when a message with this id was stored already (nothing changed). */
-export const ChatStoreResult = z.object({ stored: z.boolean() });
+/**
+ * `stored`: false when a message with this id was stored already (nothing changed: a retry).
+ * `at`: the time of the message as stored (the first request's on a retry), so that a retry is
+ * acknowledged and shown exactly as the first store would have been. Absent from an older rooms.
+ */
+export const ChatStoreResult = z.object({ stored: z.boolean(), at: Timestamp.optional() });
 export type ChatStoreResult = z.infer<typeof ChatStoreResult>;
 /** The reply on `subjects.roomsChatStore()`: the result, or the error envelope. */
 export const ChatStoreReply = replySchema(ChatStoreResult);

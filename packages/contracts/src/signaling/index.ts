@@ -366,9 +366,21 @@ export const SignalingRequests = {
     request: ClientView,
     result: SetViewResult,
   },
+  /**
+   * A chat message to the room, acknowledged once it is stored in the room's history (then
+   * everyone gets it as `chat.message`). `clientMessageId` is the client's idempotency key, one
+   * per message and the same for each retry of it: a message whose outcome the sender could not
+   * learn (`NODE_UNAVAILABLE` with `details.outcome: 'unknown'`, `TIMEOUT`, a lost connection)
+   * is sent again with the same key, and is stored and shown once, with the same `messageId` and
+   * `at`, however many times it was sent. Errors: `RATE_LIMITED` (`retryAfterSeconds`),
+   * `NODE_UNAVAILABLE` (not stored, or not known to be: retry with the same key), `NOT_FOUND`.
+   */
   'chat.send': {
     grant: 'join',
-    request: obj({ text: z.string().trim().min(1).max(CHAT_MESSAGE_MAX_LENGTH) }),
+    request: obj({
+      text: z.string().trim().min(1).max(CHAT_MESSAGE_MAX_LENGTH),
+      clientMessageId: Identifier.optional(),
+    }),
     result: z.object({ messageId: Identifier, at: z.number().int().positive() }),
   },
   /**

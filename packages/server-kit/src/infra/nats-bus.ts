@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { ClientNats } from '@nestjs/microservices';
 import { JSONCodec, type Msg, type NatsConnection, type Subscription } from 'nats';
 
+import { typedError } from '../dependency-errors';
 import { withTimeout } from '../time';
 import { BoundedHandlerQueue, DEFAULT_HANDLER_LIMITS, type HandlerLimits } from './handler-limits';
 
@@ -122,8 +123,9 @@ export class NatsBus {
 
   /**
    * Serves request/reply on `subject`: `handler` gets the decoded body and its result goes back as
-   * `okReply`; anything it throws goes back as `errorReply` (the envelope), and a failure that is
-   * not a `CascadeError` is logged, since the caller only sees `INTERNAL`.
+   * `okReply`; anything it throws goes back as `errorReply` (the envelope): a data service that
+   * cannot be reached as `NODE_UNAVAILABLE` (`typedError`), and any other failure that is not a
+   * `CascadeError` is logged, since the caller only sees `INTERNAL`.
    */
   serve(
     subject: string,
@@ -136,9 +138,11 @@ export class NatsBus {
         try {
           NatsBus.respond(msg, okReply(await handler(NatsBus.decode(msg), msg)));
         } catch (error) {
-          if (!isCascadeError(error))
+          const typed = typedError(error);
+          if (typed !== error) this.#logger.warn(`request on ${subject}: ${String(error)}`);
+          else if (!isCascadeError(error))
             this.#logger.error(`request on ${subject} failed: ${String(error)}`);
-          NatsBus.respond(msg, errorReply(error));
+          NatsBus.respond(msg, errorReply(typed));
         }
       },
       options,

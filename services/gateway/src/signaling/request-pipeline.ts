@@ -14,6 +14,7 @@ import {
   okReply,
   parseOrThrow,
 } from '@cascade/contracts';
+import { typedError } from '@cascade/server-kit';
 
 import type { TokenBucket } from './token-bucket';
 
@@ -53,7 +54,10 @@ export interface RequestFacts<S> {
 export interface PipelineObserver<S> {
   /** Every answered request: `ok` or the error code, and how long it took. */
   answered(request: RequestFacts<S>, outcome: string, seconds: number): void;
-  /** A handler failed with something other than a `CascadeError` (answered `INTERNAL`). */
+  /**
+   * A handler failed with something other than a `CascadeError` or a data service out of reach
+   * (answered `INTERNAL`).
+   */
   failed(request: RequestFacts<S>, error: unknown): void;
 }
 
@@ -104,8 +108,10 @@ export class RequestPipeline<S> {
     try {
       reply = okReply(await this.#run(ctx, method, event, args.slice(0, -1)));
     } catch (error) {
-      if (!isCascadeError(error)) this.observer.failed(facts, error);
-      reply = boundedErrorReply(error);
+      // A data service out of reach is NODE_UNAVAILABLE (try again), not INTERNAL.
+      const typed = typedError(error);
+      if (!isCascadeError(typed)) this.observer.failed(facts, error);
+      reply = boundedErrorReply(typed);
     }
     this.observer.answered(
       facts,

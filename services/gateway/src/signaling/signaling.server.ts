@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { CascadeError, type ErrorEnvelope } from '@cascade/contracts';
-import { ClientAddresses, SERVICE_CONFIG } from '@cascade/server-kit';
+import { ClientAddresses, SERVICE_CONFIG, typedError } from '@cascade/server-kit';
 import type { Server as HttpServer } from 'node:http';
 
 import { HandshakeAuthenticator } from '../auth/handshake';
@@ -121,9 +121,16 @@ export class SignalingServer implements OnApplicationBootstrap, BeforeApplicatio
           }
           next();
         },
-        (error: unknown) => {
+        (failure: unknown) => {
+          // Redis (sessions, slots) out of reach is NODE_UNAVAILABLE (retry), not INTERNAL.
+          const error = typedError(failure);
           if (!(error instanceof CascadeError))
             this.logger.error({ err: error, msg: 'handshake failed' });
+          else if (error !== failure)
+            this.logger.warn({
+              err: String(failure),
+              msg: 'handshake refused: a dependency is away',
+            });
           else
             this.logger.debug({ socketId: socket.id, code: error.code, msg: 'handshake refused' });
           next(connectError(CascadeError.toEnvelope(error)));

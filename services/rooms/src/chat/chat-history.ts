@@ -3,6 +3,7 @@ import {
   type ChatHistoryPage,
   type ChatHistoryQuery,
   type ChatStoreRequest,
+  type ChatStoreResult,
 } from '@cascade/contracts';
 
 import type { Caller } from '../auth/caller';
@@ -23,10 +24,11 @@ export class ChatHistory {
 
   /**
    * Stores a message once: storing the same message id in the room again (a retried request)
-   * changes nothing and returns false. `NOT_FOUND` when the room is not an active room; a
-   * database failure is thrown as is (the gateway then refuses the message).
+   * changes nothing and answers `stored: false` with the time the message was stored with (the
+   * first request's). `NOT_FOUND` when the room is not an active room; a database failure is
+   * thrown as is (the gateway then refuses the message).
    */
-  async store(event: ChatStoreRequest): Promise<boolean> {
+  async store(event: ChatStoreRequest): Promise<ChatStoreResult> {
     const room = await this.db.room.findUnique({
       where: { tenantId_id: { tenantId: event.tenantId, id: event.roomId } },
       select: { status: true },
@@ -46,7 +48,14 @@ export class ChatHistory {
       ],
       skipDuplicates: true,
     });
-    return inserted.count > 0;
+    if (inserted.count > 0) return { stored: true, at: event.at };
+    const first = await this.db.chatMessage.findUnique({
+      where: {
+        tenantId_roomId_id: { tenantId: event.tenantId, roomId: event.roomId, id: event.messageId },
+      },
+      select: { sentAt: true },
+    });
+    return { stored: false, at: (first?.sentAt ?? new Date(event.at)).toISOString() };
   }
 
   async page(caller: Caller, roomId: string, query: ChatHistoryQuery): Promise<ChatHistoryPage> {

@@ -14,7 +14,8 @@ import { ChatHistory } from './chat-history';
 /**
  * Answers `rooms.chat-store` requests (queue group `rooms`: one instance answers each): a chat
  * message the gateway accepted, stored in the room's history before the gateway broadcasts and
- * acknowledges it. A message id stored already is answered `stored: false` (a retry); input that
+ * acknowledges it. A message id stored already is answered `stored: false` with the time it was
+ * stored with (a retry); input that
  * does not match the contract is refused `INVALID_ARGUMENT` and nothing is stored.
  */
 @Injectable()
@@ -29,9 +30,8 @@ export class ChatStoreHandler implements OnApplicationBootstrap {
     const subject = createSubjects(this.config.NATS_SUBJECT_PREFIX).roomsChatStore();
     this.bus.serve(
       subject,
-      async (body): Promise<ChatStoreResult> => ({
-        stored: await this.history.store(parseOrThrow(ChatStoreRequest, body, 'chat store')),
-      }),
+      async (body): Promise<ChatStoreResult> =>
+        this.history.store(parseOrThrow(ChatStoreRequest, body, 'chat store')),
       { queue: QUEUE_GROUPS.rooms },
     );
   }

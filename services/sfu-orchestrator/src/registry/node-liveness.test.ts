@@ -223,12 +223,38 @@ describe('NodeLiveness', () => {
       expect(t.probing).toEqual([]);
 
       t.liveness.connectionUp();
+      // Trust is earned again: n1 is probed at once, and answers (it reconnected first).
+      t.liveness.check();
+      expect(t.probing).toEqual(['n1']);
+      await t.answer('n1', 'answered');
       await t.silentFor(SUSPECT_MS - 100);
       expect(t.probing).toEqual([]);
       await t.silentFor(100);
       expect(t.probing).toEqual(['n1']);
       await t.answer('n1', 'no-responders');
 
+      expect(t.lost.map(([id, why]) => [id, why])).toEqual([['n1', 'unreachable']]);
+    });
+
+    it('nothing about a node not back yet after the outage: it reconnects on its own schedule', async () => {
+      const t = cluster();
+      await t.known('n1');
+      t.liveness.connectionDown();
+      await t.silentFor(10_000);
+      t.liveness.connectionUp();
+
+      // n1's connection is not back yet: NATS has nobody on its ping subject, for seconds.
+      await t.silentFor(3 * SUSPECT_MS, 100, 'no-responders', 'n1');
+      expect(t.lost).toEqual([]);
+      expect(t.liveness.answers('n1')).toBe(false);
+
+      // Back: it answers, heartbeats again, and a later death is found as before.
+      t.advance(PROBE_INTERVAL_MS);
+      t.liveness.check();
+      expect(t.probing).toEqual(['n1']);
+      await t.answer('n1', 'answered');
+      t.beat('n1');
+      await t.silentFor(SUSPECT_MS, 100, 'no-responders', 'n1');
       expect(t.lost.map(([id, why]) => [id, why])).toEqual([['n1', 'unreachable']]);
     });
 

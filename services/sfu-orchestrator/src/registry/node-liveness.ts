@@ -48,7 +48,8 @@ interface LivenessEvents {
  *   during an upgrade, is left to the heartbeat timeout). Every node is probed once when it
  *   appears, and until it answers, to learn this;
  * - the silence and the probe both fall within a steady connection of this replica to NATS:
- *   after a reconnect every node may be reconnecting too, so silence counts from then;
+ *   after a reconnect every node may be reconnecting too, so silence counts from then, and
+ *   each node must have answered a probe again since;
  * - no heartbeat arrived while the probe was out, and the node is still the same registration.
  */
 export class NodeLiveness extends EventEmitter<LivenessEvents> {
@@ -67,9 +68,15 @@ export class NodeLiveness extends EventEmitter<LivenessEvents> {
     registry.on('lost', (nodeId) => this.#watches.delete(nodeId));
   }
 
-  /** This replica's NATS connection is (again) up. */
+  /**
+   * This replica's NATS connection is (again) up. Every node must answer a probe again before a
+   * "no responders" about it counts: the nodes reconnect on their own schedules after an outage
+   * (one may be back seconds after this replica), and a node not back yet has no subscription
+   * either. One that never comes back is left to the heartbeat timeout.
+   */
   connectionUp(): void {
     this.#upSince = this.clock();
+    for (const watch of this.#watches.values()) watch.answers = false;
   }
 
   /** This replica's NATS connection dropped: nothing is probed or concluded until it is back. */

@@ -143,6 +143,70 @@ describe('NodeRegistry', () => {
     });
   });
 
+  describe("this replica's own NATS outage (issue 18: the NATS cut drill)", () => {
+    it('declares nobody dead while its connection is down, however long the outage', () => {
+      const t = registry();
+      t.beat('n1');
+      t.registry.connectionDown();
+
+      for (let i = 0; i < 3 * DEAD_MS; i += 1_000) {
+        t.advance(1_000);
+        expect(t.registry.sweep()).toEqual([]);
+      }
+
+      expect(t.lost).toEqual([]);
+      expect(t.registry.has('n1')).toBe(true);
+    });
+
+    it('counts silence from the reconnection: the nodes get the whole dead timeout to be heard', () => {
+      const t = registry();
+      t.beat('n1');
+      t.beat('n2');
+      t.advance(2_000);
+      t.registry.connectionDown();
+      t.advance(DEAD_MS); // the outage: no heartbeat reaches this replica
+      t.registry.connectionUp();
+
+      t.advance(1_500);
+      expect(t.registry.sweep()).toEqual([]); // 13.5 s since n1 was heard: not dead
+      t.beat('n2'); // n2 reconnected; n1 never comes back
+      t.advance(DEAD_MS - 1_500);
+      expect(t.registry.sweep()).toEqual([]);
+
+      t.advance(1);
+      expect(t.registry.sweep()).toEqual(['n1']);
+      expect(t.lost).toEqual([['n1', 'silent']]);
+      expect(t.registry.has('n2')).toBe(true);
+    });
+
+    it('a node silent before the outage is still not dead before the timeout after it', () => {
+      const t = registry();
+      t.beat('n1');
+      t.advance(DEAD_MS - 1_000); // nearly dead already
+      t.registry.connectionDown();
+      t.advance(500);
+      t.registry.connectionUp();
+
+      t.advance(DEAD_MS);
+      expect(t.registry.sweep()).toEqual([]);
+      t.advance(1);
+      expect(t.registry.sweep()).toEqual(['n1']);
+    });
+
+    it('a node that reconnects late is stale (no placements) until it is heard', () => {
+      const t = registry();
+      t.beat('n1');
+      t.registry.connectionDown();
+      t.advance(DEAD_MS);
+      t.registry.connectionUp();
+
+      expect(t.registry.state('n1')).toBe('stale');
+      expect(t.placeable('n1')).toBe(false);
+      t.beat('n1');
+      expect(t.registry.state('n1')).toBe('serving');
+    });
+  });
+
   describe('restarts', () => {
     it('announces a node whose sequence starts again as restarted, and keeps its new heartbeat', () => {
       const t = registry();

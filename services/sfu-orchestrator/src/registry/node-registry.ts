@@ -35,6 +35,11 @@ interface RegistryEvents {
  */
 export class NodeRegistry extends EventEmitter<RegistryEvents> {
   readonly #nodes = new Map<string, Entry>();
+  /**
+   * Since when this replica's NATS connection is up (heartbeats can reach it); undefined while it
+   * is down. Up from the start: a registry only hears heartbeats once it is connected.
+   */
+  #upSince: number | undefined = -Infinity;
 
   constructor(
     readonly settings: RegistrySettings,
@@ -64,12 +69,33 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
     });
   }
 
-  /** Drops nodes silent for longer than `deadAfterMs`, announcing each. */
+  /**
+   * This replica's NATS connection is (again) up: silence counts from now, since every heartbeat
+   * sent while it was away was lost to it, not missed by the nodes.
+   */
+  connectionUp(): void {
+    this.#upSince = this.clock();
+  }
+
+  /**
+   * This replica's NATS connection dropped: it hears no node now, so no silence proves anything
+   * and nobody is declared dead until it is back (and the nodes had `deadAfterMs` to be heard).
+   */
+  connectionDown(): void {
+    this.#upSince = undefined;
+  }
+
+  /**
+   * Drops nodes silent for longer than `deadAfterMs`, announcing each. Silence counts only while
+   * this replica is connected: a NATS outage of its own is no node's death (after one, every
+   * node is given `deadAfterMs` from the reconnection).
+   */
   sweep(): string[] {
+    if (this.#upSince === undefined) return [];
     const now = this.clock();
     const dead: Array<[string, number]> = [];
     for (const [id, entry] of this.#nodes) {
-      if (now - entry.receivedAt > this.settings.deadAfterMs) {
+      if (now - Math.max(entry.receivedAt, this.#upSince) > this.settings.deadAfterMs) {
         this.#nodes.delete(id);
         dead.push([id, now - entry.receivedAt]);
       }

@@ -1,0 +1,116 @@
+import { CascadeError } from '@cascade/contracts';
+
+/** The data services a Cascade service depends on. */
+export type Dependency = 'redis' | 'postgres' | 'nats';
+
+/** Socket errors that say a peer cannot be reached or went away (Node's `error.code`). */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** Prisma's codes for a database it cannot reach or whose connection it lost. */
+const PRISMA_UNREACHABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+
+/** Driver adapters' error kinds (`@prisma/driver-adapter-utils`) for the same. */
+const ADAPTER_UNREACHABLE = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
+
+/** node-postgres's own messages when it cannot get or keep a connection. */
+const PG_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated unexpectedly',
+  'Connection terminated due to connection timeout',
+  'Connection terminated',
+  'Client has encountered a connection error and is not queryable',
+];
+
+/** ioredis's messages when a command cannot be sent (offline queue off) or its connection went. */
+const REDIS_MESSAGES = [
+  "Stream isn't writeable and enableOfflineQueue options is false",
+  'Connection is closed.',
+  'Reached the max retries per request limit',
+];
+
+/** NATS client error codes (nats.js `ErrorCode`) that mean the bus or the responder is away. */
+const NATS_CODES = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_DRAINING',
+  'CONNECTION_REFUSED',
+  'CONNECTION_TIMEOUT',
+  'DISCONNECT',
+  '503', // no responders
+]);
+
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  kind?: unknown;
+}
+
+/**
+ * Which data service an error says is unreachable, if any: the error or one of its causes (up to
+ * a few levels: Prisma wraps the driver's error, which wraps the socket's) is a connection
+ * failure of Redis (ioredis), PostgreSQL (Prisma, its pg adapter, node-postgres) or NATS. A
+ * command the data service refused (a constraint, a syntax error, a Redis `ReplyError`) is not.
+ */
+export function unreachableDependency(error: unknown): Dependency | 'network' | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const e = current as ErrorLike;
+    const name = typeof e.name === 'string' ? e.name : '';
+    const code = typeof e.code === 'string' ? e.code : '';
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (name === 'MaxRetriesPerRequestError' || REDIS_MESSAGES.some((m) => message.includes(m)))
+      return 'redis';
+    if (
+      name === 'PrismaClientInitializationError' ||
+      (name === 'PrismaClientKnownRequestError' && PRISMA_UNREACHABLE.has(code)) ||
+      (name === 'DriverAdapterError' && ADAPTER_UNREACHABLE.has(kindOf(e.cause))) ||
+      ADAPTER_UNREACHABLE.has(typeof e.kind === 'string' ? e.kind : '') ||
+      PG_MESSAGES.some((m) => message.startsWith(m))
+    )
+      return 'postgres';
+    if (name === 'NatsError' && NATS_CODES.has(code)) return 'nats';
+    if (NETWORK_CODES.has(code)) return 'network';
+    current = e.cause;
+  }
+  return undefined;
+}
+
+function kindOf(cause: unknown): string {
+  const kind = (cause as ErrorLike | undefined)?.kind;
+  return typeof kind === 'string' ? kind : '';
+}
+
+/**
+ * The typed error for a failure at a boundary: a `CascadeError` as it is; a data service that
+ * cannot be reached (see {@link unreachableDependency}) as `NODE_UNAVAILABLE` with
+ * `details.reason: 'dependency-unavailable'` and which one, so the caller knows to try again
+ * shortly; anything else as it is (the edge's envelope makes it `INTERNAL`).
+ */
+export function typedError(error: unknown): unknown {
+  if (error instanceof CascadeError) return error;
+  const dependency = unreachableDependency(error);
+  if (!dependency) return error;
+  return new CascadeError(
+    'NODE_UNAVAILABLE',
+    dependency === 'network'
+      ? 'a service this request needs cannot be reached; try again shortly'
+      : `${dependency === 'postgres' ? 'PostgreSQL' : dependency === 'redis' ? 'Redis' : 'NATS'} cannot be reached; try again shortly`,
+    { reason: 'dependency-unavailable', dependency },
+  );
+}
