@@ -99,6 +99,15 @@ export const natsEnv = {
    */
   NATS_HANDLER_QUEUE_MAX: z.coerce.number().int().min(0).max(1_000_000).default(5_000),
   /**
+   * Keepalive: the client pings the server this often and gives the connection up (and
+   * reconnects) after `NATS_MAX_PINGS_OUT` pings without an answer. That is how a silent
+   * partition (no FIN, no RST) is noticed at all, so it must be well inside any timeout that
+   * acts on silence (the orchestrator's ORCH_NODE_DEAD_MS checks it). nats.js's own defaults
+   * (2 min, 2) would notice one only after minutes.
+   */
+  NATS_PING_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+  NATS_MAX_PINGS_OUT: z.coerce.number().int().min(1).max(100).default(2),
+  /**
    * How the service authenticates to NATS (each service its own user: `infra/nats-permissions.ts`):
    * a user and password, a token, or a credentials file (a path); at most one, checked at start
    * (`infra/nats-auth.ts`). None: credentials in `NATS_URL`, or a server without authentication.

@@ -4,10 +4,15 @@ import { type AddressInfo, createServer, type Server, type Socket, connect } fro
  * A TCP forwarder in front of a real dependency, so that a test can take the dependency away
  * from one service (`cut()`: close every connection and refuse new ones) and give it back
  * (`restore()`), without stopping the shared PostgreSQL, Redis or NATS.
+ *
+ * `blackhole()` is the other kind of outage, a silent partition: connections stay open and new
+ * ones are accepted, but no byte passes either way and nothing is closed (no FIN, no RST), as
+ * when packets are dropped on the way. Only a client's own keepalive notices it.
  */
 export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
+  #blackholed = false;
   #port = 0;
 
   private constructor(
@@ -42,7 +47,25 @@ export class TcpProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Drops every byte both ways from now on and closes nothing (see the class comment). */
+  blackhole(): void {
+    this.#blackholed = true;
+    for (const socket of this.#sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
+  }
+
+  /**
+   * Ends a cut or a blackhole. The connections held through a blackhole are closed now (after a
+   * partition heals, the peers' old connections are long given up), new ones are forwarded.
+   */
   async restore(): Promise<void> {
+    if (this.#blackholed) {
+      this.#blackholed = false;
+      for (const socket of this.#sockets) socket.destroy();
+      this.#sockets.clear();
+    }
     if (!this.#server) await this.#listen(this.#port);
   }
 
@@ -52,6 +75,12 @@ export class TcpProxy {
 
   async #listen(port: number): Promise<void> {
     const server = createServer((client) => {
+      if (this.#blackholed) {
+        // Accepted and then silent: the connect succeeds, nothing ever answers.
+        this.#sockets.add(client);
+        client.on('error', () => client.destroy()).pause();
+        return;
+      }
       const upstream = connect(this.targetPort, this.targetHost);
       this.#sockets.add(client).add(upstream);
       const close = () => {
