@@ -34,10 +34,61 @@ describe('ConnectionMachine', () => {
 
   it('reports an event its state does not take, and stays', () => {
     const { m, changes, invalid, run } = machine();
+    run('connectFailed', 'connect', 'connect');
+    expect(m.state).toBe('connecting');
+    expect(changes).toEqual(['connecting']);
+    expect(invalid).toEqual(['connectFailed in disconnected', 'connect in connecting']);
+  });
+
+  it("restores the session when the old socket's loss is reported while connect() runs again", () => {
+    const { m, changes, invalid, run } = machine();
+    run('connect', 'connected', 'connect', 'lost', 'connected');
+    expect(m.state).toBe('connected');
+    expect(changes).toEqual(['connecting', 'connected', 'connecting', 'reconnecting', 'connected']);
+    expect(invalid).toEqual([]);
+  });
+
+  it("restores the session when the old socket's loss is reported after connect() failed", async () => {
+    const { m, changes, invalid, run } = machine();
+    run('connect', 'connected', 'connect', 'connectFailed');
+    const waiting = m.untilConnected(() => true);
     run('lost', 'connected');
+    await expect(waiting).resolves.toBeUndefined();
+    expect(m.state).toBe('connected');
+    expect(changes).toEqual([
+      'connecting',
+      'connected',
+      'connecting',
+      'disconnected',
+      'reconnecting',
+      'connected',
+    ]);
+    expect(invalid).toEqual([]);
+  });
+
+  it('takes a restore that reports connected while disconnected', () => {
+    const { m, invalid, run } = machine();
+    run('connect', 'connected', 'connect', 'connectFailed', 'connected');
+    expect(m.state).toBe('connected');
+    expect(invalid).toEqual([]);
+  });
+
+  it('takes nothing but end once ended', () => {
+    const { m, changes, invalid, run } = machine();
+    run('connect', 'connected');
+    m.end('left');
+    run('end', 'lost', 'connected');
     expect(m.state).toBe('disconnected');
-    expect(changes).toEqual([]);
-    expect(invalid).toEqual(['lost in disconnected', 'connected in disconnected']);
+    expect(changes).toEqual(['connecting', 'connected', 'disconnected']);
+    expect(invalid).toEqual([]);
+  });
+
+  it('rejects a caller waiting while disconnected when the client ends', async () => {
+    const { m, run } = machine();
+    run('connect', 'connected', 'connect', 'connectFailed');
+    const waiting = m.untilConnected(() => true);
+    m.end('left');
+    await expect(waiting).rejects.toMatchObject({ code: 'CONFLICT', message: /done \(left\)/ });
   });
 
   it('ends once, with the first reason, overtaking the work of every connection', () => {

@@ -28,14 +28,28 @@ export type ConnectionEvent =
  * ```
  *
  * (`connect` from `connected` too: a socket that went down before its loss was reported is
- * connected again by `connect()`.)
+ * connected again by `connect()`. Its loss may then be reported while that new attempt runs, or
+ * after it failed: `lost` from `connecting` and from `disconnected` restores the session as from
+ * `connected`, and that restore's `connected` is taken from `disconnected` too, so the client is
+ * never left `disconnected` while it is in fact connected.)
  *
- * Anything else is a bug of the client (reported through `invalid`, the state stays). A state
- * announced is a state changed: the same state twice is announced once.
+ * Anything else is a bug of the client (reported through `invalid`, the state stays). Once the
+ * client ended, only `end` is taken. A state announced is a state changed: the same state twice is
+ * announced once.
  */
 const TRANSITIONS: Record<ConnectionState, Partial<Record<ConnectionEvent, ConnectionState>>> = {
-  disconnected: { connect: 'connecting', end: 'disconnected' },
-  connecting: { connected: 'connected', connectFailed: 'disconnected', end: 'disconnected' },
+  disconnected: {
+    connect: 'connecting',
+    lost: 'reconnecting',
+    connected: 'connected',
+    end: 'disconnected',
+  },
+  connecting: {
+    connected: 'connected',
+    connectFailed: 'disconnected',
+    lost: 'reconnecting',
+    end: 'disconnected',
+  },
   connected: {
     connect: 'connecting',
     connected: 'connected',
@@ -91,6 +105,7 @@ export class ConnectionMachine {
   /** Moves on `event`; returns whether the state changed. */
   send(event: ConnectionEvent): boolean {
     const next = TRANSITIONS[this.#state][event];
+    if (this.#ended && event !== 'end') return false;
     if (next === undefined) {
       this.options.invalid(this.#state, event);
       return false;
@@ -107,6 +122,8 @@ export class ConnectionMachine {
     if (this.#ended) return false;
     this.#ended = reason;
     this.#generation++;
+    // Whoever waits for the connection is told now, whatever the state (even `disconnected`).
+    for (const wake of [...this.#waiting]) wake();
     return true;
   }
 
@@ -119,7 +136,8 @@ export class ConnectionMachine {
     if (this.#state === 'connected' && ready()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const wake = (): void => {
-        if (this.#state === 'connected') resolve();
+        if (this.#ended) reject(this.endedError());
+        else if (this.#state === 'connected') resolve();
         else if (this.#state === 'disconnected') reject(this.endedError());
         else return;
         this.#waiting.delete(wake);

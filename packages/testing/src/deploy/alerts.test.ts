@@ -95,6 +95,34 @@ describe('the alerting rules', () => {
       });
   });
 
+  it('tell whether orchestrator replicas run from a series each replica always exports', () => {
+    // A labelled gauge whose collect() makes one series per known SFU node (orchestrator_nodes)
+    // has no series while a replica knows no node: absent() would page "orchestrator down".
+    const orchestrator = [
+      'services/sfu-orchestrator/src/orchestrator.module.ts',
+      'services/sfu-orchestrator/src/registry/capacity-metrics.ts',
+    ];
+    const sources = orchestrator.map((f) => readFileSync(join(REPO, f), 'utf8')).join('\n');
+    for (const name of ['CascadeOrchestratorDown', 'CascadeOrchestratorWithoutStandby']) {
+      const read = metricsIn(alert(name)?.expr ?? '');
+      expect({ name, read: read.length }).toEqual({ name, read: 1 });
+      const definition = sources.match(
+        new RegExp(`new Gauge\\(\\{\\s*name: '${read[0]}',[\\s\\S]*?\\n\\s*\\}\\);`),
+      )?.[0];
+      expect({ name, metric: read[0], defined: definition !== undefined }).toEqual({
+        name,
+        metric: read[0],
+        defined: true,
+      });
+      // No labels, and a value set on every scrape: one series per replica, always.
+      expect({ name, labelled: /labelNames/.test(definition!) }).toEqual({ name, labelled: false });
+      expect({ name, setsEveryScrape: /collect\(\)[\s\S]*this\.set\(/.test(definition!) }).toEqual({
+        name,
+        setsEveryScrape: true,
+      });
+    }
+  });
+
   it('use the labels the metrics have', () => {
     // orchestrator_nodes{state}, gateway_requests_total{method,outcome}, dependency_up{dependency}
     expect(alert('CascadeNoServingSfuNodes')?.expr).toContain('state="serving"');

@@ -69,6 +69,10 @@ export class NodeRoom implements PipeRoom {
       workerIndex: () => this.workerIndexes[0] ?? host.pickWorker(this),
       router: (index) => this.router(index),
       ensureProducerOn: (id, index) => this.ensureProducerOn(id, index),
+      audioProducers: () =>
+        [...this.producers.values()]
+          .filter((entry) => entry.producer.kind === 'audio')
+          .map((entry) => entry.producer.id),
       participantOf: (id) => this.producers.get(id)?.participantId,
       emit,
     });
@@ -383,6 +387,7 @@ export class NodeRoom implements PipeRoom {
     for (const id of lost) this.removeParticipant(id, 'worker-died');
     for (const link of [...this.pipes.values()]) if (link.workerIndex === workerIndex) link.close();
     for (const id of this.producers.onWorker(workerIndex)) this.producerGone(id, 'worker-died');
+    if (!this.#closing) this.#observers.workerLost(workerIndex);
     this.#lingerIfEmpty();
     return lost;
   }

@@ -27,18 +27,24 @@ function observersOf(inRoom: Record<string, string>) {
   const fake = fakeRouter();
   const events: RoomEventBody[] = [];
   const piped: string[] = [];
+  /** The routers made after the first (a lost worker's observers are made again). */
+  const later: Array<ReturnType<typeof fakeRouter>> = [];
+  const worker = { index: 1 };
   let routers = 0;
   const observers = new RoomObservers({
-    workerIndex: () => 1,
+    workerIndex: () => worker.index,
     router: async () => {
       routers++;
-      return fake.router;
+      if (routers === 1) return fake.router;
+      later.push(fakeRouter());
+      return later[later.length - 1]!.router;
     },
     ensureProducerOn: async (id, index) => void piped.push(`${id}@${index}`),
+    audioProducers: () => Object.keys(inRoom),
     participantOf: (id) => inRoom[id],
     emit: (e) => events.push(e),
   });
-  return { observers, events, piped, fake, routers: () => routers };
+  return { observers, events, piped, fake, later, worker, routers: () => routers };
 }
 
 describe('RoomObservers', () => {
@@ -84,5 +90,30 @@ describe('RoomObservers', () => {
     fake.observer.emit('close');
     await observers.observe('a1');
     expect(routers()).toBe(2);
+  });
+
+  it('listens again to the audio already in the room when its worker is lost', async () => {
+    const inRoom: Record<string, string> = { a1: 'alice', a2: 'bob' };
+    const { observers, fake, later, worker, piped } = observersOf(inRoom);
+    await Promise.all([observers.observe('a1'), observers.observe('a2')]);
+    delete inRoom.a2; // bob was on the worker that died
+    fake.observer.emit('close');
+    worker.index = 0;
+    observers.workerLost(1);
+    for (let i = 0; i < 50 && later[0]?.made.levels.length !== 1; i++)
+      await new Promise((resolve) => setImmediate(resolve));
+    expect(later).toHaveLength(1);
+    expect(later[0]!.made.speaker).toEqual(['a1']);
+    expect(later[0]!.made.levels).toEqual(['a1']);
+    expect(piped).toContain('a1@0');
+  });
+
+  it('keeps its observers when another worker is lost', async () => {
+    const { observers, fake, routers } = observersOf({ a1: 'alice' });
+    await observers.observe('a1');
+    observers.workerLost(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(routers()).toBe(1);
+    expect(fake.made.speaker).toEqual(['a1']);
   });
 });

@@ -12,6 +12,8 @@ export interface RoomObserversDeps {
   >;
   /** Makes the producer consumable on the observers' router. */
   ensureProducerOn(producerId: string, workerIndex: number): Promise<void>;
+  /** The room's audio producers now (those the observers listen to). */
+  audioProducers(): string[];
   /** Whose producer this is, while it is in the room. */
   participantOf(producerId: string): string | undefined;
   emit(event: RoomEventBody): void;
@@ -25,12 +27,14 @@ interface Observers {
 
 /**
  * A room's active-speaker and audio-level observers on this node: made on the first audio
- * producer, on one router (audio of other workers is piped there), made again after that router
- * closed. They announce `room.activeSpeaker`, `room.audioLevels` and `room.silence`, naming only
+ * producer, on one router (audio of other workers is piped there), made again when that router's
+ * worker is lost, listening then to every audio producer still in the room. They announce `room.activeSpeaker`, `room.audioLevels` and `room.silence`, naming only
  * producers still in the room.
  */
 export class RoomObservers {
   #observers?: Promise<Observers>;
+  /** The worker `#observers` are (being) made on. */
+  #workerIndex?: number;
 
   constructor(private readonly deps: RoomObserversDeps) {}
 
@@ -45,8 +49,24 @@ export class RoomObservers {
     ]);
   }
 
+  /**
+   * A worker died (the room's producers on it are gone already). If the observers were there
+   * (or their router closed meanwhile), they are made again, on a live router, for every audio
+   * producer still in the room: without this they would wait for the next new audio producer.
+   */
+  workerLost(workerIndex: number): void {
+    if (this.#observers !== undefined && this.#workerIndex !== workerIndex) return;
+    this.#observers = undefined;
+    for (const producerId of this.deps.audioProducers())
+      void this.observe(producerId).catch(() => {});
+  }
+
   #ensure(): Promise<Observers> {
-    this.#observers ??= this.#create();
+    if (!this.#observers) {
+      const workerIndex = this.deps.workerIndex();
+      this.#workerIndex = workerIndex;
+      this.#observers = this.#create(workerIndex);
+    }
     const observers = this.#observers;
     observers.catch(() => {
       if (this.#observers === observers) this.#observers = undefined;
@@ -54,9 +74,8 @@ export class RoomObservers {
     return observers;
   }
 
-  async #create(): Promise<Observers> {
+  async #create(workerIndex: number): Promise<Observers> {
     const { deps } = this;
-    const workerIndex = deps.workerIndex();
     const router = await deps.router(workerIndex);
     const speaker = await router.createActiveSpeakerObserver({ interval: 300 });
     const levels = await router.createAudioLevelObserver({
@@ -79,7 +98,11 @@ export class RoomObservers {
       if (known.length > 0) deps.emit({ type: 'room.audioLevels', levels: known });
     });
     levels.on('silence', () => deps.emit({ type: 'room.silence' }));
-    router.observer.once('close', () => (this.#observers = undefined));
-    return { workerIndex, speaker, levels };
+    const made: Observers = { workerIndex, speaker, levels };
+    router.observer.once('close', () => {
+      if (this.#observers !== undefined && this.#workerIndex === workerIndex)
+        this.#observers = undefined;
+    });
+    return made;
   }
 }

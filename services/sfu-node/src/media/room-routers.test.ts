@@ -84,6 +84,19 @@ describe('RoomRouters', () => {
     expect(workers.pipes).toEqual(['d1 0->1']);
   });
 
+  it('pipes a producer again to the router that replaced a lost worker', async () => {
+    const workers = fakeWorkers();
+    const routers = new RoomRouters('acme/standup', workers.worker);
+    await routers.pipeProducer('p1', 0, 1);
+    routers.workerLost(1);
+    workers.pipes.length = 0; // the dead worker's router took its pipes with it
+    const replacement = await routers.router(1);
+    await routers.pipeProducer('p1', 0, 1);
+    expect(workers.pipes).toEqual(['p1 0->1']);
+    expect(await routers.router(1)).toBe(replacement);
+    expect(workers.created()).toBe(3);
+  });
+
   it('drops the router of a lost worker and closes the others on close', async () => {
     const workers = fakeWorkers();
     const routers = new RoomRouters('acme/standup', workers.worker);

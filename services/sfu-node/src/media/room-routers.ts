@@ -84,8 +84,14 @@ export class RoomRouters {
       if (key.startsWith(`${producerId}:`)) this.#piped.delete(key);
   }
 
-  /** The worker died: its router is gone. True if the room had one there. */
+  /**
+   * The worker died: its router is gone, and with it what was piped there (a replacement
+   * worker at the same index gets a new router, to which producers must be piped again).
+   * True if the room had a router there.
+   */
   workerLost(workerIndex: number): boolean {
+    for (const key of this.#piped.keys())
+      if (key.endsWith(`:${workerIndex}`)) this.#piped.delete(key);
     return this.#routers.delete(workerIndex);
   }
 
