@@ -102,9 +102,9 @@ export const natsEnv = {
    * Keepalive: the client pings the server this often and gives the connection up (and
    * reconnects) after `NATS_MAX_PINGS_OUT` pings without an answer. That is how a silent
    * partition (no FIN, no RST) is noticed at all. Unset: nats.js's defaults (2 min, 2), so a
-   * silent partition is noticed only after minutes. Not set by default yet: with a 500 ms
-   * keepalive on the orchestrator, the gateway's end-to-end media test lost cross-node media
-   * (open, issue 18); the orchestrator checks a set value against ORCH_NODE_DEAD_MS.
+   * silent partition is noticed only after minutes. Opt-in for now (issue 18 note: a short
+   * default for every service is the next step, after a full run with it); the orchestrator
+   * checks a set value against ORCH_NODE_DEAD_MS.
    */
   NATS_PING_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).optional(),
   NATS_MAX_PINGS_OUT: z.coerce.number().int().min(1).max(100).optional(),
