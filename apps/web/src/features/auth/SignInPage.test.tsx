@@ -41,7 +41,13 @@ describe('Sign-in page', () => {
       },
       { signedIn: false },
     );
-    renderPage(<SignInPage />, services, { path: '/sign-in?next=%2Frooms%2Fr_1' });
+    // Mounted on /sign-in only, as the app does: on '*' the page would render again at the
+    // destination (no `next` there) and send a signed-in user on to '/', and the check below
+    // would see /rooms/r_1 only if it polled in between.
+    renderPage(<SignInPage />, services, {
+      path: '/sign-in?next=%2Frooms%2Fr_1',
+      route: '/sign-in',
+    });
     const user = userEvent.setup();
 
     await user.type(await screen.findByLabelText('Name'), 'Alice');
