@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a clone ready to run and test, installing only what is missing (safe to run again):
-#   1. Node.js version check
+#   1. Node.js 22.12 or newer: the machine's, else Node 24 fetched from the npm registry into
+#      ~/.cache/cascade/node/<version>/ and put first on PATH (scripts/lib.sh ensure_node)
 #   2. Debian packages the project needs at run and test time (when root)
 #   3. local PostgreSQL, Redis and NATS (scripts/infra.sh)
 #   4. npm dependencies (npm ci, when package-lock.json changed since the last install)
@@ -8,23 +9,27 @@
 #      MEDIASOUP_WORKER_BIN
 #   6. a build of every workspace (turbo, cached)
 #
-# Sourced by scripts/run.sh and scripts/test.sh so that MEDIASOUP_WORKER_BIN reaches them;
-# running it directly is fine too.
+# Sourced by scripts/run.sh, scripts/test.sh and scripts/bench.sh so that PATH (the Node to
+# use) and MEDIASOUP_WORKER_BIN reach them; running it directly is fine too.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CASCADE_ROOT"
 
-node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);console.log(a>20||(a===20&&b>=19)?1:0)' 2>/dev/null || echo 0)
-[ "$node_ok" = 1 ] || die "Node.js 20.19 or newer is required (found: $(node --version 2>/dev/null || echo none))"
+ensure_node
 
 # ffmpeg sends real VP8/Opus RTP in the media tests.
 ensure_debs $(grep -v '^#' scripts/debian-packages.txt)
 
 bash scripts/infra.sh up
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm dependencies"
+# Native addons are built for one Node ABI: a node_modules installed under another Node
+# (say the machine's 20 before Node 24 was fetched) is installed again.
+node_abi="$(node -p 'process.versions.modules + "-" + process.platform + "-" + process.arch')"
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
+  [ "$(cat node_modules/.cascade-node-abi 2>/dev/null)" != "$node_abi" ]; then
+  log "installing npm dependencies (Node $(node --version))"
   npm ci --no-audit --no-fund >&2
+  printf '%s\n' "$node_abi" >node_modules/.cascade-node-abi
 fi
 
 MEDIASOUP_WORKER_BIN="$(bash tools/mediasoup-worker/ensure-worker.sh)"

@@ -5,6 +5,8 @@
 #   mediasoup workers), then the chaos drills (tools/drills). Ends with one line:
 #   "N passed, N failed, N skipped".
 set -euo pipefail
+# Jest needs Node 24.9+ (.npmrc); a machine with an older Node gets Node 24 fetched.
+export CASCADE_NODE_MIN=24.9.0
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
 rm -rf packages/*/.test-results services/*/.test-results apps/*/.test-results tools/*/.test-results

@@ -12,13 +12,19 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+# Node 24.9 or newer for Jest (Node 24 fetched into the cache on an older machine, as npm test
+# does).
+export CASCADE_NODE_MIN=24.9.0
+source "$root/scripts/lib.sh"
+ensure_node
 if [[ "${1:-}" == "--bench" ]]; then
   shift
   export DRILLS_REPEAT="${DRILLS_REPEAT:-5}" DRILLS_REPORT=1
 fi
 if [[ -z "${MEDIASOUP_WORKER_BIN:-}" ]]; then
-  bin="$(ls /root/.cache/cascade/mediasoup-worker/*/mediasoup-worker 2>/dev/null | head -1 || true)"
-  [[ -n "$bin" ]] && export MEDIASOUP_WORKER_BIN="$bin"
+  # The worker of the installed mediasoup version (the cache may hold several versions').
+  MEDIASOUP_WORKER_BIN="$(bash "$root/tools/mediasoup-worker/ensure-worker.sh")"
+  export MEDIASOUP_WORKER_BIN
 fi
 cd "$here"
 status=0

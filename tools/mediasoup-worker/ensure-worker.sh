@@ -12,7 +12,7 @@ set -euo pipefail
 # Bump this whenever the build recipe in this script changes (meson options,
 # source patches, ...). It is part of the cache key, together with the content
 # of shims/.
-readonly RECIPE_VERSION=2
+readonly RECIPE_VERSION=3
 
 readonly LOG_PREFIX='[mediasoup-worker]'
 readonly VALIDATE_EXIT_CODE=41 # mediasoup-worker exits 41 when MEDIASOUP_VERSION is unset.
@@ -291,7 +291,6 @@ publish_to_cache() {
 		printf 'mediasoup_version=%s\nplatform=%s\narch=%s\nshim_hash=%s\nrecipe_version=%s\norigin=%s\ncreated=%s\nhost=%s\n' \
 			"$MS_VERSION" "$NODE_OS" "$NODE_ARCH" "$SHIM_HASH" "$RECIPE_VERSION" "$origin" \
 			"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -srm)"
-		if [[ -n ${LIBURING_MODE:-} ]]; then printf 'liburing=%s\n' "$LIBURING_MODE"; fi
 	} >"$TMP_DIR/result/build-info.txt"
 	if [[ -n $BUILD_LOG && -f $BUILD_LOG ]]; then cp "$BUILD_LOG" "$TMP_DIR/result/build.log"; fi
 	mv -T "$TMP_DIR/result" "$CACHE_DIR" || die "cannot move result into $CACHE_DIR"
@@ -422,9 +421,17 @@ cp -R "$SCRIPT_DIR/shims/include" "$SRC/cascade-shims/include"
 SHIM_INCLUDE=$SRC/cascade-shims/include
 [[ $SHIM_INCLUDE != *[\'\ ]* ]] || die "cache path must not contain spaces or quotes: $SHIM_INCLUDE"
 
-# Every subproject meson.build asks for must have a shim.
-for name in $(cat "$SRC/meson.build" "$SRC"/deps/*/meson.build 2>/dev/null | tr -d '\n' |
-	grep -oE "subproject\([[:space:]]*'[^']+'" | sed -E "s/.*'([^']+)'/\1/" | sort -u); do
+# Every subproject meson.build asks for, and every wrap the package ships (a wrap can also
+# provide a dependency() such as unordered_dense), must have a shim.
+for name in $(
+	{
+		cat "$SRC/meson.build" "$SRC"/deps/*/meson.build 2>/dev/null | tr -d '\n' |
+			grep -oE "subproject\([[:space:]]*'[^']+'" | sed -E "s/.*'([^']+)'/\1/"
+		for wrap in "$PKG_DIR"/worker/subprojects/*.wrap; do
+			[[ -f $wrap ]] && basename "$wrap" .wrap
+		done
+	} | sort -u
+); do
 	[[ $name == wingetopt ]] && continue # Windows only.
 	[[ -f $SRC/subprojects/$name/meson.build ]] ||
 		die "mediasoup $MS_VERSION uses subproject '$name' which has no shim in $SCRIPT_DIR/shims/subprojects"
@@ -446,24 +453,20 @@ if [[ -n $MESON_REQ ]] && dpkg --compare-versions "$MESON_HAVE" lt "$MESON_REQ";
 	fi
 fi
 
-# REQUIRED source fix (see README.md): with the system OpenSSL 3 the BIO
-# callback gets operationType == (BIO_CB_RETURN | BIO_CB_WRITE), so the
-# original equality test never matches and every DTLS handshake crashes the
-# worker (SIGSEGV in SSL_read). Fail loudly if the line changed upstream.
+# The DTLS BIO callback fix (README.md): mediasoup up to 3.19 returned 1 instead of the
+# write's result from onSslBioOut() (it tested operationType == BIO_CB_RETURN, which never
+# matches), and a worker built against Debian's OpenSSL 3 crashed (SIGSEGV in SSL_read) in
+# every DTLS handshake; this script patched it. mediasoup 3.32 ships the same fix, so there
+# is nothing to patch: check that it is there, and fail loudly if the source regressed.
 DTLS_FILE=$SRC/src/RTC/DtlsTransport.cpp
-DTLS_OLD='(operationType == BIO_CB_RETURN) ? static_cast<long>(ret) : 1;'
-DTLS_NEW='((operationType & BIO_CB_RETURN) != 0) ? static_cast<long>(ret) : 1;'
-if ! replace_once "$DTLS_FILE" "$DTLS_OLD" "$DTLS_NEW"; then
-	die "REQUIRED source fix not applied: expected exactly one occurrence of
-    $DTLS_OLD
-in worker/src/RTC/DtlsTransport.cpp (onSslBioOut) of mediasoup $MS_VERSION.
-mediasoup changed this code: re-check whether the DTLS BIO callback fix is
-still needed (a worker without it SIGSEGVs on every WebRtcTransport), update
-DTLS_OLD/DTLS_NEW in $SCRIPT_DIR/ensure-worker.sh and bump RECIPE_VERSION."
-fi
-log "applied DtlsTransport.cpp onSslBioOut() BIO_CB_RETURN fix"
+DTLS_FIXED='((operationType & BIO_CB_RETURN) != 0) ? static_cast<long>(ret) : 1;'
+grep -qF -- "$DTLS_FIXED" "$DTLS_FILE" ||
+	die "worker/src/RTC/DtlsTransport.cpp of mediasoup $MS_VERSION does not contain
+    $DTLS_FIXED
+in onSslBioOut(): re-check the DTLS BIO callback (a worker returning 1 there SIGSEGVs on
+every WebRtcTransport with Debian's OpenSSL 3), see $SCRIPT_DIR/README.md."
+log "DtlsTransport.cpp onSslBioOut() has the BIO_CB_RETURN fix upstream: no patch needed"
 
-LIBURING_MODE='system liburing + shims/include/liburing.h'
 MESON_ARGS=(
 	--buildtype=release
 	# As mediasoup's own tasks.py: without it, debug assertions stay in and abort the worker
@@ -471,7 +474,6 @@ MESON_ARGS=(
 	-Db_ndebug=true
 	--wrap-mode=nodownload
 	"-Dcpp_args=['-I$SHIM_INCLUDE']"
-	-Dms_disable_liburing=false
 )
 
 export CI=true

@@ -16,3 +16,4 @@ export * from './rooms';
 export * from './identity';
 export * from './signaling';
 export * from './user-events';
+export * from './wire-json';

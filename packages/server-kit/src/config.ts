@@ -101,13 +101,12 @@ export const natsEnv = {
   /**
    * Keepalive: the client pings the server this often and gives the connection up (and
    * reconnects) after `NATS_MAX_PINGS_OUT` pings without an answer. That is how a silent
-   * partition (no FIN, no RST) is noticed at all. Unset: nats.js's defaults (2 min, 2), so a
-   * silent partition is noticed only after minutes. Opt-in for now (issue 18 note: a short
-   * default for every service is the next step, after a full run with it); the orchestrator
-   * checks a set value against ORCH_NODE_DEAD_MS.
+   * partition (no FIN, no RST) is noticed at all, so it must be well inside any timeout that
+   * acts on silence (the orchestrator's ORCH_NODE_DEAD_MS checks it). nats.js's own defaults
+   * (2 min, 2) would notice one only after minutes.
    */
-  NATS_PING_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).optional(),
-  NATS_MAX_PINGS_OUT: z.coerce.number().int().min(1).max(100).optional(),
+  NATS_PING_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+  NATS_MAX_PINGS_OUT: z.coerce.number().int().min(1).max(100).default(2),
   /**
    * How the service authenticates to NATS (each service its own user: `infra/nats-permissions.ts`):
    * a user and password, a token, or a credentials file (a path); at most one, checked at start

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 
 import { CascadeError } from '@cascade/contracts';
 import { Redis } from 'ioredis';
-import { ErrorCode, NatsError } from 'nats';
+import { ClosedConnectionError, NoRespondersError, RequestError } from '@nats-io/transport-node';
 import { Pool } from 'pg';
 
 import { typedError, unreachableDependency } from './dependency-errors';
@@ -81,8 +81,11 @@ describe('typedError: a data service out of reach is NODE_UNAVAILABLE, not INTER
   });
 
   it('NATS: no responders and a closed connection', () => {
-    expect(unreachableDependency(new NatsError('503', ErrorCode.NoResponders))).toBe('nats');
-    expect(unreachableDependency(new NatsError('closed', ErrorCode.ConnectionClosed))).toBe('nats');
+    const noResponders = new RequestError('no responders', {
+      cause: new NoRespondersError('cascade.x'),
+    });
+    expect(unreachableDependency(noResponders)).toBe('nats');
+    expect(unreachableDependency(new ClosedConnectionError())).toBe('nats');
   });
 
   it('leaves everything else as it is: typed errors, refusals by the data service, bugs', () => {

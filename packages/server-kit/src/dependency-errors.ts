@@ -43,14 +43,17 @@ const REDIS_MESSAGES = [
   'Reached the max retries per request limit',
 ];
 
-/** NATS client error codes (nats.js `ErrorCode`) that mean the bus or the responder is away. */
-const NATS_CODES = new Set([
-  'CONNECTION_CLOSED',
-  'CONNECTION_DRAINING',
-  'CONNECTION_REFUSED',
-  'CONNECTION_TIMEOUT',
-  'DISCONNECT',
-  '503', // no responders
+/**
+ * NATS client errors (nats.js 3, `@nats-io/nats-core` errors, told apart by `name`) that mean the
+ * bus or the responder is away. A `RequestError` that is "no responders" carries a
+ * `NoRespondersError` (named `NoResponders`) as its cause, which the cause walk below reaches.
+ */
+const NATS_ERRORS = new Set([
+  'ClosedConnectionError',
+  'DrainingConnectionError',
+  'ConnectionError',
+  'NoResponders',
+  'NoRespondersError',
 ]);
 
 interface ErrorLike {
@@ -84,7 +87,7 @@ export function unreachableDependency(error: unknown): Dependency | 'network' | 
       PG_MESSAGES.some((m) => message.startsWith(m))
     )
       return 'postgres';
-    if (name === 'NatsError' && NATS_CODES.has(code)) return 'nats';
+    if (NATS_ERRORS.has(name)) return 'nats';
     if (NETWORK_CODES.has(code)) return 'network';
     current = e.cause;
   }

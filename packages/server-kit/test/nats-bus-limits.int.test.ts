@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 
-import { type Reply } from '@cascade/contracts';
+import { type Reply, wireJson } from '@cascade/contracts';
 import { ClientNats } from '@nestjs/microservices';
-import { JSONCodec, type NatsConnection, connect } from 'nats';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 
 import { NatsBus } from '../src/infra/nats-bus';
 
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
-const json = JSONCodec<unknown>();
+const json = wireJson;
 
 /** A handler that holds every request until `release()`, and says when each one started. */
 function heldHandler() {

@@ -19,10 +19,23 @@ import {
   parseOrThrow,
   replySchema,
   unwrapReply,
+  wireJson,
 } from '@cascade/contracts';
-import { ErrorCode, JSONCodec, type NatsConnection, NatsError } from 'nats';
+import { type NatsConnection, errors } from '@nats-io/transport-node';
 
-const codec = JSONCodec<unknown>();
+const codec = wireJson;
+
+/**
+ * Why a NATS request got no answer, or `undefined` when it failed otherwise: `timeout` (nobody
+ * answered in time) or `no-responders` (nobody listens on the subject). nats.js v3 rejects a
+ * request with a `TimeoutError`, and a request nobody listens to with a `RequestError` whose
+ * cause is a `NoRespondersError`.
+ */
+export function natsNoAnswer(error: unknown): 'timeout' | 'no-responders' | undefined {
+  if (error instanceof errors.TimeoutError) return 'timeout';
+  if (error instanceof errors.RequestError && error.isNoResponders()) return 'no-responders';
+  return undefined;
+}
 
 export type SfuControlPayload<O extends SfuControlOp> = Omit<
   Extract<SfuControlRequest, { op: O }>,
@@ -97,11 +110,9 @@ async function requestJson(
     const msg = await nc.request(subject, bytes, { timeout: timeoutMs });
     return codec.decode(msg.data);
   } catch (error) {
-    if (
-      error instanceof NatsError &&
-      (error.code === ErrorCode.NoResponders || error.code === ErrorCode.Timeout)
-    ) {
-      throw new CascadeError('NODE_UNAVAILABLE', `${who} did not answer (${error.code})`, details);
+    const noAnswer = natsNoAnswer(error);
+    if (noAnswer) {
+      throw new CascadeError('NODE_UNAVAILABLE', `${who} did not answer (${noAnswer})`, details);
     }
     throw error;
   }

@@ -2,7 +2,7 @@ import { type KeyObject, generateKeyPairSync, randomUUID, sign } from 'node:cryp
 
 import { createSubjects } from '@cascade/contracts';
 import { OrchestratorClient } from '@cascade/sfu-client';
-import { connect } from 'nats';
+import { connect } from '@nats-io/transport-node';
 
 import { type Infrastructure, provisionInfrastructure } from './infrastructure';
 import { waitFor } from './net';
@@ -107,7 +107,9 @@ export async function startCallStack(options: CallStackOptions = {}): Promise<Ru
   } catch (error) {
     const output = processes.map((p) => `── ${p.service} ──\n${p.tail(30)}`).join('\n');
     await stop();
-    throw new Error(`the call stack did not start: ${String(error)}\n${output}`);
+    throw new Error(`the call stack did not start: ${String(error)}\n${output}`, {
+      cause: error,
+    });
   }
 }
 

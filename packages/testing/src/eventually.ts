@@ -22,6 +22,6 @@ export async function eventually<T>(
     );
   } catch (error) {
     const seen = last ? JSON.stringify(last.value) : 'nothing (every read failed)';
-    throw new Error(`${(error as Error).message}\nlast seen: ${seen}`);
+    throw new Error(`${(error as Error).message}\nlast seen: ${seen}`, { cause: error });
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { Redis } from 'ioredis';
-import { connect as natsConnect } from 'nats';
+import { connect as natsConnect } from '@nats-io/transport-node';
 import { Client } from 'pg';
 
 import { isReachable } from './net';

@@ -50,6 +50,9 @@ export const unknownId = () => randomUUID();
 export const FAST_ORCHESTRATOR = {
   ORCH_NODE_STALE_MS: '1500',
   ORCH_NODE_DEAD_MS: '3000',
+  // A keepalive that notices a silent NATS partition well before a node is dead (the
+  // orchestrator refuses one slower than ORCH_NODE_DEAD_MS: 500 × 3 < 3000).
+  NATS_PING_INTERVAL_MS: '500',
   ORCH_WARMUP_MS: '1000',
   ORCH_PIPE_LINGER_MS: '800',
   ORCH_ROOM_LEASE_MS: '3000',

@@ -1,5 +1,5 @@
+import { wireJson } from '@cascade/contracts';
 import type { CredentialRevokedEvent } from '@cascade/contracts';
-import { JSONCodec } from 'nats';
 
 import { type JoinTokenOptions, SignalingClient, useCascadeStack } from './support/stack';
 
@@ -13,7 +13,7 @@ import { type JoinTokenOptions, SignalingClient, useCascadeStack } from './suppo
 const stack = useCascadeStack({ gateways: 2, sfuNodes: 1, resumeGraceMs: 20_000 });
 const TENANT = 'acme';
 const clients: SignalingClient[] = [];
-const json = JSONCodec<unknown>();
+const json = wireJson;
 
 afterEach(() => {
   for (const c of clients.splice(0)) c.close();

@@ -6,11 +6,11 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { createSubjects } from '@cascade/contracts';
+import { createSubjects, wireJson } from '@cascade/contracts';
 import { type NatsBus, loadConfig } from '@cascade/server-kit';
 import { eventually, useInfrastructure } from '@cascade/testing';
 import { Redis } from 'ioredis';
-import { type NatsConnection, StringCodec, connect as natsConnect } from 'nats';
+import { type NatsConnection, connect as natsConnect } from '@nats-io/transport-node';
 import { type Socket as ClientSocket, io as connect } from 'socket.io-client';
 
 import { GatewayConfigSchema } from '../src/config';
@@ -25,7 +25,6 @@ import { SocketIoServer } from '../src/signaling/socket-io.server';
  */
 const infra = useInfrastructure({ redis: true, nats: true });
 const TENANT_ORIGIN = 'https://meet.acme.example';
-const sc = StringCodec();
 let nats: NatsConnection;
 
 /** identity's side of `identity.tenant-settings`: tenant acme allows TENANT_ORIGIN. */
@@ -34,21 +33,19 @@ beforeAll(async () => {
   const subject = createSubjects(infra().env['NATS_SUBJECT_PREFIX']).identityTenantSettings();
   nats.subscribe(subject, {
     callback: (_error, msg) => {
-      const { tenantId } = JSON.parse(sc.decode(msg.data)) as { tenantId: string };
+      const { tenantId } = wireJson.decode(msg.data) as { tenantId: string };
       msg.respond(
-        sc.encode(
-          JSON.stringify(
-            tenantId === 'acme'
-              ? {
-                  ok: true,
-                  data: {
-                    maxRoomCapacity: 100,
-                    allowedOrigins: [TENANT_ORIGIN],
-                    chatRetentionDays: null,
-                  },
-                }
-              : { ok: false, error: { code: 'NOT_FOUND', message: 'no such tenant' } },
-          ),
+        wireJson.encode(
+          tenantId === 'acme'
+            ? {
+                ok: true,
+                data: {
+                  maxRoomCapacity: 100,
+                  allowedOrigins: [TENANT_ORIGIN],
+                  chatRetentionDays: null,
+                },
+              }
+            : { ok: false, error: { code: 'NOT_FOUND', message: 'no such tenant' } },
         ),
       );
     },
@@ -59,12 +56,9 @@ beforeAll(async () => {
 /** The gateway's requests to identity, over the suite's NATS (as NatsBus.request does). */
 const bus = {
   request: async (subject: string, value: unknown, timeoutMs: number) =>
-    JSON.parse(
-      sc.decode(
-        (await nats.request(subject, sc.encode(JSON.stringify(value)), { timeout: timeoutMs }))
-          .data,
-      ),
-    ) as unknown,
+    wireJson.decode(
+      (await nats.request(subject, wireJson.encode(value), { timeout: timeoutMs })).data,
+    ),
 } as unknown as NatsBus;
 const APP_ORIGIN = 'https://app.example.com';
 

@@ -3,13 +3,14 @@ import {
   type SendFriendRequestResult,
   type SessionTokens,
   createSubjects,
+  wireJson,
 } from '@cascade/contracts';
-import { JSONCodec, type NatsConnection, connect } from 'nats';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 
 import { useIdentity } from './support/identity-harness';
 
 const h = useIdentity();
-const json = JSONCodec<unknown>();
+const json = wireJson;
 
 let nc: NatsConnection;
 let subjects: ReturnType<typeof createSubjects>;

@@ -3,8 +3,9 @@ import {
   CredentialRevokedEvent,
   type SessionTokens,
   createSubjects,
+  wireJson,
 } from '@cascade/contracts';
-import { JSONCodec, type NatsConnection, connect } from 'nats';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 
 import { useIdentity } from './support/identity-harness';
 
@@ -15,7 +16,7 @@ import { useIdentity } from './support/identity-harness';
  * is announced on `credentialRevocations(tenant)` (real NATS, real PostgreSQL).
  */
 const h = useIdentity();
-const json = JSONCodec<unknown>();
+const json = wireJson;
 let nc: NatsConnection;
 const heard: CredentialRevokedEvent[] = [];
 

@@ -1,10 +1,10 @@
-import { TenantSettingsQueryReply, createSubjects } from '@cascade/contracts';
-import { JSONCodec, type NatsConnection, connect } from 'nats';
+import { TenantSettingsQueryReply, createSubjects, wireJson } from '@cascade/contracts';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 
 import { ADMIN_TOKEN, useIdentity } from './support/identity-harness';
 
 const h = useIdentity();
-const json = JSONCodec<unknown>();
+const json = wireJson;
 let nc: NatsConnection;
 
 beforeAll(async () => {

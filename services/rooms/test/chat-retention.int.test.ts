@@ -1,10 +1,11 @@
-import { JSONCodec, type Subscription } from 'nats';
+import { wireJson } from '@cascade/contracts';
+import { type Subscription } from '@nats-io/transport-node';
 
 import { ChatRetention } from '../src/chat/chat-retention';
 import { PrismaService } from '../src/database/prisma.service';
 import { uid, useRoomsApp, waitFor } from './support/harness';
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 const NO_SETTINGS = { settings: () => Promise.resolve(undefined) };
 
 const DAY = 86_400_000;

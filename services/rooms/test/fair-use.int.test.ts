@@ -1,8 +1,9 @@
-import { JSONCodec, type Subscription } from 'nats';
+import { wireJson } from '@cascade/contracts';
+import { type Subscription } from '@nats-io/transport-node';
 
 import { type Client, uid, useRoomsApp, waitFor } from './support/harness';
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 
 describe('fair use: places per user and the tenant’s room capacity', () => {
   const rooms = useRoomsApp({ ROOMS_SEATS_PER_USER: '2' });

@@ -1,9 +1,12 @@
-import type { Subscription } from 'nats';
-import { JSONCodec } from 'nats';
+import { wireJson } from '@cascade/contracts';
+import type { Subscription } from '@nats-io/transport-node';
 
 import { type Client, type Json, uid, useRoomsApp, waitFor } from './support/harness';
 
-const json = JSONCodec<Json>();
+const json = {
+  encode: wireJson.encode,
+  decode: (data: Uint8Array) => wireJson.decode(data) as Json,
+};
 
 describe('invitations and chat history', () => {
   const rooms = useRoomsApp({ ROOMS_IDENTITY_TIMEOUT_MS: '500' });
@@ -48,7 +51,7 @@ describe('invitations and chat history', () => {
   function inbox(user: Client) {
     const received: Json[] = [];
     const sub = rooms().nats.subscribe(rooms().subjects.userEvents(user.tenantId, user.userId), {
-      callback: (_err, msg) => received.push(json.decode(msg.data)),
+      callback: (_err, msg) => void received.push(json.decode(msg.data)),
     });
     return {
       received,

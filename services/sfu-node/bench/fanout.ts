@@ -5,12 +5,17 @@
  *
  *   cd services/sfu-node && node test/support/run-ts.js bench/fanout.ts \
  *     [--sizes 10,50,100,200] [--seconds 10] [--warmup 3] [--variants b,a,c]
- *     [--rounds 2] [--ingest fixed|comedia] [--encode clip|live]
+ *     [--rounds 2] [--ingest fixed|comedia] [--encode clip|live] [--budget-minutes 9]
+ *     [--baseline DIR --baseline-worker BIN]
+ *
+ * --baseline adds variant (p): (b) with another mediasoup release, DIR being its package (say
+ * an `npm install mediasoup@3.19.3` elsewhere) and BIN its worker; list it in --variants (p,b,a,c).
  *
  * Writes bench-results/sfu-fanout.json and bench-results/sfu-fanout.md at the repository root.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,7 +41,7 @@ import {
 import { type Conditions, type Measurement, writeReport } from './report';
 import { openNodeInfra, type NodeInfra } from './sfu-nodes';
 import { sfuNodeApi } from './variant-api';
-import { bareMediasoup } from './variant-bare';
+import { bareMediasoup, baselineMediasoup, type MediasoupLib } from './variant-bare';
 import { sfuNodePipe } from './variant-pipe';
 import { Disposer, type FanoutSetup, type Variant } from './variant';
 
@@ -48,12 +53,12 @@ interface Options {
   ingest: IngestMode;
   encode: 'clip' | 'live';
   rounds: number;
+  budgetMinutes: number;
+  baseline?: { dir: string; workerBin: string };
 }
 
 const SINK_SOCKETS = 4;
 const SETUP_TIMEOUT_MS = 120_000;
-/** Past this, no new measurement starts; the results so far are written. */
-const RUN_BUDGET_MS = 9 * 60_000;
 
 const NOISE_NOTE =
   'The machine is shared and noisy: absolute numbers move from run to run. What matters are the ' +
@@ -72,6 +77,10 @@ function parseOptions(argv: string[]): Options {
       ingest: { type: 'string', default: 'fixed' },
       encode: { type: 'string', default: 'clip' },
       rounds: { type: 'string', default: '2' },
+      // Past this, no new measurement starts; the results so far are written.
+      'budget-minutes': { type: 'string', default: '9' },
+      baseline: { type: 'string' },
+      'baseline-worker': { type: 'string' },
     },
   });
   const sizes = values.sizes.split(',').map(Number);
@@ -84,6 +93,10 @@ function parseOptions(argv: string[]): Options {
     ingest: values.ingest as IngestMode,
     encode: values.encode as Options['encode'],
     rounds: Number(values.rounds),
+    budgetMinutes: Number(values['budget-minutes']),
+    ...(values.baseline
+      ? { baseline: { dir: values.baseline, workerBin: values['baseline-worker'] ?? '' } }
+      : {}),
   };
   if (!Number.isInteger(options.rounds) || options.rounds < 1 || options.rounds > 10)
     throw new Error('--rounds must be 1–10');
@@ -95,14 +108,56 @@ function parseOptions(argv: string[]): Options {
     throw new Error(`--sizes must be integers from 1 to 500, got ${values.sizes}`);
   if (!(options.seconds >= 1 && options.seconds <= 120)) throw new Error('--seconds must be 1–120');
   if (!(options.warmup >= 0 && options.warmup <= 30)) throw new Error('--warmup must be 0–30');
-  if (variants.some((v) => !['a', 'b', 'c'].includes(v)))
-    throw new Error(`--variants must be a comma-separated subset of a,b,c, got ${values.variants}`);
+  if (variants.some((v) => !['a', 'b', 'c', 'p'].includes(v)))
+    throw new Error(
+      `--variants must be a comma-separated subset of p,b,a,c, got ${values.variants}`,
+    );
+  if (!(options.budgetMinutes >= 1 && options.budgetMinutes <= 60))
+    throw new Error('--budget-minutes must be 1–60');
+  if (variants.includes('p') !== (options.baseline !== undefined))
+    throw new Error('variant p and --baseline DIR --baseline-worker BIN go together');
+  if (options.baseline) {
+    if (!existsSync(join(options.baseline.dir, 'package.json')))
+      throw new Error(`--baseline ${options.baseline.dir} is not a package directory`);
+    if (!existsSync(options.baseline.workerBin))
+      throw new Error(
+        `--baseline-worker ${options.baseline.workerBin || '(missing)'} does not exist`,
+      );
+  }
   return options;
 }
 
 /** The variants by key, sharing one lazily provisioned NATS for the sfu-node ones. */
-function variantsOf(nodeInfra: () => Promise<NodeInfra>): Record<Variant['key'], Variant> {
-  return { a: sfuNodeApi(nodeInfra), b: bareMediasoup, c: sfuNodePipe(nodeInfra) };
+function variantsOf(
+  nodeInfra: () => Promise<NodeInfra>,
+  baseline: Options['baseline'],
+): Partial<Record<Variant['key'], Variant>> {
+  return {
+    a: sfuNodeApi(nodeInfra),
+    b: bareMediasoup,
+    c: sfuNodePipe(nodeInfra),
+    ...(baseline
+      ? {
+          p: baselineMediasoup(loadBaseline(baseline.dir, baseline.workerBin), baseline.workerBin),
+        }
+      : {}),
+  };
+}
+
+/**
+ * Another mediasoup release's module, from its package directory. mediasoup up to 3.19 takes its
+ * worker binary from MEDIASOUP_WORKER_BIN as the module loads: it is set to the baseline's
+ * worker for that moment.
+ */
+function loadBaseline(dir: string, workerBin: string): MediasoupLib {
+  const current = process.env['MEDIASOUP_WORKER_BIN'];
+  process.env['MEDIASOUP_WORKER_BIN'] = workerBin;
+  try {
+    return createRequire(join(dir, 'package.json'))(dir) as MediasoupLib;
+  } finally {
+    if (current === undefined) delete process.env['MEDIASOUP_WORKER_BIN'];
+    else process.env['MEDIASOUP_WORKER_BIN'] = current;
+  }
 }
 
 /** What the run holds, and what the measurement in progress holds, for a stop to clean up. */
@@ -196,6 +251,18 @@ function conditions(o: Options): Conditions {
     node: process.version,
     mediasoup: mediasoup.version,
     workerBinary: mediasoup.workerBin,
+    ...(o.baseline
+      ? {
+          baseline: {
+            mediasoup: (
+              createRequire(join(o.baseline.dir, 'package.json'))('./package.json') as {
+                version: string;
+              }
+            ).version,
+            workerBinary: o.baseline.workerBin,
+          },
+        }
+      : {}),
     ffmpeg: execFileSync('ffmpeg', ['-hide_banner', '-version']).toString().split('\n')[0]!,
     stream:
       '1280x720@30 lavfi testsrc, libvpx realtime cpu-used 8, 1 Mbps, GOP 60, SRTP ' +
@@ -232,9 +299,10 @@ async function prepareSource(o: Options, disposer: Disposer): Promise<VideoSourc
 }
 
 async function run(o: Options): Promise<void> {
-  const deadline = Date.now() + RUN_BUDGET_MS;
+  const budgetMs = o.budgetMinutes * 60_000;
+  const deadline = Date.now() + budgetMs;
   let nodeInfra: Promise<NodeInfra> | undefined;
-  const variants = variantsOf(() => (nodeInfra ??= openNodeInfra()));
+  const variants = variantsOf(() => (nodeInfra ??= openNodeInfra()), o.baseline);
   const cond = conditions(o);
   const measurements: Measurement[] = [];
   const out = join(REPO_ROOT, 'bench-results');
@@ -242,10 +310,10 @@ async function run(o: Options): Promise<void> {
     const source = await prepareSource(o, runScope);
     for (const { consumers, round, key } of schedule(o)) {
       if (Date.now() > deadline) {
-        console.error(`bench: over the ${RUN_BUDGET_MS / 60_000} min budget; stopping early`);
+        console.error(`bench: over the ${o.budgetMinutes} min budget; stopping early`);
         break;
       }
-      const m = await measure(variants[key], consumers, round, source, o);
+      const m = await measure(variants[key]!, consumers, round, source, o);
       measurements.push(m);
       console.log(summary(m));
       writeReport(out, cond, measurements); // partial results survive a later failure
@@ -292,8 +360,9 @@ function installStops(hardStopMs: number): void {
   setTimeout(() => stop(`still running after ${hardStopMs / 60_000} min`, 3), hardStopMs).unref();
 }
 
-installStops(RUN_BUDGET_MS + 3 * 60_000);
-run(parseOptions(process.argv.slice(3)))
+const options = parseOptions(process.argv.slice(3));
+installStops((options.budgetMinutes + 3) * 60_000);
+run(options)
   .then(() => process.exit(0))
   .catch((error) => {
     console.error(error);

@@ -5,7 +5,7 @@ import type { BenchMachine } from '@cascade/testing';
 
 import type { ProcessUsage } from './measure';
 
-type VariantKey = 'a' | 'b' | 'c';
+type VariantKey = 'a' | 'b' | 'c' | 'p';
 
 /** One variant at one size in one round. */
 export interface Measurement {
@@ -40,6 +40,8 @@ export interface Conditions {
   node: string;
   mediasoup: string;
   workerBinary: string;
+  /** Variant (p): the same as (b) with this mediasoup release and worker. */
+  baseline?: { mediasoup: string; workerBinary: string };
   ffmpeg: string;
   stream: string;
   sizes: number[];
@@ -84,6 +86,8 @@ export interface Ratios {
   pipeOverApi?: number;
   /** CPU of node A's worker in (c), % of one core: the fixed cost of ingesting and piping. */
   pipeFixedCostPct?: number;
+  /** (b)/(p) of worker CPU per consumer: this mediasoup release over the baseline release. */
+  bareOverBaseline?: number;
 }
 
 /** Least-squares line through every measurement of a variant: worker CPU % = fixed + slope × N. */
@@ -193,6 +197,10 @@ export function ratios(summaries: Summary[], sizes: number[]): Ratios[] {
       find('a', n)?.workerCpuPerConsumerPct,
     ),
     pipeFixedCostPct: find('c', n)?.pipeWorkerCpuPct,
+    bareOverBaseline: divide(
+      find('b', n)?.workerCpuPerConsumerPct,
+      find('p', n)?.workerCpuPerConsumerPct,
+    ),
   }));
 }
 
@@ -250,7 +258,11 @@ function header(c: Conditions): string[] {
     `One ${c.stream} producer fanned out to N consumers, each on its own SRTP PlainTransport ` +
       'sending to a local UDP sink. Variants: (b) bare mediasoup in the bench process, ' +
       '(a) one sfu-node driven over its NATS control API, (c) producer on sfu-node A piped to ' +
-      "node B, consumers on B (B's worker is the one that scales with N; A's is the fixed cost).",
+      "node B, consumers on B (B's worker is the one that scales with N; A's is the fixed cost)" +
+      (c.baseline
+        ? `, (p) the same as (b) with mediasoup ${c.baseline.mediasoup} and its worker, to ` +
+          'compare the releases side by side.'
+        : '.'),
     '',
     `> ${c.note}`,
     '',
@@ -261,6 +273,12 @@ function header(c: Conditions): string[] {
       `${c.machine.totalMemoryGiB.toFixed(1)} GiB, kernel ${c.machine.kernel}, ` +
       `load average at start ${c.machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}`,
     `- Node ${c.node}, mediasoup ${c.mediasoup}, worker binary \`${c.workerBinary}\``,
+    ...(c.baseline
+      ? [
+          `- Baseline (p): mediasoup ${c.baseline.mediasoup}, worker binary ` +
+            `\`${c.baseline.workerBinary}\``,
+        ]
+      : []),
     `- ${c.ffmpeg}`,
     `- Sizes ${c.sizes.join(', ')}; variants ${c.variants.join(', ')}; ${c.rounds} round(s); ` +
       `${c.warmupSeconds} s warm-up, then ${c.secondsPerMeasurement} s per measurement`,
@@ -301,17 +319,20 @@ function summaryTable(summaries: Summary[]): string[] {
 }
 
 function ratioTable(table: Ratios[]): string[] {
+  const baseline = table.some((r) => r.bareOverBaseline !== undefined);
   return [
     '## Ratios of worker CPU per consumer',
     '',
     `| N | (a)/(b), goal ≤ ${GOALS.apiOverBare} | (c)/(a), goal ≤ ${GOALS.pipeOverApi} ` +
-      '| (c) fixed pipe cost: node A worker CPU % |',
-    '|---:|---:|---:|---:|',
+      '| (c) fixed pipe cost: node A worker CPU % |' +
+      (baseline ? ' (b)/(p): this release over the baseline |' : ''),
+    `|---:|---:|---:|---:|${baseline ? '---:|' : ''}`,
     ...table.map(
       (r) =>
         `| ${r.consumers} | ${fixed(r.apiOverBare, 2)}${verdict(r.apiOverBare, GOALS.apiOverBare)} ` +
         `| ${fixed(r.pipeOverApi, 2)}${verdict(r.pipeOverApi, GOALS.pipeOverApi)} ` +
-        `| ${fixed(r.pipeFixedCostPct)} |`,
+        `| ${fixed(r.pipeFixedCostPct)} |` +
+        (baseline ? ` ${fixed(r.bareOverBaseline, 2)} |` : ''),
     ),
     '',
   ];
@@ -323,6 +344,7 @@ function fitTable(lines: Fit[]): string[] {
   const divide = (x?: number, y?: number) => (x !== undefined && y ? x / y : undefined);
   const apiOverBare = divide(slope('a'), slope('b'));
   const pipeOverApi = divide(slope('c'), slope('a'));
+  const bareOverBaseline = divide(slope('b'), slope('p'));
   return [
     '## Linear fit over all sizes and rounds: worker CPU % = fixed + per consumer × N',
     '',
@@ -339,7 +361,10 @@ function fitTable(lines: Fit[]): string[] {
     '',
     `Per-consumer slope ratios: (a)/(b) ${fixed(apiOverBare, 3)}` +
       `${verdict(apiOverBare, GOALS.apiOverBare)}, (c)/(a) ${fixed(pipeOverApi, 3)}` +
-      `${verdict(pipeOverApi, GOALS.pipeOverApi)}.`,
+      `${verdict(pipeOverApi, GOALS.pipeOverApi)}` +
+      (bareOverBaseline === undefined
+        ? '.'
+        : `, (b)/(p) ${fixed(bareOverBaseline, 3)} (this mediasoup release over the baseline).`),
     '',
   ];
 }

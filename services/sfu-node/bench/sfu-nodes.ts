@@ -9,7 +9,7 @@ import {
   ServiceProcess,
   waitFor,
 } from '@cascade/testing';
-import { connect, type NatsConnection } from 'nats';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 
 import { newSrtpParameters, producerRtpParameters, type VideoStream } from './ffmpeg-srtp';
 import { childPids, mapLimit, type UdpSinks } from './measure';

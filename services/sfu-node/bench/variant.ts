@@ -26,7 +26,7 @@ export interface FanoutSetup {
 }
 
 export interface Variant {
-  key: 'a' | 'b' | 'c';
+  key: 'a' | 'b' | 'c' | 'p';
   label: string;
   setup(spec: FanoutSpec): Promise<FanoutSetup>;
 }

@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { OrchestratorRoomEvent, createSubjects } from '@cascade/contracts';
+import { OrchestratorRoomEvent, createSubjects, wireJson } from '@cascade/contracts';
 import { OrchestratorClient } from '@cascade/sfu-client';
 import {
   REPO_ROOT,
@@ -24,9 +24,9 @@ import {
   provisionInfrastructure,
   writeFormatted,
 } from '@cascade/testing';
-import { JSONCodec, connect } from 'nats';
+import { connect } from '@nats-io/transport-node';
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 const ORCHESTRATOR_ENV = {
   ORCH_NODE_SUSPECT_MS: '1500',
   ORCH_NODE_PROBE_TIMEOUT_MS: '1000',

@@ -38,18 +38,13 @@ export const OrchestratorConfigSchema = z
     message: 'must be longer than ORCH_NODE_STALE_MS',
     path: ['ORCH_NODE_DEAD_MS'],
   })
-  .refine(
-    (c) =>
-      c.NATS_PING_INTERVAL_MS === undefined ||
-      c.NATS_PING_INTERVAL_MS * ((c.NATS_MAX_PINGS_OUT ?? 2) + 1) < c.ORCH_NODE_DEAD_MS,
-    {
-      // Silence is not counted while this replica is disconnected (node-registry.ts); a silent
-      // partition of its own must be noticed as a disconnection before silence kills any node.
-      message:
-        'must be longer than NATS_PING_INTERVAL_MS × (NATS_MAX_PINGS_OUT + 1), the time to notice a silent NATS partition',
-      path: ['ORCH_NODE_DEAD_MS'],
-    },
-  )
+  .refine((c) => c.NATS_PING_INTERVAL_MS * (c.NATS_MAX_PINGS_OUT + 1) < c.ORCH_NODE_DEAD_MS, {
+    // Silence is not counted while this replica is disconnected (node-registry.ts); a silent
+    // partition of its own must be noticed as a disconnection before silence kills any node.
+    message:
+      'must be longer than NATS_PING_INTERVAL_MS × (NATS_MAX_PINGS_OUT + 1), the time to notice a silent NATS partition',
+    path: ['ORCH_NODE_DEAD_MS'],
+  })
   .refine((c) => c.ORCH_NODE_SUSPECT_MS < c.ORCH_NODE_DEAD_MS, {
     message: 'must be shorter than ORCH_NODE_DEAD_MS',
     path: ['ORCH_NODE_SUSPECT_MS'],

@@ -35,7 +35,7 @@ import {
 } from '@cascade/server-kit';
 import { SfuNodeClient } from '@cascade/sfu-client';
 import { Redis } from 'ioredis';
-import { Events, type Msg, type NatsConnection } from 'nats';
+import { type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
 import { AdminApi } from './admin/admin-api';
@@ -309,11 +309,11 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
    */
   async #followConnection(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
-      if (status.type === Events.Disconnect) {
+      if (status.type === 'disconnect') {
         this.logger.warn('NATS connection lost: node liveness paused until it is back');
         this.registry.connectionDown();
         this.liveness.connectionDown();
-      } else if (status.type === Events.Reconnect) {
+      } else if (status.type === 'reconnect') {
         this.logger.log('NATS connection back: node silence counts from now');
         this.registry.connectionUp();
         this.liveness.connectionUp();

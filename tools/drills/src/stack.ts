@@ -4,11 +4,17 @@ import { type Server, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { type Room, type RoomView, type Subjects, createSubjects } from '@cascade/contracts';
+import {
+  type Room,
+  type RoomView,
+  type Subjects,
+  createSubjects,
+  wireJson,
+} from '@cascade/contracts';
 import { OrchestratorClient } from '@cascade/sfu-client';
 import { type ServiceName, ServiceProcess, TcpProxy, waitFor } from '@cascade/testing';
 import { Redis } from 'ioredis';
-import { JSONCodec, type NatsConnection, connect } from 'nats';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { Client as PgClient } from 'pg';
 
 import {
@@ -148,7 +154,7 @@ export class DrillStack {
    * room creation waits out rooms' ROOMS_IDENTITY_TIMEOUT_MS).
    */
   #answerTenantSettings(): void {
-    const codec = JSONCodec<unknown>();
+    const codec = wireJson;
     const sub = this.nc.subscribe(this.subjects.identityTenantSettings());
     void (async () => {
       for await (const msg of sub)

@@ -93,6 +93,15 @@ async function freshDatabases(adminUrl: string): Promise<void> {
  * fresh databases and its own NATS subjects and Redis keys. Returns the teardown.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
+  // The stack runs on the Node that runs Playwright (process.execPath): it must be one the
+  // project supports (package.json engines). `npm test` puts it first on PATH.
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 12)) {
+    throw new Error(
+      `Node ${process.version} is too old for Cascade (22.12 or newer, 24 recommended): run ` +
+        'through `npm test`, or put ~/.cache/cascade/node/<version>/bin first on PATH (README: Node.js)',
+    );
+  }
   const adminUrl =
     process.env['DATABASE_ADMIN_URL'] ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
   await freshDatabases(adminUrl);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type SfuRoomDump, createSubjects } from '@cascade/contracts';
 import { OrchestratorClient, SfuNodeClient } from '@cascade/sfu-client';
 import { type Browser, type Page, chromium, expect } from '@playwright/test';
-import { connect } from 'nats';
+import { connect } from '@nats-io/transport-node';
 
 import { CHROMIUM_ARGS, CHROMIUM_PATH, E2E_HTTP_PORT_BASE } from './stack-config';
 

@@ -138,18 +138,33 @@ export const SrtpParameters = z.object({
 });
 export type SrtpParameters = z.infer<typeof SrtpParameters>;
 
+/**
+ * A client's wish for SCTP (data channels) on a transport. mediasoup >= 3.20 has its own SCTP
+ * stack, which negotiates the stream counts itself (mediasoup-client >= 3.19 has no
+ * `device.sctpCapabilities` any more): the object only switches SCTP on, and the stream
+ * counts, still accepted from older clients, are not used.
+ */
 export const SctpCapabilities = z.object({
-  numStreams: z.object({
-    OS: z.number().int().min(1).max(65_535),
-    MIS: z.number().int().min(1).max(65_535),
-  }),
+  numStreams: z
+    .object({
+      OS: z.number().int().min(1).max(65_535),
+      MIS: z.number().int().min(1).max(65_535),
+    })
+    .optional(),
 });
 
+/**
+ * A transport's SCTP parameters, as mediasoup >= 3.20 gives them and mediasoup-client >= 3.19
+ * takes them (`port` and the two message sizes; OS, MIS and maxMessageSize only for older
+ * clients).
+ */
 export const SctpParameters = z.object({
   port: z.number().int(),
-  OS: z.number().int(),
-  MIS: z.number().int(),
-  maxMessageSize: z.number().int(),
+  maxSendMessageSize: z.number().int(),
+  maxReceiveMessageSize: z.number().int(),
+  OS: z.number().int().optional(),
+  MIS: z.number().int().optional(),
+  maxMessageSize: z.number().int().optional(),
 });
 
 export const SctpStreamParameters = z.object({

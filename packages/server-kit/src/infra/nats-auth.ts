@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import { credsAuthenticator } from 'nats';
+import { credsAuthenticator } from '@nats-io/transport-node';
 
 import { ConfigError, type NatsConfig } from '../config';
 

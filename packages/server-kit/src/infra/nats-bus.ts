@@ -1,13 +1,13 @@
-import { CascadeError, errorReply, isCascadeError, okReply } from '@cascade/contracts';
+import { CascadeError, errorReply, isCascadeError, okReply, wireJson } from '@cascade/contracts';
 import { Logger } from '@nestjs/common';
 import type { ClientNats } from '@nestjs/microservices';
-import { JSONCodec, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 
 import { typedError } from '../dependency-errors';
 import { withTimeout } from '../time';
 import { BoundedHandlerQueue, DEFAULT_HANDLER_LIMITS, type HandlerLimits } from './handler-limits';
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 
 export type MessageHandler = (msg: Msg) => Promise<void> | void;
 

@@ -8,7 +8,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { ClientNats, type NatsOptions, Transport } from '@nestjs/microservices';
-import type { NatsConnection } from 'nats';
+import type { NatsConnection } from '@nats-io/transport-node';
 
 import type { NatsConfig } from '../config';
 import { ReadinessRegistry } from '../health/readiness';
@@ -22,9 +22,9 @@ import { natsInboxPrefix } from './nats-permissions';
  * keep trying forever (a NATS restart must not kill the service), and name the connection
  * after the service instance so that `nats server report connections` tells who is who.
  * Authenticates with the service's own NATS user when one is configured, and takes replies on
- * the service's own inbox prefix (the only inbox its user may subscribe to). With
- * NATS_PING_INTERVAL_MS set, pings the server that often, so that a silent partition is noticed
- * (and reconnected from) within NATS_PING_INTERVAL_MS × (NATS_MAX_PINGS_OUT + 1).
+ * the service's own inbox prefix (the only inbox its user may subscribe to). Pings the server
+ * every NATS_PING_INTERVAL_MS, so that a silent partition is noticed (and reconnected from)
+ * within NATS_PING_INTERVAL_MS × (NATS_MAX_PINGS_OUT + 1), not after nats.js's minutes.
  */
 export function natsConnectionOptions(config: NatsConfig, info: ServiceInfo, role: string) {
   return {
@@ -35,10 +35,8 @@ export function natsConnectionOptions(config: NatsConfig, info: ServiceInfo, rol
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1_000,
-    ...(config.NATS_PING_INTERVAL_MS !== undefined
-      ? { pingInterval: config.NATS_PING_INTERVAL_MS }
-      : {}),
-    ...(config.NATS_MAX_PINGS_OUT !== undefined ? { maxPingOut: config.NATS_MAX_PINGS_OUT } : {}),
+    pingInterval: config.NATS_PING_INTERVAL_MS,
+    maxPingOut: config.NATS_MAX_PINGS_OUT,
   };
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from 
 import { QUEUE_GROUPS, type Subjects, createSubjects } from '@cascade/contracts';
 import { NatsBus, REDIS, SERVICE_CONFIG } from '@cascade/server-kit';
 import type { Redis } from 'ioredis';
-import type { Msg } from 'nats';
+import type { Msg } from '@nats-io/transport-node';
 
 import type { GatewayConfig } from '../config';
 import { GatewayMetrics, GatewayMetricsModule } from '../metrics/gateway-metrics';

@@ -10,12 +10,13 @@ import {
   parseOrThrow,
   replySchema,
   unwrapReply,
+  wireJson,
 } from '@cascade/contracts';
 import type { NatsBus } from '@cascade/server-kit';
-import { OrchestratorClient, SfuNodeClient } from '@cascade/sfu-client';
-import { ErrorCode, JSONCodec, NatsError, type NatsConnection } from 'nats';
+import { OrchestratorClient, SfuNodeClient, natsNoAnswer } from '@cascade/sfu-client';
+import { type NatsConnection } from '@nats-io/transport-node';
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 
 type OrchestratorPayload<O extends OrchestratorOp> = Omit<
   Extract<OrchestratorRequest, { op: O }>,
@@ -73,13 +74,11 @@ export class Routing {
       });
       data = json.decode(msg.data);
     } catch (error) {
-      if (
-        error instanceof NatsError &&
-        (error.code === ErrorCode.NoResponders || error.code === ErrorCode.Timeout)
-      ) {
+      const noAnswer = natsNoAnswer(error);
+      if (noAnswer) {
         throw new CascadeError(
           'NODE_UNAVAILABLE',
-          `the rooms service did not answer the join authorization (${error.code})`,
+          `the rooms service did not answer the join authorization (${noAnswer})`,
         );
       }
       throw error;

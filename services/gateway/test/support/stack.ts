@@ -10,7 +10,7 @@ import {
   provisionInfrastructure,
   waitFor,
 } from '@cascade/testing';
-import { type NatsConnection, connect } from 'nats';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { Client as PgClient } from 'pg';
 
 import { type ConnectOptions, SignalingClient } from './signaling-client';
@@ -233,7 +233,7 @@ export async function startCascadeStack(options: StackOptions = {}): Promise<Run
   } catch (error) {
     const output = processes.map((p) => `── ${p.service} ──\n${p.tail(30)}`).join('\n');
     await stop();
-    throw new Error(`the stack did not start: ${String(error)}\n${output}`);
+    throw new Error(`the stack did not start: ${String(error)}\n${output}`, { cause: error });
   }
 }
 

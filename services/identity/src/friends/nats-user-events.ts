@@ -1,10 +1,9 @@
-import { FriendUserEvent, createSubjects, parseOrThrow } from '@cascade/contracts';
+import { FriendUserEvent, createSubjects, parseOrThrow, wireJson } from '@cascade/contracts';
 import { NatsBus, withTimeout } from '@cascade/server-kit';
-import { JSONCodec } from 'nats';
 
 import type { UserEventPublisher } from './friend-notifier';
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 
 /** Publishes a user's notification on `subjects.userEvents(tenant, user)` for the gateways. */
 export class NatsUserEvents implements UserEventPublisher {

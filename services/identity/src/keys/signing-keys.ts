@@ -48,7 +48,7 @@ export function parseSigningKeys(value: unknown): SigningKey[] {
     try {
       alg = algorithmOf(privateKey);
     } catch (error) {
-      throw new Error(`key ${kid}: ${(error as Error).message}`);
+      throw new Error(`key ${kid}: ${(error as Error).message}`, { cause: error });
     }
     const publicJwk = {
       ...(createPublicKey(privateKey).export({ format: 'jwk' }) as Record<string, unknown>),

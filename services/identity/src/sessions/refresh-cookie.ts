@@ -41,7 +41,9 @@ export class RefreshCookie {
 
   /** The `Set-Cookie` value that stores `refreshToken`, answering a request made to `host`. */
   set(refreshToken: string, host: string | undefined): string {
-    return stringifySetCookie(REFRESH_COOKIE_NAME, refreshToken, {
+    return stringifySetCookie({
+      name: REFRESH_COOKIE_NAME,
+      value: refreshToken,
       ...this.#attributes(host),
       maxAge: this.settings.maxAgeSeconds,
     });
@@ -49,7 +51,9 @@ export class RefreshCookie {
 
   /** The `Set-Cookie` value that deletes the cookie (same name, path and flags, expired). */
   clear(host: string | undefined): string {
-    return stringifySetCookie(REFRESH_COOKIE_NAME, '', {
+    return stringifySetCookie({
+      name: REFRESH_COOKIE_NAME,
+      value: '',
       ...this.#attributes(host),
       maxAge: 0,
       expires: new Date(0),

@@ -1,9 +1,8 @@
-import { CredentialRevokedEvent, createSubjects, parseOrThrow } from '@cascade/contracts';
+import { CredentialRevokedEvent, createSubjects, parseOrThrow, wireJson } from '@cascade/contracts';
 import { NatsBus, withTimeout } from '@cascade/server-kit';
 import { Logger } from '@nestjs/common';
-import { JSONCodec } from 'nats';
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 
 /** Tells the gateways that a credential was revoked (whoever revokes it calls this). */
 export type RevocationNotice = (event: CredentialRevokedEvent) => Promise<void>;

@@ -7,11 +7,12 @@ import {
   type ParticipantLeftEvent,
   createSubjects,
   type Subjects,
+  wireJson,
 } from '@cascade/contracts';
 import { ServiceKitModule, loadConfig } from '@cascade/server-kit';
 import { type Infrastructure, provisionInfrastructure, waitFor } from '@cascade/testing';
 import jwt from 'jsonwebtoken';
-import { JSONCodec, type NatsConnection, connect } from 'nats';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { Pool } from 'pg';
 
 import { roomsModules } from '../../src/app';
@@ -83,7 +84,7 @@ export class Client {
   }
 }
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 
 /** A presence event as the signaling path publishes it; `at` defaults to now. */
 export type PresenceEvent = (

@@ -1,14 +1,17 @@
 import { CascadeError } from '@cascade/contracts';
+import { NotFoundError, UnsupportedError, WorkerClosedError } from 'mediasoup/errors';
 
 import { toCascadeError } from './media-errors';
-
-const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 describe('toCascadeError', () => {
   it.each([
     [new TypeError('missing rtpParameters'), 'INVALID_ARGUMENT'],
-    [named('UnsupportedError', 'unsupported codec'), 'INVALID_ARGUMENT'],
-    [named('InvalidStateError', 'Transport closed'), 'CONFLICT'],
+    [new UnsupportedError('unsupported codec'), 'INVALID_ARGUMENT'],
+    [
+      new WorkerClosedError('Channel closed, cannot send request [method:transport.produce]'),
+      'CONFLICT',
+    ],
+    [new NotFoundError('Producer with id "p1" not found'), 'NOT_FOUND'],
     [
       new Error('MID already exists in RTP listener [mid:0] [method:transport.produce]'),
       'INVALID_ARGUMENT',
@@ -17,6 +20,20 @@ describe('toCascadeError', () => {
     const mapped = toCascadeError(error);
     expect(mapped).toBeInstanceOf(CascadeError);
     expect(mapped).toMatchObject({ code, message: error.message });
+  });
+
+  it('maps a refusal that mediasoup 3.2x made from the worker’s answer to INVALID_ARGUMENT', () => {
+    // What mediasoup's Channel does with a refused request (worker's reason, no method name).
+    class Channel {
+      processResponse(reason: string): Error {
+        return new Error(reason);
+      }
+    }
+    const error = new Channel().processResponse('MID already exists in RTP listener [mid:0]');
+    expect(toCascadeError(error)).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: error.message,
+    });
   });
 
   it('leaves other errors alone, so they stay internal', () => {

@@ -23,8 +23,9 @@ export async function openWebRtcTransport(
     enableUdp: true,
     enableTcp: true,
     preferUdp: true,
+    // mediasoup's own SCTP stack (>= 3.20) negotiates the stream counts: the client's wish
+    // only switches SCTP on.
     enableSctp: r.sctp !== undefined,
-    ...(r.sctp ? { numSctpStreams: r.sctp.numStreams } : {}),
     appData: { participantId: participant.id, direction: r.direction },
   });
   adoptTransport(participant, transport);

@@ -7,11 +7,12 @@ import {
   SfuNodeHeartbeat,
   SfuRoomEvent,
   createSubjects,
+  wireJson,
 } from '@cascade/contracts';
 import { ServiceProcess, useInfrastructure, waitFor } from '@cascade/testing';
-import { JSONCodec, type NatsConnection, connect } from 'nats';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 
 export interface RunningSfuNode {
   id: string;

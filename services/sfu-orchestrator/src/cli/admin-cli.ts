@@ -8,7 +8,7 @@ import {
 } from '@cascade/contracts';
 import { natsAuthOptions, natsInboxPrefix } from '@cascade/server-kit';
 import { OrchestratorClient } from '@cascade/sfu-client';
-import { connect } from 'nats';
+import { connect } from '@nats-io/transport-node';
 
 export const USAGE = `cascade-admin — operate Cascade's SFU orchestrator
 

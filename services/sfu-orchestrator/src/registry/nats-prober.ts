@@ -1,9 +1,10 @@
-import { SfuNodePingReply, type Subjects, replySchema } from '@cascade/contracts';
-import { Empty, ErrorCode, JSONCodec, type NatsConnection, NatsError } from 'nats';
+import { SfuNodePingReply, type Subjects, replySchema, wireJson } from '@cascade/contracts';
+import { natsNoAnswer } from '@cascade/sfu-client';
+import { Empty, type NatsConnection } from '@nats-io/transport-node';
 
 import type { Prober } from './node-liveness';
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 const pingReply = replySchema(SfuNodePingReply);
 
 /**
@@ -24,9 +25,7 @@ export function natsProber(
         ? 'answered'
         : 'no-answer';
     } catch (error) {
-      return error instanceof NatsError && error.code === ErrorCode.NoResponders
-        ? 'no-responders'
-        : 'no-answer';
+      return natsNoAnswer(error) === 'no-responders' ? 'no-responders' : 'no-answer';
     }
   };
 }

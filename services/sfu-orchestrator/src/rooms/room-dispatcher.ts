@@ -8,9 +8,11 @@ import {
   parseOrThrow,
   replySchema,
   unwrapReply,
+  wireJson,
 } from '@cascade/contracts';
 import { KeyedQueue } from '@cascade/server-kit';
-import { ErrorCode, JSONCodec, type NatsConnection, NatsError } from 'nats';
+import { natsNoAnswer } from '@cascade/sfu-client';
+import { type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 
 import type { RoomCoordinator } from './room-coordinator';
@@ -18,7 +20,7 @@ import type { RoomLeases } from './room-leases';
 import { type RoomState, emptyRoom, isEmpty, roomNodes } from './room-state';
 import { type RoomStore, roomKey } from './room-store';
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 const forwardedReply = replySchema(z.unknown());
 
 /**
@@ -47,7 +49,7 @@ export class RoomDispatcher {
     try {
       return await this.#forward(leader, { tenantId, roomId, item });
     } catch (error) {
-      if (!(error instanceof NatsError && error.code === ErrorCode.NoResponders)) throw error;
+      if (natsNoAnswer(error) !== 'no-responders') throw error;
       // The leader is gone (nobody listens on its subject): lead the room from here.
       if (!(await this.leases.takeOver(key, leader))) return this.run(tenantId, roomId, item);
       return this.local(tenantId, roomId, item);

@@ -8,12 +8,13 @@ import {
   OrchestratorRoomEvent,
   type Subjects,
   createSubjects,
+  wireJson,
 } from '@cascade/contracts';
 import { OrchestratorClient, SfuNodeClient } from '@cascade/sfu-client';
 import { FAST_ORCHESTRATOR, ServiceProcess, useInfrastructure, waitFor } from '@cascade/testing';
-import { JSONCodec, type NatsConnection, connect } from 'nats';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 
-const json = JSONCodec<unknown>();
+const json = wireJson;
 
 export interface RunningNode {
   id: string;

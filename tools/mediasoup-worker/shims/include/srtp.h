@@ -8,6 +8,11 @@
  *     output buffer capacity on input and the result length on output)
  *   - srtp_stream_remove(session, ssrc)   (2.x: srtp_remove_stream)
  *   - srtp_err_status_buffer_small (28) and srtp_err_status_cryptex_err (29)
+ *   - (mediasoup >= 3.2x) the opaque policy API: srtp_policy_t is a pointer made by
+ *     srtp_policy_create() and filled by srtp_policy_set_ssrc/_set_profile/_add_key/
+ *     _set_allow_repeat_tx/_set_window_size, then srtp_create(&session, policy). libsrtp2's
+ *     own struct named srtp_policy_t is renamed cascade_srtp2_policy_t while its header is
+ *     included (only a C type name: no symbol changes), and the shim's policy wraps it.
  *
  * libsrtp2 works in place on a single buffer with int lengths, so each
  * overload copies the input into the output buffer (if they differ) and then
@@ -20,7 +25,9 @@
 #ifndef CASCADE_MEDIASOUP_SRTP3_SHIM_H
 #define CASCADE_MEDIASOUP_SRTP3_SHIM_H
 
+#define srtp_policy_t cascade_srtp2_policy_t
 #include <srtp2/srtp.h>
+#undef srtp_policy_t
 
 #ifdef __cplusplus
 
@@ -28,6 +35,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <new>
 
 #ifndef SRTP_MAX_TRAILER_LEN
 #error "cascade srtp.h shim: <srtp2/srtp.h> did not define SRTP_MAX_TRAILER_LEN"
@@ -166,6 +174,125 @@ static inline srtp_err_status_t srtp_unprotect_rtcp(
 static inline srtp_err_status_t srtp_stream_remove(srtp_t session, uint32_t ssrc)
 {
 	return srtp_remove_stream(session, static_cast<unsigned int>(ssrc));
+}
+
+/* The libsrtp 3 policy API, on libsrtp2's policy struct. */
+struct cascade_srtp3_policy
+{
+	cascade_srtp2_policy_t policy;
+	unsigned char key[SRTP_MAX_KEY_LEN];
+};
+
+typedef cascade_srtp3_policy* srtp_policy_t;
+
+static inline srtp_err_status_t srtp_policy_create(srtp_policy_t* policy)
+{
+	if (policy == nullptr)
+	{
+		return srtp_err_status_bad_param;
+	}
+
+	*policy = new (std::nothrow) cascade_srtp3_policy{};
+
+	return *policy != nullptr ? srtp_err_status_ok : srtp_err_status_alloc_fail;
+}
+
+static inline void srtp_policy_destroy(srtp_policy_t policy)
+{
+	delete policy;
+}
+
+static inline srtp_err_status_t srtp_policy_set_ssrc(srtp_policy_t policy, srtp_ssrc_t ssrc)
+{
+	if (policy == nullptr)
+	{
+		return srtp_err_status_bad_param;
+	}
+
+	policy->policy.ssrc = ssrc;
+
+	return srtp_err_status_ok;
+}
+
+static inline srtp_err_status_t srtp_policy_set_profile(srtp_policy_t policy, srtp_profile_t profile)
+{
+	if (policy == nullptr)
+	{
+		return srtp_err_status_bad_param;
+	}
+
+	srtp_err_status_t err = srtp_crypto_policy_set_from_profile_for_rtp(&policy->policy.rtp, profile);
+
+	if (err != srtp_err_status_ok)
+	{
+		return err;
+	}
+
+	return srtp_crypto_policy_set_from_profile_for_rtcp(&policy->policy.rtcp, profile);
+}
+
+/* libsrtp2 takes the master key and salt as one buffer: they are copied side by side. MKIs
+ * (which mediasoup never uses) are refused. */
+static inline srtp_err_status_t srtp_policy_add_key(
+  srtp_policy_t policy,
+  const uint8_t* key,
+  size_t key_len,
+  const uint8_t* salt,
+  size_t salt_len,
+  const uint8_t* mki,
+  size_t mki_len)
+{
+	if (policy == nullptr || key == nullptr || salt == nullptr || mki != nullptr || mki_len != 0)
+	{
+		return srtp_err_status_bad_param;
+	}
+
+	if (key_len + salt_len > sizeof(policy->key))
+	{
+		return srtp_err_status_bad_param;
+	}
+
+	std::memcpy(policy->key, key, key_len);
+	std::memcpy(policy->key + key_len, salt, salt_len);
+	policy->policy.key = policy->key;
+
+	return srtp_err_status_ok;
+}
+
+static inline srtp_err_status_t srtp_policy_set_allow_repeat_tx(srtp_policy_t policy, bool allow)
+{
+	if (policy == nullptr)
+	{
+		return srtp_err_status_bad_param;
+	}
+
+	policy->policy.allow_repeat_tx = allow ? 1 : 0;
+
+	return srtp_err_status_ok;
+}
+
+static inline srtp_err_status_t srtp_policy_set_window_size(srtp_policy_t policy, size_t window_size)
+{
+	if (policy == nullptr)
+	{
+		return srtp_err_status_bad_param;
+	}
+
+	policy->policy.window_size = static_cast<unsigned long>(window_size);
+
+	return srtp_err_status_ok;
+}
+
+static inline srtp_err_status_t srtp_create(srtp_t* session, srtp_policy_t policy)
+{
+	if (policy == nullptr || policy->policy.key == nullptr)
+	{
+		return srtp_err_status_bad_param;
+	}
+
+	const cascade_srtp2_policy_t* policy2 = &policy->policy;
+
+	return srtp_create(session, policy2);
 }
 
 #endif /* __cplusplus */
