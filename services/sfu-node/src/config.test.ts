@@ -42,3 +42,14 @@ describe('sfu-node configuration: the node id', () => {
     expect(() => load({ SFU_NODE_ID: 'x'.repeat(256) })).toThrow(/SFU_NODE_ID is invalid/);
   });
 });
+
+describe('sfu-node configuration: bandwidth estimation', () => {
+  it('is off unless SFU_BWE_ENABLED turns it on', () => {
+    expect(load({}).SFU_BWE_ENABLED).toBe(false);
+    expect(load({ SFU_BWE_ENABLED: 'true' }).SFU_BWE_ENABLED).toBe(true);
+  });
+
+  it('refuses a value that is not a boolean, by name', () => {
+    expect(() => load({ SFU_BWE_ENABLED: 'maybe' })).toThrow(/SFU_BWE_ENABLED/);
+  });
+});

@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 
 import { Region, deriveNodeId } from '@cascade/contracts';
-import { baseEnv, natsEnv, port } from '@cascade/server-kit';
+import { baseEnv, envBoolean, natsEnv, port } from '@cascade/server-kit';
 import { z } from 'zod';
 
 const executableFile = z.string().refine(
@@ -63,6 +63,14 @@ export const SfuNodeConfigSchema = z
     SFU_DRAIN_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
     SFU_MAX_STREAMS: z.coerce.number().int().positive().default(2_000),
     SFU_MAX_BITRATE_OUT_BPS: z.coerce.number().int().positive().default(1_000_000_000),
+    /**
+     * mediasoup's downlink bandwidth estimation on the clients' WebRTC transports (`enableBwe`).
+     * Off by default: mediasoup 3.32's new estimator (3.32.0) can settle below the cost of one
+     * video and then starves every layered video consumer of that receiver for good (measured
+     * in the four-participant end-to-end test under load: 3 of 3 runs; issue 17). Off, each
+     * consumer forwards the layers its client and view prefer.
+     */
+    SFU_BWE_ENABLED: envBoolean().default(false),
     SFU_MAX_TRANSPORTS_PER_PARTICIPANT: z.coerce.number().int().min(1).max(64).default(4),
     SFU_MAX_PRODUCERS_PER_PARTICIPANT: z.coerce.number().int().min(1).max(64).default(8),
     SFU_MAX_CONSUMERS_PER_PARTICIPANT: z.coerce.number().int().min(1).max(10_000).default(500),

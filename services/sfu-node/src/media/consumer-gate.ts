@@ -81,6 +81,12 @@ export async function applyViewStates(
   return { missing };
 }
 
+/** Whether a reason holds the consumer paused; false for one never gated. */
+export function heldPaused(consumer: GatedConsumer): boolean {
+  const state = states.get(consumer);
+  return state !== undefined && (state.client || state.view);
+}
+
 /** What a room dump says of a consumer's gate. */
 export function gateDump(consumer: GatedConsumer): {
   viewPaused: boolean;

@@ -10,7 +10,7 @@ import {
 import { createSubjects } from '@cascade/contracts';
 import { MetricsService, NatsBus, ReadinessRegistry, SERVICE_CONFIG } from '@cascade/server-kit';
 import * as mediasoup from 'mediasoup';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 
 import type { SfuNodeConfig } from '../config';
 import { SfuNode } from './sfu-node';
@@ -57,6 +57,16 @@ class SfuNodeLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApp
     gauge('sfu_rooms', 'rooms on this node', () => node.rooms.size);
     gauge('sfu_participants', 'participants on this node', () => node.participantCount);
     gauge('sfu_draining', '1 while the node drains', () => (node.state === 'draining' ? 1 : 0));
+    let reportedRetries = 0;
+    new Counter({
+      name: 'sfu_keyframe_retries_total',
+      help: 'key frames asked for again because a resumed video consumer had sent nothing',
+      registers: [metrics.registry],
+      collect() {
+        this.inc(node.keyFrameRetries - reportedRetries);
+        reportedRetries = node.keyFrameRetries;
+      },
+    });
 
     node.pool.on('workerDied', (index, error) =>
       this.logger.error(`mediasoup worker ${index} died: ${error.message}`),
@@ -153,6 +163,7 @@ class SfuNodeLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApp
               listenIp: config.SFU_LISTEN_IP,
               announcedAddress: config.SFU_ANNOUNCED_ADDRESS,
               portRange: { min: config.MEDIASOUP_RTC_MIN_PORT, max: config.MEDIASOUP_RTC_MAX_PORT },
+              enableBwe: config.SFU_BWE_ENABLED,
             },
             limits: {
               transports: config.SFU_MAX_TRANSPORTS_PER_PARTICIPANT,

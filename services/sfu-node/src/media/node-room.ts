@@ -7,6 +7,8 @@ import {
 import type { types as ms } from 'mediasoup';
 
 import { reportConsumerEvents } from './consumer-events';
+import { heldPaused } from './consumer-gate';
+import { watchKeyFrames } from './keyframe-watch';
 import { consumeData, produceData } from './data-channels';
 import { throwNotFound } from './media-errors';
 import { PipeLink } from './pipe-link';
@@ -36,6 +38,8 @@ export interface RoomHost {
   /** Called when the room has been empty for its linger time. */
   roomEmpty(room: NodeRoom): void;
   readonly lingerMs: number;
+  /** Told each time a silent video consumer's key frame is asked for again (metrics). */
+  keyFrameRequested?(): void;
 }
 
 /**
@@ -168,8 +172,13 @@ export class NodeRoom implements PipeRoom {
     participant.checkCanAdd('transports');
     const router = await this.router(participant.workerIndex);
     const { webRtcServer } = this.host.worker(participant.workerIndex)!;
-    return openWebRtcTransport(participant, router, webRtcServer, r, (transportId, reason) =>
-      this.#closeTransport(participant, transportId, reason),
+    return openWebRtcTransport(
+      participant,
+      router,
+      webRtcServer,
+      r,
+      (transportId, reason) => this.#closeTransport(participant, transportId, reason),
+      this.host.transport.enableBwe,
     );
   }
 
@@ -305,8 +314,16 @@ export class NodeRoom implements PipeRoom {
     };
   }
 
+  keyFrameRequested(): void {
+    this.host.keyFrameRequested?.();
+  }
+
   #adoptConsumer(participant: RoomParticipant, consumer: ms.Consumer): void {
     participant.consumers.set(consumer.id, consumer);
+    watchKeyFrames(consumer, {
+      onRequest: () => this.keyFrameRequested(),
+      wanted: () => !heldPaused(consumer),
+    });
     reportConsumerEvents(
       participant.id,
       consumer,

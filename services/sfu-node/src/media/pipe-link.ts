@@ -8,6 +8,7 @@ import {
 } from '@cascade/contracts';
 import type { types as ms } from 'mediasoup';
 
+import { watchKeyFrames } from './keyframe-watch';
 import { notFound, throwNotFound } from './media-errors';
 import type { PipeRoom, TransportSettings } from './room-types';
 
@@ -123,6 +124,9 @@ export class PipeLink extends EventEmitter<PipeLinkEvents> {
         };
         created.on('producerclose', forget);
         created.on('transportclose', forget);
+        // A pipe consumer too forwards nothing before a key frame, and the consumers on the peer
+        // cannot ask for one through a pipe producer that has received nothing yet.
+        watchKeyFrames(created, { onRequest: () => this.room.keyFrameRequested() });
       }
     }
     return {

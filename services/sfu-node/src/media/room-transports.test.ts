@@ -82,4 +82,31 @@ describe('room transports', () => {
     transport.emit('dtlsstatechange', 'failed');
     expect(ended).toEqual(['t1 dtls-failed']);
   });
+
+  it('asks mediasoup for bandwidth estimation only when the node is configured for it', async () => {
+    const seen: Array<boolean | undefined> = [];
+    const router = {
+      createWebRtcTransport: async (options: { enableBwe?: boolean }) => {
+        seen.push(options.enableBwe);
+        return fakeTransport(`t${seen.length}`, {
+          iceParameters: {},
+          iceCandidates: [],
+          dtlsParameters: {},
+          sctpParameters: undefined,
+        });
+      },
+    };
+    const open = (enableBwe?: boolean) =>
+      openWebRtcTransport(
+        new RoomParticipant(`p${seen.length}`, 0, LIMITS),
+        router as unknown as ms.Router,
+        {} as ms.WebRtcServer,
+        { direction: 'recv' } as never,
+        () => undefined,
+        enableBwe,
+      );
+    await open();
+    await open(true);
+    expect(seen).toEqual([false, true]);
+  });
 });

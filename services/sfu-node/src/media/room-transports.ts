@@ -17,12 +17,14 @@ export async function openWebRtcTransport(
   webRtcServer: ms.WebRtcServer,
   r: SfuControlRequestOf<'transport.createWebRtc'>,
   ended: (transportId: string, reason: TransportEndReason) => void,
+  enableBwe = false,
 ) {
   const transport = await router.createWebRtcTransport({
     webRtcServer,
     enableUdp: true,
     enableTcp: true,
     preferUdp: true,
+    enableBwe,
     // mediasoup's own SCTP stack (>= 3.20) negotiates the stream counts: the client's wish
     // only switches SCTP on.
     enableSctp: r.sctp !== undefined,

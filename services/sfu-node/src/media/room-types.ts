@@ -6,6 +6,8 @@ export interface TransportSettings {
   listenIp: string;
   announcedAddress: string;
   portRange: { min: number; max: number };
+  /** mediasoup's downlink bandwidth estimation on WebRTC transports (SFU_BWE_ENABLED). */
+  enableBwe?: boolean;
 }
 
 /** A producer of a room on this node: local, or piped in from another node. */
@@ -34,4 +36,6 @@ export interface PipeRoom {
   registerProducer(entry: ProducerEntry): void;
   producerGone(producerId: string, reason: ProducerGoneReason): void;
   setPipedProducerPaused(producerId: string, paused: boolean): Promise<void>;
+  /** Told each time a silent video consumer's key frame is asked for again (metrics). */
+  keyFrameRequested(): void;
 }

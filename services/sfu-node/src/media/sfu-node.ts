@@ -131,6 +131,13 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> implements RoomHost {
     this.#closeRoom(room);
   }
 
+  /** Key frames asked for again for video consumers that sent nothing (see keyframe-watch.ts). */
+  keyFrameRetries = 0;
+
+  keyFrameRequested(): void {
+    this.keyFrameRetries++;
+  }
+
   drain(): void {
     if (this.#state === 'draining') return;
     this.#setState('draining');
