@@ -1,17 +1,16 @@
 import {
   CascadeError,
+  ForwardedRoomReply,
   ForwardedRoomWork,
   type OrchestratorRequestOf,
   type RoomWork,
   SfuRoomEvent,
   type Subjects,
   parseOrThrow,
-  replySchema,
   unwrapReply,
 } from '@cascade/contracts';
 import { KeyedQueue } from '@cascade/server-kit';
 import { ErrorCode, JSONCodec, type NatsConnection, NatsError } from 'nats';
-import { z } from 'zod';
 
 import type { RoomCoordinator } from './room-coordinator';
 import type { RoomLeases } from './room-leases';
@@ -19,7 +18,6 @@ import { type RoomState, emptyRoom, isEmpty, roomNodes } from './room-state';
 import { type RoomStore, roomKey } from './room-store';
 
 const json = JSONCodec<unknown>();
-const forwardedReply = replySchema(z.unknown());
 
 /**
  * Runs each piece of work for a room where the room is led, one at a time per room: here when
@@ -149,7 +147,9 @@ export class RoomDispatcher {
       json.encode(work),
       { timeout: this.forwardTimeoutMs },
     );
-    return unwrapReply(parseOrThrow(forwardedReply, json.decode(msg.data), 'forwarded reply'));
+    const reply = parseOrThrow(ForwardedRoomReply, json.decode(msg.data), 'forwarded reply');
+    // Work without a result is answered without `data`.
+    return unwrapReply(reply.ok ? { ok: true, data: reply.data } : reply);
   }
 }
 
