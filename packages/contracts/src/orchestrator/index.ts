@@ -179,6 +179,11 @@ export const RoomWork = z.discriminatedUnion('work', [
   z.object({ work: z.literal('request'), request: OrchestratorRequest }),
   z.object({ work: z.literal('room-event'), event: z.record(z.string(), z.unknown()) }),
   z.object({ work: z.literal('node-lost'), nodeId: NodeId }),
+  /**
+   * A node declared lost is heard again (its NATS came back, its process lived on): what it
+   * kept of the room that the room no longer places there is closed on it.
+   */
+  z.object({ work: z.literal('node-returned'), nodeId: NodeId }),
   z.object({
     work: z.literal('participants-lost'),
     nodeId: NodeId,

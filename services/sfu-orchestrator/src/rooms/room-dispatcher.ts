@@ -65,7 +65,11 @@ export class RoomDispatcher {
     const key = roomKey(tenantId, roomId);
     return this.#queue.run(key, async () => {
       const loaded = await this.store.load(tenantId, roomId);
-      if (!loaded && !(item.work === 'request' && item.request.op === 'participant.join')) {
+      // A room nobody is in any more may still be on a node that comes back: it runs empty.
+      const onEmpty =
+        (item.work === 'request' && item.request.op === 'participant.join') ||
+        item.work === 'node-returned';
+      if (!loaded && !onEmpty) {
         await this.leases.release(key);
         return absent(item, roomId);
       }
@@ -114,6 +118,8 @@ export class RoomDispatcher {
         return c.onNodeEvent(state, SfuRoomEvent.parse(item.event));
       case 'node-lost':
         return c.nodeLost(state, item.nodeId);
+      case 'node-returned':
+        return c.nodeReturned(state, item.nodeId);
       case 'participants-lost':
         return c.participantsLost(state, item.nodeId, item.participantIds);
       case 'reconcile':
