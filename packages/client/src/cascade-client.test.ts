@@ -346,6 +346,43 @@ describe('CascadeClient', () => {
       });
     });
 
+    it('sends a message of unknown outcome again for 10 s, backing off, then rejects with its key', async () => {
+      let now = 1_000_000;
+      const sleeps: number[] = [];
+      const { gateway, client } = setup(
+        {},
+        {
+          now: () => now,
+          sleep: async (ms) => {
+            sleeps.push(ms);
+            now += ms;
+            await tick();
+          },
+        },
+      );
+      await client.join();
+      sleeps.length = 0;
+      gateway.answer('chat.send', () => {
+        throw new CascadeError('NODE_UNAVAILABLE', 'rooms did not answer', {
+          outcome: 'unknown',
+        });
+      });
+      const error = (await client.sendChat('hello').catch((e: unknown) => e)) as CascadeError;
+      expect(error).toBeInstanceOf(CascadeError);
+      expect(error).toMatchObject({
+        code: 'NODE_UNAVAILABLE',
+        details: { outcome: 'unknown', clientMessageId: expect.stringMatching(/^c_/) },
+      });
+      // Failures at 0, 0.25, 0.75, 1.75, 3.75, 5.75, 7.75, 9.75 and 11.75 s: the last one is
+      // past the window.
+      expect(sleeps).toEqual([250, 500, 1_000, 2_000, 2_000, 2_000, 2_000, 2_000]);
+      const keys = gateway
+        .requestsOf('chat.send')
+        .map((r) => (r.payload as { clientMessageId: string }).clientMessageId);
+      expect(keys).toHaveLength(9);
+      expect(new Set(keys)).toEqual(new Set([error.details!['clientMessageId']]));
+    });
+
     it('does not send again what retrying cannot change', async () => {
       const { gateway, client } = setup();
       await client.join();

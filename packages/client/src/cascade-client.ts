@@ -67,7 +67,7 @@ export interface CascadeClientSeams {
   deviceFactory?: (handlerName: HandlerName | undefined) => Device | Promise<Device>;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** The clock of stats samples (ms since the epoch). */
+  /** The clock of stats samples and of the chat retry window (ms since the epoch). */
   now?: () => number;
 }
 
@@ -600,7 +600,8 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
    * while the outcome is unknown or the message was not stored (`NODE_UNAVAILABLE`, `TIMEOUT`, the
    * connection lost), it is sent again with it for up to `retryForMs` (10 s), and the room
    * stores and shows it once whatever happened to the earlier attempts. A refusal that retrying
-   * cannot change (`RATE_LIMITED` beyond the request's own retries, `NOT_FOUND`, …) rejects at
+   * cannot change (`RATE_LIMITED` beyond the request's own retries, `NOT_FOUND`, `CONFLICT`: the
+   * key was used for another text, …) rejects at
    * once; when the time is up the last error rejects, with the `clientMessageId` in its details
    * to retry the same message later (a "retry" button).
    */
@@ -610,26 +611,25 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   ): Promise<SignalingResultOf<'chat.send'>> {
     this.#assertJoined();
     const clientMessageId = options.clientMessageId ?? newClientMessageId();
-    const retryForMs = options.retryForMs ?? 10_000;
-    const started = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.request('chat.send', { text, clientMessageId });
-      } catch (error) {
-        const retryable =
-          error instanceof CascadeError &&
-          (error.code === 'NODE_UNAVAILABLE' || error.code === 'TIMEOUT');
-        if (!retryable || this.#ended || Date.now() - started >= retryForMs) {
-          if (error instanceof CascadeError)
-            throw new CascadeError(error.code, error.message, {
-              ...error.details,
-              clientMessageId,
-            });
-          throw error;
-        }
-        this.#logger.debug('chat.send: sending again', { attempt, error: error.message });
-        await this.#sleep(Math.min(250 * 2 ** (attempt - 1), 2_000));
-      }
+    const now = this.#seams.now ?? Date.now;
+    const started = now();
+    try {
+      return await retrying(
+        () => this.request('chat.send', { text, clientMessageId }),
+        (error, attempt) => {
+          if (this.#ended) return undefined;
+          const elapsed = now() - started;
+          const delay = this.#retry.chatResendDelay(error, attempt, elapsed, options.retryForMs);
+          if (delay !== undefined)
+            this.#logger.debug('chat.send: sending again', { attempt, error: String(error) });
+          return delay;
+        },
+        (ms) => this.#sleep(ms),
+      );
+    } catch (error) {
+      if (error instanceof CascadeError)
+        throw new CascadeError(error.code, error.message, { ...error.details, clientMessageId });
+      throw error;
     }
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { SfuNodeState } from './heartbeat';
 import { MediaObjectId, NodeId, ParticipantId, RoomId, TenantId } from './ids';
 import { MediaKind, MediaSource } from './sfu/media-types';
 
@@ -76,3 +77,27 @@ export const SfuRoomDump = z.object({
   pipes: z.array(SfuRoomDumpPipe),
 });
 export type SfuRoomDump = z.infer<typeof SfuRoomDump>;
+
+/**
+ * What an SFU node answers to `node.dump`: its state, workers, and a line per room it holds.
+ * Read by the orchestrator when a node it declared lost comes back (which rooms it kept), and
+ * by tests.
+ */
+export const SfuNodeDump = z.object({
+  nodeId: NodeId,
+  state: SfuNodeState,
+  workers: z.array(
+    z.object({ index: WorkerIndex, pid: z.number().int(), webRtcServerId: z.string() }),
+  ),
+  rooms: z.array(
+    z.object({
+      tenantId: TenantId,
+      roomId: RoomId,
+      participants: z.number().int().nonnegative(),
+      producers: z.number().int().nonnegative(),
+      /** The peer node of each of its pipes. */
+      pipes: z.array(NodeId),
+    }),
+  ),
+});
+export type SfuNodeDump = z.infer<typeof SfuNodeDump>;

@@ -1,3 +1,4 @@
+import { eventually } from '@cascade/testing';
 import { Client as PgClient } from 'pg';
 
 import { type SignalingClient, useCascadeStack } from './support/stack';
@@ -60,6 +61,27 @@ describe('fair use', () => {
     await (await tab(1, room.id, 'u_guest')).call('room.join', {});
   });
 
+  it('does not charge a retry of an acknowledged key: answered the same, stored and shown once', async () => {
+    const room = await stack.createRoom(TENANT, 'u_owner', { capacity: 10 });
+    const [a, b] = [await tab(0, room.id, 'u_retrier'), await tab(1, room.id, 'u_retrier')];
+    const other = await tab(0, room.id, 'u_reader');
+    for (const c of [a, b, other]) await c.call('room.join', {});
+
+    const first = await a.call('chat.send', { text: 'one', clientMessageId: 'c_one' });
+    // Its acknowledgement lost, say: sent again, on this gateway and on the other.
+    for (const c of [a, b, a, b, a])
+      expect(await c.call('chat.send', { text: 'one', clientMessageId: 'c_one' })).toEqual(first);
+    // Still two messages of the allowance of three left; the fourth message is refused.
+    await b.call('chat.send', { text: 'two', clientMessageId: 'c_two' });
+    await a.call('chat.send', { text: 'three', clientMessageId: 'c_three' });
+    expect(await b.request('chat.send', { text: 'four', clientMessageId: 'c_four' })).toMatchObject(
+      { ok: false, error: { code: 'RATE_LIMITED' } },
+    );
+    await other.waitFor('chat.message', (m) => m.text === 'three');
+    expect(other.received('chat.message').map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    expect(await history(room.id)).toEqual(['one', 'two', 'three']);
+  });
+
   it('limits chat per user across its sockets and gateways: RATE_LIMITED with retryAfterSeconds', async () => {
     const room = await stack.createRoom(TENANT, 'u_owner', { capacity: 10 });
     const [a, b] = [await tab(0, room.id, 'u_chatty'), await tab(1, room.id, 'u_chatty')];
@@ -101,6 +123,42 @@ describe('chat history', () => {
     }
     await bob.waitFor('chat.message', (m) => m.text === 'third');
     expect(bob.received('chat.message').map((m) => m.text)).toEqual(sent);
+  });
+
+  it('shows the room a late-stored message as stored: its key with another text is refused CONFLICT', async () => {
+    const room = await stack.createRoom(TENANT, 'u_owner', { capacity: 10 });
+    const [eve, fay] = [await tab(0, room.id, 'u_eve'), await tab(1, room.id, 'u_fay')];
+    for (const c of [eve, fay]) await c.call('room.join', {});
+    const rooms = stack.rooms!;
+    rooms.child.kill('SIGSTOP'); // the store waits in the rooms service's socket
+    let unknown: unknown;
+    try {
+      unknown = await eve.request('chat.send', { text: 'meet at 5', clientMessageId: 'c_meet' });
+    } finally {
+      rooms.child.kill('SIGCONT');
+    }
+    expect(unknown).toMatchObject({
+      ok: false,
+      error: { code: 'NODE_UNAVAILABLE', details: { outcome: 'unknown' } },
+    });
+    // Stored after all, once the rooms service runs again; nobody was shown it.
+    await eventually(
+      'the late store',
+      () => history(room.id),
+      (h) => h.length === 1,
+    );
+
+    // The same key with another text: refused, stored and shown nowhere.
+    expect(
+      await eve.request('chat.send', { text: 'meet at 6', clientMessageId: 'c_meet' }),
+    ).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    // The retry of the message itself is acknowledged and shown, as stored.
+    const ack = await eve.call('chat.send', { text: 'meet at 5', clientMessageId: 'c_meet' });
+    await fay.waitFor('chat.message', (m) => m.messageId === ack.messageId);
+    await eve.call('chat.send', { text: 'see you', clientMessageId: 'c_bye' });
+    await fay.waitFor('chat.message', (m) => m.text === 'see you');
+    expect(fay.received('chat.message').map((m) => m.text)).toEqual(['meet at 5', 'see you']);
+    expect(await history(room.id)).toEqual(['meet at 5', 'see you']);
   });
 
   it('refuses chat.send NODE_UNAVAILABLE when the rooms service does not answer, and nobody sees it', async () => {

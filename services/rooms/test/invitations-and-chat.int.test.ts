@@ -273,14 +273,29 @@ describe('invitations and chat history', () => {
         const at = new Date(t0 + i * 1000);
         expect(await store(room.id, bob, `m${i}`, `hello ${i}`, at)).toEqual({
           ok: true,
-          data: { stored: true, at: at.toISOString() },
+          data: {
+            stored: true,
+            at: at.toISOString(),
+            text: `hello ${i}`,
+            participantId: `p-${bob.userId}`,
+          },
         });
       }
       // A retried store of the same message (the gateway's request timed out, and the client
-      // sent it again with the same clientMessageId, later): answered with the first's time.
-      expect(await store(room.id, bob, 'm4', 'hello 4', new Date(t0 + 9000))).toEqual({
+      // sent it again with the same clientMessageId, later, after a rejoin): answered with the
+      // message as first stored, its time and participant.
+      expect(
+        await store(room.id, bob, 'm4', 'hello 4', new Date(t0 + 9000), {
+          participantId: 'p-again',
+        }),
+      ).toEqual({
         ok: true,
-        data: { stored: false, at: new Date(t0 + 4000).toISOString() },
+        data: {
+          stored: false,
+          at: new Date(t0 + 4000).toISOString(),
+          text: 'hello 4',
+          participantId: `p-${bob.userId}`,
+        },
       });
       // Answered means stored: the history has them at once, no waiting.
       expect(await ids(room.id)).toEqual(['m4', 'm3', 'm2', 'm1', 'm0']);
@@ -308,6 +323,30 @@ describe('invitations and chat history', () => {
       const all = await alice.get(`/rooms/${room.id}/messages`);
       expect(all.body.messages).toHaveLength(5);
       expect(all.body.nextCursor).toBeNull();
+    });
+
+    it('refuses CONFLICT a stored message id with another text or user, and changes nothing', async () => {
+      const room = await alice.createRoom();
+      const at = new Date();
+      await store(room.id, bob, 'k1', 'the first text', at);
+      for (const [who, text] of [
+        [bob, 'another text'],
+        [alice, 'the first text'],
+      ] as const) {
+        expect(await store(room.id, who, 'k1', text, new Date(at.getTime() + 1000))).toEqual({
+          ok: false,
+          error: expect.objectContaining({ code: 'CONFLICT', details: { messageId: 'k1' } }),
+        });
+      }
+      const messages = (await alice.get(`/rooms/${room.id}/messages`)).body.messages;
+      expect(messages).toEqual([
+        expect.objectContaining({
+          id: 'k1',
+          text: 'the first text',
+          userId: bob.userId,
+          sentAt: at.toISOString(),
+        }),
+      ]);
     });
 
     it('refuses a store that breaks the contract or names no active room, and stores nothing', async () => {

@@ -14,6 +14,7 @@ import {
   OrchestratorRequest,
   OrchestratorResults,
   QUEUE_GROUPS,
+  type SfuNodeDump,
   SfuNodeEvent,
   SfuNodeHeartbeat,
   SfuRoomEvent,
@@ -82,6 +83,9 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly #requests: Counter<'op' | 'outcome'>;
   readonly #decisions: Histogram<'op'>;
   readonly #lost: Counter<'why'>;
+  readonly #returned: Counter;
+  /** The handling of each node's loss while it runs (a return waits for it). */
+  readonly #losing = new Map<string, Promise<void>>();
   readonly #detection: Histogram<'why'>;
   #nc: NatsConnection | undefined;
   #warm = false;
@@ -136,7 +140,13 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
     this.#admin = new AdminApi(this.registry, this.placement, this.#store, (nodeId, op) =>
       this.#client(nodeId).admin({ op }),
     );
-    this.registry.on('lost', (nodeId, why, silentMs) => void this.#nodeLost(nodeId, why, silentMs));
+    this.registry.on('lost', (nodeId, why, silentMs) => {
+      const handled = this.#nodeLost(nodeId, why, silentMs).finally(() => {
+        if (this.#losing.get(nodeId) === handled) this.#losing.delete(nodeId);
+      });
+      this.#losing.set(nodeId, handled);
+    });
+    this.registry.on('returned', (nodeId, absentMs) => void this.#nodeReturned(nodeId, absentMs));
 
     this.#requests = new Counter({
       name: 'orchestrator_requests_total',
@@ -162,6 +172,11 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
       name: 'orchestrator_nodes_lost_total',
       help: 'SFU nodes declared lost, by why (silent, restarted, unreachable)',
       labelNames: ['why'] as const,
+      registers: [metrics.registry],
+    });
+    this.#returned = new Counter({
+      name: 'orchestrator_nodes_returned_total',
+      help: 'SFU nodes declared lost that were heard again (their process lived on), each reconciled',
       registers: [metrics.registry],
     });
     this.#detection = new Histogram({
@@ -334,6 +349,40 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
       rooms.map(({ tenantId, roomId }) =>
         this.#dispatcher
           .run(tenantId, roomId, { work: 'node-lost', nodeId })
+          .catch((error: unknown) => this.logger.warn({ roomId, nodeId, error: String(error) })),
+      ),
+    );
+  }
+
+  /**
+   * A node declared lost is heard again: its process lived on (cut off from NATS) with the
+   * rooms, transports and pipes of participants placed elsewhere since. Each room it holds is
+   * reconciled as that room's work (`node-returned`): what the room does not place there is
+   * closed on it. Every replica that had declared it lost does this; it is idempotent.
+   */
+  async #nodeReturned(nodeId: string, absentMs: number): Promise<void> {
+    this.#returned.inc();
+    // Its loss first: a room's participants leave the node in the state before the node is
+    // told to close what the state does not place there.
+    await this.#losing.get(nodeId);
+    let rooms: SfuNodeDump['rooms'];
+    try {
+      rooms = (await this.#client(nodeId).request('node.dump', {})).rooms;
+    } catch (error) {
+      // Silent again: it will be declared lost again, and reconciled when it is back again.
+      this.logger.warn({ nodeId, error: String(error), msg: 'returning SFU node did not answer' });
+      return;
+    }
+    this.logger.warn({
+      nodeId,
+      absentMs,
+      rooms: rooms.length,
+      msg: 'SFU node declared lost is back',
+    });
+    await Promise.all(
+      rooms.map(({ tenantId, roomId }) =>
+        this.#dispatcher
+          .run(tenantId, roomId, { work: 'node-returned', nodeId })
           .catch((error: unknown) => this.logger.warn({ roomId, nodeId, error: String(error) })),
       ),
     );

@@ -4,6 +4,7 @@ import { MediaSessionClosedError } from '../media/media-session';
 import { noAnswer } from '../signaling/signaling-channel';
 import { resolveBackoff } from './backoff';
 import {
+  CHAT_RETRY_WINDOW_MS,
   PUBLISH_ATTEMPTS,
   RATE_LIMIT_RESENDS,
   REJOIN_ATTEMPTS,
@@ -61,6 +62,25 @@ describe('RetryPolicy', () => {
     expect(policy.republish(new MediaSessionClosedError(), 1)).toBe(true);
     expect(policy.republish(lost, PUBLISH_ATTEMPTS)).toBe(false);
     expect(policy.republish(error('INVALID_ARGUMENT'), 1)).toBe(false);
+  });
+
+  it('sends a chat message whose outcome is unknown again, backing off to 2 s, for 10 s', () => {
+    const unknown = error('NODE_UNAVAILABLE', { outcome: 'unknown' });
+    expect([1, 2, 3, 4, 5, 8].map((n) => policy.chatResendDelay(unknown, n, 0))).toEqual([
+      250, 500, 1_000, 2_000, 2_000, 2_000,
+    ]);
+    expect(policy.chatResendDelay(error('TIMEOUT'), 1, 0)).toBe(250);
+    expect(policy.chatResendDelay(lost, 1, 0)).toBe(250); // a lost connection: unknown too
+    expect(policy.chatResendDelay(unknown, 5, CHAT_RETRY_WINDOW_MS - 1)).toBe(2_000);
+    expect(policy.chatResendDelay(unknown, 5, CHAT_RETRY_WINDOW_MS)).toBeUndefined();
+    expect(policy.chatResendDelay(unknown, 2, 3_000, 3_000)).toBeUndefined(); // the caller's window
+    expect(CHAT_RETRY_WINDOW_MS).toBe(10_000);
+  });
+
+  it('does not send a chat message again after a refusal that retrying cannot change', () => {
+    for (const code of ['RATE_LIMITED', 'NOT_FOUND', 'CONFLICT', 'INVALID_ARGUMENT'] as const)
+      expect([code, policy.chatResendDelay(error(code), 1, 0)]).toEqual([code, undefined]);
+    expect(policy.chatResendDelay(new Error('boom'), 1, 0)).toBeUndefined();
   });
 
   it('joins again when the gateway refused the resume, not when it did not answer', () => {

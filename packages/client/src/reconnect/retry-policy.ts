@@ -19,6 +19,10 @@ export const RATE_LIMIT_RESENDS = 5;
 export const REJOIN_ATTEMPTS = 5;
 /** The most attempts of one publish interrupted by connection losses. */
 export const PUBLISH_ATTEMPTS = 10;
+/** How long a chat message whose outcome is unknown is sent again, by default. */
+export const CHAT_RETRY_WINDOW_MS = 10_000;
+/** Errors of `chat.send` after which the message is sent again with its key. */
+const CHAT_RETRYABLE = new Set(['NODE_UNAVAILABLE', 'TIMEOUT']);
 
 /** What the client does after restoring its session failed on a new connection. */
 export type RestoreFailureAction = 'stop' | 'next-gateway' | 'give-up';
@@ -34,6 +38,8 @@ export type RestoreFailureAction = 'stop' | 'next-gateway' | 'give-up';
  * - joining again after a lost session: while the failure looks passing (no node free yet), with
  *   the reconnection backoff, a few times;
  * - publishing: a publish the connection loss interrupted waits for the restored session;
+ * - chat: a message whose outcome is unknown, or that was not stored, is sent again with its key
+ *   after 250 ms, 500 ms, 1 s, then every 2 s, for as long as its window (10 s) lasts;
  * - resuming: a session the gateway refused to give back is joined again;
  * - restoring on a new connection: a gateway that did not answer is left for the next one.
  */
@@ -67,6 +73,24 @@ export class RetryPolicy {
       error instanceof CascadeError && REJOIN_RETRYABLE.has(error.code) && !isConnectionLost(error);
     if (!retryable || attempt >= REJOIN_ATTEMPTS) return undefined;
     return backoffDelay(attempt, this.backoff, this.random);
+  }
+
+  /**
+   * After `chat.send` failed `elapsedMs` after the first attempt: the wait before sending the
+   * message again with the same `clientMessageId`, while its outcome is unknown or it was not
+   * stored (`NODE_UNAVAILABLE`, which a lost connection is too, or `TIMEOUT`) and `windowMs` is
+   * not over. Anything else (`RATE_LIMITED` past the request's own resends, `NOT_FOUND`,
+   * `CONFLICT`…) retrying cannot change.
+   */
+  chatResendDelay(
+    error: unknown,
+    attempt: number,
+    elapsedMs: number,
+    windowMs = CHAT_RETRY_WINDOW_MS,
+  ): number | undefined {
+    const retryable = error instanceof CascadeError && CHAT_RETRYABLE.has(error.code);
+    if (!retryable || elapsedMs >= windowMs) return undefined;
+    return Math.min(250 * 2 ** (attempt - 1), 2_000);
   }
 
   /**

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MediaObjectId, NodeId, ParticipantId, Region, RoomId, TenantId, UserId } from '../ids';
 import { MediaKind, MediaSource, RtpCapabilities } from '../sfu/media-types';
 import { SfuNodeState } from '../heartbeat';
+import { replySchema } from '../reply';
 
 /**
  * The orchestrator's API. The gateway asks it where a participant's media lives
@@ -178,6 +179,11 @@ export const RoomWork = z.discriminatedUnion('work', [
   z.object({ work: z.literal('request'), request: OrchestratorRequest }),
   z.object({ work: z.literal('room-event'), event: z.record(z.string(), z.unknown()) }),
   z.object({ work: z.literal('node-lost'), nodeId: NodeId }),
+  /**
+   * A node declared lost is heard again (its NATS came back, its process lived on): what it
+   * kept of the room that the room no longer places there is closed on it.
+   */
+  z.object({ work: z.literal('node-returned'), nodeId: NodeId }),
   z.object({
     work: z.literal('participants-lost'),
     nodeId: NodeId,
@@ -190,3 +196,13 @@ export type RoomWork = z.infer<typeof RoomWork>;
 
 export const ForwardedRoomWork = z.object({ ...room, item: RoomWork }).strict();
 export type ForwardedRoomWork = z.infer<typeof ForwardedRoomWork>;
+
+/**
+ * The leader's reply to forwarded work: a request's result (checked by whoever asked, against
+ * `OrchestratorResults`), or no `data` at all for work that has no result (a room event, a
+ * sweep, a reconcile, a lost node or its participants): JSON has no `undefined`, so that work's
+ * `okReply` arrives as `{ ok: true }`. A schema requiring `data` refused every such reply as
+ * `INVALID_ARGUMENT` on the forwarding replica, which logged `invalid forwarded reply` for work
+ * the leader had done.
+ */
+export const ForwardedRoomReply = replySchema(z.unknown().optional());

@@ -34,8 +34,9 @@ export type ChatHistoryPage = z.infer<typeof ChatHistoryPage>;
  * gateway's, unique in the room: storing the same id again (a retry) stores nothing more (the
  * gateway derives it from the client's `clientMessageId` when there is one, so that a client's
  * retry of a message whose store answered too late is the same message). Errors:
- * `NOT_FOUND` (no such active room), `INVALID_ARGUMENT`; a store that fails (PostgreSQL
- * unreachable) is `INTERNAL`.
+ * `NOT_FOUND` (no such active room), `INVALID_ARGUMENT`, `CONFLICT` (the id is stored already
+ * with another text or from another user: a key reused for another message; nothing changes);
+ * a store that fails (PostgreSQL unreachable) is `INTERNAL`.
  */
 export const ChatStoreRequest = z
   .object({
@@ -51,11 +52,24 @@ export const ChatStoreRequest = z
 export type ChatStoreRequest = z.infer<typeof ChatStoreRequest>;
 
 /**
- * `stored`: false when a message with this id was stored already (nothing changed: a retry).
- * `at`: the time of the message as stored (the first request's on a retry), so that a retry is
- * acknowledged and shown exactly as the first store would have been. Absent from an older rooms.
+ * The message as the history holds it, which is what the gateway shows the room: on a retry
+ * (`stored: false`) the first store's, not the retry's.
+ *
+ * - `stored`: false when a message with this id was stored already (nothing changed: a retry).
+ * - `at`: the time of the message as stored (the first request's on a retry), so that a retry is
+ *   acknowledged and shown exactly as the first store would have been.
+ * - `text`, `participantId`: the stored message's (the participant may be an earlier session of
+ *   the same user, when the retry comes after a rejoin).
+ *
+ * Each is absent from an older rooms; a gateway that gets `stored: false` without `text` cannot
+ * know what was stored, and shows nothing (the history has it).
  */
-export const ChatStoreResult = z.object({ stored: z.boolean(), at: Timestamp.optional() });
+export const ChatStoreResult = z.object({
+  stored: z.boolean(),
+  at: Timestamp.optional(),
+  text: z.string().min(1).max(CHAT_MESSAGE_MAX_LENGTH).optional(),
+  participantId: ParticipantId.optional(),
+});
 export type ChatStoreResult = z.infer<typeof ChatStoreResult>;
 /** The reply on `subjects.roomsChatStore()`: the result, or the error envelope. */
 export const ChatStoreReply = replySchema(ChatStoreResult);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { MediaObjectId, NodeId, ParticipantId, RoomId, TenantId } from '../ids';
-import { SfuRoomDump } from '../room-dump';
+import { SfuNodeDump, SfuRoomDump } from '../room-dump';
 import {
   ConsumerLayers,
   DtlsParameters,
@@ -268,7 +268,7 @@ export const SfuControlResults = {
   'dataConsumer.close': Empty,
   'participant.remove': Empty,
   'room.dump': SfuRoomDump,
-  'node.dump': z.record(z.string(), z.unknown()),
+  'node.dump': SfuNodeDump,
   'pipe.create': PipeEnd.extend({ transportId: MediaObjectId }),
   'pipe.connect': Empty,
   'pipe.produceOut': PipedProducer,

@@ -372,8 +372,14 @@ export const SignalingRequests = {
    * per message and the same for each retry of it: a message whose outcome the sender could not
    * learn (`NODE_UNAVAILABLE` with `details.outcome: 'unknown'`, `TIMEOUT`, a lost connection)
    * is sent again with the same key, and is stored and shown once, with the same `messageId` and
-   * `at`, however many times it was sent. Errors: `RATE_LIMITED` (`retryAfterSeconds`),
-   * `NODE_UNAVAILABLE` (not stored, or not known to be: retry with the same key), `NOT_FOUND`.
+   * `at`, however many times it was sent: the room is shown the message as stored, never a
+   * retry's copy. A key is for one message: sent again with another text it is refused
+   * `CONFLICT`, and nothing changes. A retry of a key counts against the user's chat allowance
+   * only as the message did, once: the gateway answers a key it acknowledged from its own record
+   * (nothing stored or shown again), and a few retries of one key in a minute are free, the
+   * next ones counted as new messages. Errors: `RATE_LIMITED` (`retryAfterSeconds`),
+   * `NODE_UNAVAILABLE` (not stored, or not known to be: retry with the same key), `NOT_FOUND`,
+   * `CONFLICT`.
    */
   'chat.send': {
     grant: 'join',

@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 
 import type { GatewayConfig } from '../config';
 import { SocketIoModule, SocketIoServer } from '../signaling/socket-io.server';
-import { type ChatRateLimit, RoomChat } from './room-chat';
+import { RedisChatLedger } from './chat-ledger';
+import { CHAT_KEY_WINDOW_MS, type ChatRateLimit, RoomChat } from './room-chat';
 
 /** Messages per user and minute, in Redis for every instance (`GATEWAY_CHAT_RATE_LIMIT_PER_MINUTE`). */
 function chatRateLimit(redis: Redis, config: GatewayConfig): ChatRateLimit {
@@ -30,7 +31,10 @@ function chatRateLimit(redis: Redis, config: GatewayConfig): ChatRateLimit {
         const store = config.GATEWAY_AUTHORIZE_JOINS
           ? (request: ChatStoreRequest) => bus.request(subject, request, timeoutMs)
           : undefined;
-        return new RoomChat(store, io, chatRateLimit(redis, config));
+        return new RoomChat(store, io, {
+          limit: chatRateLimit(redis, config),
+          ledger: new RedisChatLedger(redis, { windowMs: CHAT_KEY_WINDOW_MS }),
+        });
       },
     },
   ],

@@ -24,9 +24,11 @@ export class ChatHistory {
 
   /**
    * Stores a message once: storing the same message id in the room again (a retried request)
-   * changes nothing and answers `stored: false` with the time the message was stored with (the
-   * first request's). `NOT_FOUND` when the room is not an active room; a database failure is
-   * thrown as is (the gateway then refuses the message).
+   * changes nothing and answers `stored: false` with the message as it was stored (the first
+   * request's time, text and participant), which is what the gateway shows the room. The same
+   * id with another text, or from another user, is a key reused for another message: refused
+   * `CONFLICT`, nothing changes. `NOT_FOUND` when the room is not an active room; a database
+   * failure is thrown as is (the gateway then refuses the message).
    */
   async store(event: ChatStoreRequest): Promise<ChatStoreResult> {
     const room = await this.db.room.findUnique({
@@ -48,14 +50,30 @@ export class ChatHistory {
       ],
       skipDuplicates: true,
     });
-    if (inserted.count > 0) return { stored: true, at: event.at };
+    if (inserted.count > 0)
+      return { stored: true, at: event.at, text: event.text, participantId: event.participantId };
     const first = await this.db.chatMessage.findUnique({
       where: {
         tenantId_roomId_id: { tenantId: event.tenantId, roomId: event.roomId, id: event.messageId },
       },
-      select: { sentAt: true },
+      select: { sentAt: true, text: true, userId: true, participantId: true },
     });
-    return { stored: false, at: (first?.sentAt ?? new Date(event.at)).toISOString() };
+    // Deleted between the two statements (the retention sweep): a store that failed, which the
+    // gateway refuses as not stored, and whose retry stores it anew.
+    if (!first) throw new Error(`chat message ${event.messageId} vanished while stored again`);
+    if (first.userId !== event.userId || first.text !== event.text) {
+      throw new CascadeError(
+        'CONFLICT',
+        'this message id is stored with another text: a clientMessageId is for one message',
+        { messageId: event.messageId },
+      );
+    }
+    return {
+      stored: false,
+      at: first.sentAt.toISOString(),
+      text: first.text,
+      participantId: first.participantId,
+    };
   }
 
   async page(caller: Caller, roomId: string, query: ChatHistoryQuery): Promise<ChatHistoryPage> {

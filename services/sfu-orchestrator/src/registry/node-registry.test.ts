@@ -58,9 +58,12 @@ function registry() {
   const sequences = new Map<string, number>();
   const lost: Array<[string, string]> = [];
   r.on('lost', (nodeId, why) => lost.push([nodeId, why]));
+  const returned: Array<[string, number]> = [];
+  r.on('returned', (nodeId, absentMs) => returned.push([nodeId, absentMs]));
   return {
     registry: r,
     lost,
+    returned,
     get now() {
       return now;
     },
@@ -80,6 +83,44 @@ function registry() {
 }
 
 describe('NodeRegistry', () => {
+  describe('a node declared lost that is heard again', () => {
+    it.each([
+      [
+        'silent past the dead timeout',
+        (t: ReturnType<typeof registry>) => {
+          t.advance(DEAD_MS + 1);
+          t.registry.sweep();
+        },
+      ],
+      [
+        'found unreachable',
+        (t: ReturnType<typeof registry>) => t.registry.declareLost('n1', 'unreachable'),
+      ],
+    ])('is registered again and announced as returned, once: %s', (_how, loseIt) => {
+      const t = registry();
+      t.beat('n1');
+      loseIt(t);
+      expect(t.registry.has('n1')).toBe(false);
+      t.advance(4_000);
+
+      t.beat('n1'); // its process lived on: the sequence goes on
+      t.beat('n1');
+
+      expect(t.returned).toEqual([['n1', 4_000]]);
+      expect(t.registry.has('n1')).toBe(true);
+      expect(t.placeable('n1')).toBe(true);
+    });
+
+    it('is not announced for a node never lost, nor for one heard for the first time', () => {
+      const t = registry();
+      t.beat('n1');
+      t.advance(DEAD_MS);
+      t.beat('n1');
+      t.beat('n2');
+      expect(t.returned).toEqual([]);
+    });
+  });
+
   describe('stale and dead nodes', () => {
     it.each([
       { silentFor: 0, state: 'serving', placeable: true },

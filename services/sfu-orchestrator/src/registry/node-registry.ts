@@ -27,7 +27,16 @@ export type LostReason = 'silent' | 'restarted' | 'unreachable';
 interface RegistryEvents {
   /** A node is gone (it lost every room it had); `silentMs` since its last heartbeat before. */
   lost: [nodeId: string, why: LostReason, silentMs: number];
+  /**
+   * A node declared lost is heard again, registered anew: its process lived on (cut off from
+   * NATS, say) and may still hold the rooms, transports and pipes of the participants placed
+   * elsewhere since; `absentMs` since it was declared lost.
+   */
+  returned: [nodeId: string, absentMs: number];
 }
+
+/** Nodes declared lost that are remembered, to know one that comes back (the oldest go first). */
+export const REMEMBERED_LOST_NODES = 1_000;
 
 /**
  * The live SFU nodes, from their heartbeats. Every orchestrator replica keeps its own (heartbeats
@@ -35,6 +44,8 @@ interface RegistryEvents {
  */
 export class NodeRegistry extends EventEmitter<RegistryEvents> {
   readonly #nodes = new Map<string, Entry>();
+  /** Nodes declared lost (or silent past the timeout), and when. */
+  readonly #lost = new Map<string, number>();
   /**
    * Since when this replica's NATS connection is up (heartbeats can reach it); undefined while it
    * is down. Up from the start: a registry only hears heartbeats once it is connected.
@@ -49,6 +60,14 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
   }
 
   observe(heartbeat: SfuNodeHeartbeat): void {
+    const lostAt = this.#lost.get(heartbeat.nodeId);
+    if (lostAt !== undefined) {
+      this.#lost.delete(heartbeat.nodeId);
+      // Registered first, so that whoever handles the event may place on it again.
+      this.#nodes.set(heartbeat.nodeId, { heartbeat, receivedAt: this.clock() });
+      this.emit('returned', heartbeat.nodeId, this.clock() - lostAt);
+      return;
+    }
     let previous = this.#nodes.get(heartbeat.nodeId);
     if (previous && heartbeat.sequence < previous.heartbeat.sequence) {
       // The sequence starts again: a new process under the same id, with none of the old rooms
@@ -100,7 +119,10 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
         dead.push([id, now - entry.receivedAt]);
       }
     }
-    for (const [id, silentMs] of dead) this.emit('lost', id, 'silent', silentMs);
+    for (const [id, silentMs] of dead) {
+      this.#remember(id);
+      this.emit('lost', id, 'silent', silentMs);
+    }
     return dead.map(([id]) => id);
   }
 
@@ -112,8 +134,14 @@ export class NodeRegistry extends EventEmitter<RegistryEvents> {
     const entry = this.#nodes.get(nodeId);
     if (!entry) return false;
     this.#nodes.delete(nodeId);
+    this.#remember(nodeId);
     this.emit('lost', nodeId, why, this.clock() - entry.receivedAt);
     return true;
+  }
+
+  #remember(nodeId: string): void {
+    this.#lost.set(nodeId, this.clock());
+    if (this.#lost.size > REMEMBERED_LOST_NODES) this.#lost.delete(this.#lost.keys().next().value!);
   }
 
   /** Ids of every registered node. */

@@ -1018,6 +1018,75 @@ describe('RoomCoordinator', () => {
     });
   });
 
+  describe('nodeReturned', () => {
+    /**
+     * The meshed room (alice n1, bob n2, carol n3, pipes between all three): n2 is cut off from
+     * NATS and declared lost, its process lives on with what it had; then it is heard again.
+     */
+    async function returnedNode() {
+      const w = world();
+      w.seat('alice', 'n1');
+      w.seat('bob', 'n2');
+      w.seat('carol', 'n3');
+      await w.publish('alice', 'alice-cam');
+      await w.publish('bob', 'bob-cam');
+      await w.prepare('alice', 'bob-cam');
+      await w.prepare('carol', 'alice-cam');
+      await w.prepare('carol', 'bob-cam');
+      const kept = agreeingDump(w.state, 'n2')!;
+      w.kill('n2');
+      await w.coordinator.nodeLost(w.state, 'n2');
+      w.nodes.dumps.set('n2', kept); // what n2 still holds: bob, and pipes to n1 and n3
+      w.nodes.clear();
+      w.events.length = 0;
+      return { w, kept };
+    }
+
+    it('closes on it the participants and pipes the room no longer places there', async () => {
+      const { w, kept } = await returnedNode();
+      expect(kept.participants).toEqual([{ participantId: 'bob' }]);
+      const before = structuredClone(w.state);
+
+      await w.coordinator.nodeReturned(w.state, 'n2');
+
+      expect(w.nodes.sent('participant.remove')).toEqual([{ nodeId: 'n2', participantId: 'bob' }]);
+      expect(anyOrder(w.nodes.sent('pipe.close'))).toEqual([
+        { nodeId: 'n2', peerNodeId: 'n1' },
+        { nodeId: 'n2', peerNodeId: 'n3' },
+      ]);
+      expect(w.nodes.requests.every((r) => r.nodeId === 'n2')).toBe(true);
+      expect(w.state).toEqual(before); // the room's state was right: only the node was not
+      expect(w.events).toEqual([]);
+    });
+
+    it('keeps whoever the room placed on it since it came back, and its pipes', async () => {
+      const { w, kept } = await returnedNode();
+      w.seat('erin', 'n2'); // placed on n2 after its return, consuming alice-cam through n1~n2
+      await w.prepare('erin', 'alice-cam');
+      w.nodes.dumps.set('n2', {
+        ...kept,
+        participants: [...kept.participants, { participantId: 'erin' }],
+      });
+      w.nodes.clear();
+
+      await w.coordinator.nodeReturned(w.state, 'n2');
+
+      expect(w.nodes.sent('participant.remove')).toEqual([{ nodeId: 'n2', participantId: 'bob' }]);
+      expect(w.nodes.sent('pipe.close')).toEqual([{ nodeId: 'n2', peerNodeId: 'n3' }]);
+    });
+
+    it('does nothing when the node no longer has the room', async () => {
+      const { w } = await returnedNode();
+      w.nodes.dumps.delete('n2');
+
+      await w.coordinator.nodeReturned(w.state, 'n2');
+
+      expect(w.nodes.requests).toEqual([
+        expect.objectContaining({ nodeId: 'n2', op: 'room.dump' }),
+      ]);
+    });
+  });
+
   describe('participantsLost', () => {
     it('tells only the participants of the dead worker on that node to reconnect', async () => {
       const w = await threeNodeRoom();

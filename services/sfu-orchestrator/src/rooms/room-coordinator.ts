@@ -233,6 +233,42 @@ export class RoomCoordinator {
   }
 
   /**
+   * A node declared lost is back with its process (it was cut off from NATS): the room no longer
+   * counts on anything it kept from before, since its participants were told to reconnect and
+   * placed again and its pipes were closed at the other ends. What it holds of the room that the
+   * state does not place there (participants, with their transports, producers and consumers;
+   * pipes to nodes the state has no pair with, with what was piped through them) is closed on
+   * it. Runs as the room's work, after or before any placement, so whoever the state places on
+   * the node (placed after its return) stays. The state does not change.
+   */
+  async nodeReturned(state: RoomState, nodeId: string): Promise<void> {
+    let dump: NodeRoomDump;
+    try {
+      dump = await this.nodes.request(nodeId, 'room.dump', {
+        tenantId: state.tenantId,
+        roomId: state.roomId,
+      });
+    } catch (error) {
+      if (error instanceof CascadeError && error.code === 'NOT_FOUND') return; // nothing kept
+      throw error;
+    }
+    const room = { tenantId: state.tenantId, roomId: state.roomId };
+    const placed = new Set(participantsOn(state, nodeId).map((p) => p.participantId));
+    const stale = dump.participants.filter((p) => !placed.has(p.participantId));
+    for (const { participantId } of stale)
+      await this.#quietly(nodeId, 'participant.remove', { ...room, participantId });
+    const pipes = dump.pipes.filter((p) => !state.pipes[pipeKey(nodeId, p.peerNodeId)]);
+    for (const { peerNodeId } of pipes)
+      await this.#quietly(nodeId, 'pipe.close', { ...room, peerNodeId });
+    if (stale.length + pipes.length > 0) {
+      this.log.warn(
+        { roomId: state.roomId, nodeId, participants: stale.length, pipes: pipes.length },
+        'closed what a returning node kept of the room',
+      );
+    }
+  }
+
+  /**
    * Brings the room's state in line with what its nodes report (after a restart, a lost event,
    * or a dead worker): participants and producers that are gone leave; producers the state
    * missed are added; pipes that one end no longer has are closed at the other.

@@ -1,19 +1,18 @@
 import {
   CascadeError,
+  ForwardedRoomReply,
   ForwardedRoomWork,
   type OrchestratorRequestOf,
   type RoomWork,
   SfuRoomEvent,
   type Subjects,
   parseOrThrow,
-  replySchema,
   unwrapReply,
   wireJson,
 } from '@cascade/contracts';
 import { KeyedQueue } from '@cascade/server-kit';
 import { natsNoAnswer } from '@cascade/sfu-client';
 import { type NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
 
 import type { RoomCoordinator } from './room-coordinator';
 import type { RoomLeases } from './room-leases';
@@ -21,7 +20,6 @@ import { type RoomState, emptyRoom, isEmpty, roomNodes } from './room-state';
 import { type RoomStore, roomKey } from './room-store';
 
 const json = wireJson;
-const forwardedReply = replySchema(z.unknown());
 
 /**
  * Runs each piece of work for a room where the room is led, one at a time per room: here when
@@ -69,7 +67,11 @@ export class RoomDispatcher {
     const key = roomKey(tenantId, roomId);
     return this.#queue.run(key, async () => {
       const loaded = await this.store.load(tenantId, roomId);
-      if (!loaded && !(item.work === 'request' && item.request.op === 'participant.join')) {
+      // A room nobody is in any more may still be on a node that comes back: it runs empty.
+      const onEmpty =
+        (item.work === 'request' && item.request.op === 'participant.join') ||
+        item.work === 'node-returned';
+      if (!loaded && !onEmpty) {
         await this.leases.release(key);
         return absent(item, roomId);
       }
@@ -118,6 +120,8 @@ export class RoomDispatcher {
         return c.onNodeEvent(state, SfuRoomEvent.parse(item.event));
       case 'node-lost':
         return c.nodeLost(state, item.nodeId);
+      case 'node-returned':
+        return c.nodeReturned(state, item.nodeId);
       case 'participants-lost':
         return c.participantsLost(state, item.nodeId, item.participantIds);
       case 'reconcile':
@@ -151,7 +155,9 @@ export class RoomDispatcher {
       json.encode(work),
       { timeout: this.forwardTimeoutMs },
     );
-    return unwrapReply(parseOrThrow(forwardedReply, json.decode(msg.data), 'forwarded reply'));
+    const reply = parseOrThrow(ForwardedRoomReply, json.decode(msg.data), 'forwarded reply');
+    // Work without a result is answered without `data`.
+    return unwrapReply(reply.ok ? { ok: true, data: reply.data } : reply);
   }
 }
 
