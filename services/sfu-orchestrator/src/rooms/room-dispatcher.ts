@@ -19,7 +19,9 @@ import { type RoomState, emptyRoom, isEmpty, roomNodes } from './room-state';
 import { type RoomStore, roomKey } from './room-store';
 
 const json = JSONCodec<unknown>();
-const forwardedReply = replySchema(z.unknown());
+// Optional: work that answers nothing (a room event, a sweep, a reconcile) comes back as
+// `{ ok: true }`, its undefined `data` dropped by JSON.
+const forwardedReply = replySchema(z.unknown().optional());
 
 /**
  * Runs each piece of work for a room where the room is led, one at a time per room: here when
@@ -149,7 +151,8 @@ export class RoomDispatcher {
       json.encode(work),
       { timeout: this.forwardTimeoutMs },
     );
-    return unwrapReply(parseOrThrow(forwardedReply, json.decode(msg.data), 'forwarded reply'));
+    const reply = parseOrThrow(forwardedReply, json.decode(msg.data), 'forwarded reply');
+    return unwrapReply(reply.ok ? { ok: true, data: reply.data } : reply);
   }
 }
 
