@@ -20,7 +20,8 @@ timeout --kill-after=30s "${CASCADE_INTEGRATION_TIMEOUT:-50m}" \
   npx turbo run test:integration --concurrency=1 --continue || status=1
 
 # The chaos drills (tools/drills, issue 18) once each on a real stack of their own (about 5
-# minutes); `npm run drills:bench` repeats them and writes bench-results/drills.md.
+# minutes), and the soak with one minute of churn (SOAK_MINUTES=1: about 2.5 minutes more);
+# `npm run drills:bench` repeats them (the soak for 10 minutes) and writes bench-results/drills.md.
 # CASCADE_DRILLS=0 leaves them out (a quick local run). All three data cuts run (Redis, NATS,
 # PostgreSQL).
 if [[ "${CASCADE_DRILLS:-1}" != "0" ]]; then

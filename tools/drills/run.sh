@@ -4,6 +4,9 @@
 #   bash tools/drills/run.sh [jest args…]            as a test: each drill once, correctness asserted
 #   bash tools/drills/run.sh --bench [jest args…]    as the benchmark: DRILLS_REPEAT (5) repetitions
 #                                                    each, figures to bench-results/drills.{md,json}
+#                                                    (the soak once, SOAK_MINUTES 10)
+#   bash tools/drills/run.sh --soak [jest args…]     the soak alone as the benchmark: SOAK_MINUTES (10)
+#                                                    of churn, its section of the report written
 #
 # Needs the services built (npm run build) and redis-server, nats-server, initdb and postgres on
 # the PATH: each drill starts its own Redis, NATS and PostgreSQL (DRILLS_DATA_PORT_BASE, 3610..3612,
@@ -19,7 +22,11 @@ source "$root/scripts/lib.sh"
 ensure_node
 if [[ "${1:-}" == "--bench" ]]; then
   shift
-  export DRILLS_REPEAT="${DRILLS_REPEAT:-5}" DRILLS_REPORT=1
+  export DRILLS_REPEAT="${DRILLS_REPEAT:-5}" SOAK_MINUTES="${SOAK_MINUTES:-10}" DRILLS_REPORT=1
+elif [[ "${1:-}" == "--soak" ]]; then
+  shift
+  export SOAK_MINUTES="${SOAK_MINUTES:-10}" DRILLS_REPORT=1
+  set -- drills/soak.drill.test.ts "$@"
 fi
 if [[ -z "${MEDIASOUP_WORKER_BIN:-}" ]]; then
   # The worker of the installed mediasoup version (the cache may hold several versions').

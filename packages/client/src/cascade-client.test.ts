@@ -569,6 +569,32 @@ describe('CascadeClient', () => {
       expect(named('trackAdded')).toHaveLength(1);
     });
 
+    it('a join does not try again a producer whose leaving arrived during the join', async () => {
+      const { gateway, client } = setup();
+      const camera = gateway.addProducer('alice', 'video', 'camera');
+      gateway.answer('room.join', (socket, _body, base) => {
+        const answer = base(); // lists alice's camera, and makes the join's consumer of it
+        // Alice leaves while the answer is on its way: her events arrive before it.
+        socket.push('producer.closed', { producerId: camera.producerId, participantId: 'alice' });
+        socket.push('participant.left', { participantId: 'alice', reason: 'left' });
+        return answer;
+      });
+      const refuse = () => {
+        throw new CascadeError('NOT_FOUND', 'producer is not in this room');
+      };
+      gateway.answer('consumer.resume', refuse);
+      gateway.answer('consumer.create', refuse);
+
+      const room = await client.join();
+      // The join's consumer could not be resumed; subscribing anew was not even tried (it was
+      // tried and retried five times, 3.5 s, while the events waited for the join to end).
+      expect(gateway.requestsOf('consumer.resume')).toHaveLength(1);
+      expect(gateway.requestsOf('consumer.create')).toEqual([]);
+      expect(room.participants).toEqual([]);
+      expect(room.producers).toEqual([]);
+      expect(room.tracks).toEqual([]);
+    });
+
     it('gives up on a producer the server keeps refusing, and on a refusal that does not pass', async () => {
       const { gateway, client } = setup({ autoSubscribe: false });
       const camera = gateway.addProducer('alice', 'video', 'camera');

@@ -188,6 +188,16 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       announce: (event: 'trackAdded' | 'trackRemoved', payload: never) => this.emit(event, payload),
       logger: this.#logger,
       sleep: (ms) => this.#sleep(ms),
+      goneMeanwhile: (producerId) => {
+        const owner = this.#model.producers.get(producerId)?.participantId;
+        return this.#events.someHeld(
+          ({ event, payload }) =>
+            (event === 'producer.closed' &&
+              (payload as SignalingEventOf<'producer.closed'>).producerId === producerId) ||
+            (event === 'participant.left' &&
+              (payload as SignalingEventOf<'participant.left'>).participantId === owner),
+        );
+      },
     });
     this.#view = new ViewSync({
       send: (view) => this.request('room.setView', view),

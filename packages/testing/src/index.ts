@@ -12,3 +12,4 @@ export * from './call-stack';
 export * from './sdk/sdk-bot';
 export * from './test-params';
 export * from './openapi-fuzz';
+export * from './prometheus';

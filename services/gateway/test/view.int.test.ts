@@ -384,4 +384,36 @@ describe('subscriptions follow the view', () => {
     // The viewer's own view was not touched by any of it.
     expect(flowingOf(await nodeVideo(viewerId))).toContain(p1);
   }, 60_000);
+
+  it('whoever leaves is forgotten at once: its view, and its place among the recent speakers', async () => {
+    const viewsKey = `gw:view:{${TENANT}:${roomId}}:views`;
+    const speakersKey = `gw:view:{${TENANT}:${roomId}}:speakers`;
+    const watcher = await stack.connect(0, { tenant: TENANT, user: 'u_watcher', room: roomId });
+    clients.push(watcher);
+    const watcherId = (await watcher.call('room.join', {})).participantId;
+    await watcher.call('room.setView', {
+      visible: [{ participantId: publishers[0]!.id, width: 320, height: 180 }],
+      lastN: 1,
+    });
+    expect(await redis.hget(viewsKey, watcherId)).not.toBeNull();
+    const speakers = await eventually(
+      'a publisher among the recent speakers',
+      () => redis.lrange(speakersKey, 0, -1),
+      (list) => publishers.some((p) => list.includes(p.id)),
+    );
+    const speaker = publishers.find((p) => speakers.includes(p.id))!;
+
+    await watcher.call('room.leave', {});
+    await speaker.bot.leave();
+    // Bounded well below any speaker change's cleanup being needed: the leave itself forgets.
+    await eventually(
+      'the view and the speaker of those who left to be forgotten',
+      async () => ({
+        view: await redis.hget(viewsKey, watcherId),
+        speakers: await redis.lrange(speakersKey, 0, -1),
+      }),
+      (state) => state.view === null && !state.speakers.includes(speaker.id),
+      { timeoutMs: 5_000, intervalMs: 100 },
+    );
+  }, 30_000);
 });

@@ -27,6 +27,13 @@ export interface Figure {
   samples: number[];
 }
 
+/** A table of the report (the soak's growth per process), rendered as it is. */
+export interface Table {
+  title: string;
+  header: string[];
+  rows: string[][];
+}
+
 export interface DrillResult {
   id: string;
   title: string;
@@ -38,6 +45,9 @@ export interface DrillResult {
   lost: string[];
   /** How the drill ran (sizes, configuration), and observations. */
   notes: string[];
+  tables?: Table[];
+  /** Raw measurements kept in the JSON only (the soak's resource samples). */
+  data?: unknown;
   conditions: { date: string; loadAverageStart: number[]; loadAverageEnd: number[] };
 }
 
@@ -53,6 +63,8 @@ export class DrillRecorder {
   readonly figures = new Map<string, Figure>();
   readonly lost: string[] = [];
   readonly notes: string[] = [];
+  readonly tables: Table[] = [];
+  data: unknown;
   readonly #loadStart = loadavg();
   readonly #date = new Date().toISOString();
   repetitions = 0;
@@ -81,6 +93,8 @@ export class DrillRecorder {
       ...(this.goal ? { goal: this.goal } : {}),
       lost: this.lost,
       notes: this.notes,
+      ...(this.tables.length ? { tables: this.tables } : {}),
+      ...(this.data === undefined ? {} : { data: this.data }),
       conditions: {
         date: this.#date,
         loadAverageStart: this.#loadStart,
@@ -115,6 +129,7 @@ const ORDER = [
   'nats-cut',
   'postgres-cut',
   'chat',
+  'soak',
 ];
 
 const fmt = (value: number | undefined, unit: 'ms' | 'count') =>
@@ -148,6 +163,8 @@ function summary(result: DrillResult): string {
   if (v) lines.push(`  goal: ${v.replace(/\*\*/g, '')}`);
   lines.push(`  lost: ${result.lost.length ? result.lost.join('; ') : 'nothing'}`);
   for (const n of result.notes) lines.push(`  note: ${n}`);
+  for (const t of result.tables ?? [])
+    lines.push(`  ${t.title}:`, ...[t.header, ...t.rows].map((r) => `    ${r.join(' | ')}`));
   return lines.join('\n');
 }
 
@@ -155,19 +172,20 @@ function markdown(machine: ReturnType<typeof benchMachine>, drills: DrillResult[
   const out = [
     '# Chaos drills',
     '',
-    'Written by `bash tools/drills/run.sh --bench` (issue 18, part 3): each drill breaks the real',
+    'Written by `bash tools/drills/run.sh --bench` (issue 18, parts 3 and 4): each drill breaks the real',
     'stack (two gateways, two orchestrator replicas, two sfu-nodes, rooms, and PostgreSQL, Redis and',
     'NATS reached through the test harness’s TCP proxy) while SDK clients (`@cascade/client` on',
     '`@roamhq/wrtc`, one process each) are in a call, and measures the recovery. Every service runs',
     'with its default configuration. Times are from the fault (`kill -9` sent, or the proxy cut)',
     'to the event, as the clients saw it. p95 is the nearest rank: with few samples it is the',
-    'largest or next to largest.',
+    'largest or next to largest. The soak (last section) breaks nothing: it churns a room for',
+    'ten minutes and measures what every process holds before and after.',
     '',
     '## Conditions',
     '',
     `- machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB.toFixed(1)} GiB, Linux ${machine.kernel}; shared with other work (see the load averages)`,
     `- report written: ${new Date().toISOString()}; each drill's date and load averages are in its section`,
-    '- load under test: 2 to 4 SDK clients per repetition (one process each, @roamhq/wrtc), each publishing a 160x120 10 fps VP8 camera and a 440 Hz tone (the chat drill: 2 clients, no media, a message every 100 ms each); one mediasoup worker per node',
+    '- load under test: 2 to 4 SDK clients per repetition (one process each, @roamhq/wrtc), each publishing a 160x120 10 fps VP8 camera and a 440 Hz tone (the chat drill: 2 clients, no media, a message every 100 ms each; the soak: 3 steady clients and up to 4 churning ones, see its section); one mediasoup worker per node',
     '- the stack: 2 gateways, 2 orchestrator replicas, 2 sfu-nodes, rooms, every timeout at its default; its own PostgreSQL 15, Redis 7 and NATS 2.9 (fresh per drill file) behind TCP proxies',
     '',
     '## Goals (issue 18)',
@@ -200,6 +218,15 @@ function markdown(machine: ReturnType<typeof benchMachine>, drills: DrillResult[
     if (d.goal) out.push(`Goal: ${verdict(d)}.`, '');
     out.push(`Lost: ${d.lost.length ? '' : 'nothing.'}`, ...d.lost.map((l) => `- ${l}`), '');
     if (d.notes.length) out.push(...d.notes.map((n) => `- ${n}`), '');
+    for (const t of d.tables ?? [])
+      out.push(
+        `**${t.title}**`,
+        '',
+        `| ${t.header.join(' | ')} |`,
+        `| ${t.header.map(() => '---').join(' | ')} |`,
+        ...t.rows.map((r) => `| ${r.join(' | ')} |`),
+        '',
+      );
   }
   return out.join('\n');
 }

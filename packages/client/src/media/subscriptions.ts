@@ -17,6 +17,12 @@ export interface SubscriptionsContext {
   logger: CascadeLogger;
   /** Waits between attempts (tests pass a fake). */
   sleep(ms: number): Promise<void>;
+  /**
+   * Whether the server said the producer (or its participant) is gone in an event the client
+   * holds, not applied yet (events wait while the room is being established): such a producer is
+   * not tried again. Without it a join waits out every retry of a producer that left during it.
+   */
+  goneMeanwhile?(producerId: string): boolean;
 }
 
 /**
@@ -127,7 +133,8 @@ export class Subscriptions {
   ): Promise<RemoteTrack | undefined> {
     const { model } = this.context;
     if (!media || media.closed || media !== this.context.media()) return undefined;
-    if (!model.producers.has(producerId)) return undefined;
+    if (!model.producers.has(producerId) || this.context.goneMeanwhile?.(producerId))
+      return undefined;
     const existing = model.trackOfProducer(producerId);
     if (existing) return this.remoteTrack(existing);
     return this.#take(producerId, media, () => media.consume(producerId));

@@ -27,6 +27,11 @@ export class EventHold<E> {
     this.#holding++;
   }
 
+  /** Whether an event held now (not yet delivered) matches. */
+  someHeld(match: (event: E) => boolean): boolean {
+    return this.#held.some(match);
+  }
+
   /** Ends one hold; the last one replays what was held (what went stale is dropped). */
   release(): void {
     if (--this.#holding > 0) return;

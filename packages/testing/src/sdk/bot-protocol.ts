@@ -161,6 +161,11 @@ export interface BotMethods {
   setView(p: ClientView): SetViewResult;
   request(p: { method: SignalingMethod; payload: unknown }): unknown;
   leave(p: void): void;
+  /**
+   * Forgets the client (leaving first if it has not), its events and what it received, so that
+   * `init` may start another in the same process: a new participant without a new process.
+   */
+  reset(p: void): void;
   exit(p: void): void;
 }
 

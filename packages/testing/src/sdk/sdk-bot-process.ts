@@ -240,6 +240,14 @@ const bot: Handlers<BotMethods> = {
     await client?.leave();
     stopMedia();
   },
+  async reset() {
+    await client?.leave();
+    stopMedia();
+    client = undefined;
+    init = undefined;
+    events.length = 0;
+    for (const producerId of Object.keys(received)) delete received[producerId];
+  },
   exit() {
     stopMedia();
     // Leave through process.exit(): @roamhq/wrtc 0.10 crashes (SIGSEGV) in Node's environment

@@ -22,6 +22,7 @@ import {
   type BotEventOf,
   type BotEventType,
   type BotHostMethods,
+  type BotInit,
   type BotMedia,
   type BotMethods,
   type BotRoom,
@@ -102,6 +103,7 @@ process.once('exit', () => {
  */
 export class SdkBot {
   #rpc!: IpcRpc<BotMethods, BotHostMethods>;
+  #init!: BotInit;
   readonly #output: () => string;
 
   private constructor(
@@ -146,7 +148,7 @@ export class SdkBot {
           30_000,
         );
       });
-      await bot.#call('init', {
+      bot.#init = {
         name,
         url: options.url,
         ...(typeof token === 'string' ? { token } : {}),
@@ -166,7 +168,8 @@ export class SdkBot {
           ? {}
           : { iceTransportPolicy: options.iceTransportPolicy }),
         ...(options.debug === undefined ? {} : { debug: options.debug }),
-      });
+      };
+      await bot.#call('init', bot.#init);
     } catch (error) {
       await stopProcess(child);
       throw error;
@@ -307,6 +310,19 @@ export class SdkBot {
   /** Leaves the room (`room.leave`); the process keeps running until {@link stop}. */
   leave(): Promise<void> {
     return this.#call('leave', undefined);
+  }
+
+  /**
+   * Starts over as a new client in the same process (leaving first if it has not): its events
+   * and received tracks are forgotten, the options are those it started with but for
+   * `displayName`. With a token function, the next join asks it for a token again: a test that
+   * wants another participant each time (churn) makes it answer another user. Saves starting a
+   * process (Node, the SDK, libwebrtc) per participant.
+   */
+  async renew(changes: { displayName?: string } = {}): Promise<void> {
+    await this.#call('reset', undefined);
+    this.#init = { ...this.#init, ...changes };
+    await this.#call('init', this.#init);
   }
 
   /**

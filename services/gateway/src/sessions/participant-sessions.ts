@@ -59,6 +59,8 @@ export class ParticipantSessions {
    * same codec configuration, so a client about to join prepares with them (`room.capabilities`).
    */
   #lastCapabilities: JoinResult['rtpCapabilities'] | undefined;
+  /** Told when a session ends (once per session, on the instance that ended it; not awaited). */
+  readonly #ended = new Set<(participant: ParticipantRef) => Promise<void> | void>();
 
   constructor(
     private readonly store: SessionStore,
@@ -284,6 +286,11 @@ export class ParticipantSessions {
     return ended;
   }
 
+  /** Calls `listener` whenever a session ends from now on (see {@link end}). */
+  onEnded(listener: (participant: ParticipantRef) => Promise<void> | void): void {
+    this.#ended.add(listener);
+  }
+
   /**
    * Ends a session: the room is told (`participant.left`, `producer.closed` for what it still
    * published), the rooms service and the orchestrator too. Only the first caller for a session
@@ -309,6 +316,13 @@ export class ParticipantSessions {
       .catch((error: unknown) =>
         this.log.warn({ ...ref(session), error: String(error) }, 'orchestrator leave failed'),
       );
+    // Not awaited: what listeners do (forget its view) must not hold up the leave.
+    for (const listener of this.#ended)
+      void Promise.resolve()
+        .then(() => listener(ref(session)))
+        .catch((error: unknown) =>
+          this.log.warn({ ...ref(session), error: String(error) }, 'a session-end listener failed'),
+        );
     this.log.info({ ...ref(session), reason }, 'participant left');
     return true;
   }

@@ -165,6 +165,25 @@ export class ViewOperations implements ViewHooks {
   }
 
   /**
+   * A participant's session ended (it left, was removed, or its grace ran out): the room forgets
+   * its view and its place among the recent speakers now, not at the next speaker change (which
+   * may never come). Best effort, never throws.
+   */
+  async participantLeft(participant: ParticipantRef): Promise<void> {
+    const { tenantId, roomId, participantId } = participant;
+    try {
+      await this.#queue.run(roomKey(participant), () =>
+        this.deps.views.forget(tenantId, roomId, [participantId]),
+      );
+    } catch (error) {
+      this.deps.log.warn(
+        { tenantId, roomId, participantId, error: String(error) },
+        'the view of a participant who left was not forgotten',
+      );
+    }
+  }
+
+  /**
    * The room's active speaker changed: every session whose choice changes with it (a speaker
    * enters its last-N, another leaves it) gets those consumers changed. Best effort, never throws.
    */
@@ -176,17 +195,19 @@ export class ViewOperations implements ViewHooks {
           roomId,
           participantId,
         );
-        if (before[0] === participantId) return;
+        // Read after the push: a speaker whose event arrived after it left (the session ended,
+        // maybe on another instance) is forgotten here or by that instance's participantLeft,
+        // whichever runs last (it removes the session before it forgets).
         const [roster, producers, views] = await Promise.all([
           this.deps.sessions.roster(tenantId, roomId),
           this.deps.media.producers(tenantId, roomId),
           this.deps.views.views(tenantId, roomId),
         ]);
         const ids = roster.map((p) => p.participantId);
-        // The views of those who left go with them (else a room's views only grow until expiry).
         const present = new Set(ids);
-        const gone = [...views.keys()].filter((id) => !present.has(id));
+        const gone = [...new Set([...views.keys(), ...after])].filter((id) => !present.has(id));
         if (gone.length > 0) await this.deps.views.forget(tenantId, roomId, gone);
+        if (before[0] === participantId || !present.has(participantId)) return;
         const outcomes = await Promise.allSettled(
           ids.map(async (viewer) => {
             const input = {

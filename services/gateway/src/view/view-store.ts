@@ -69,10 +69,16 @@ export class ViewStore {
       .exec();
   }
 
-  /** Drops the views of participants who left (kept until then: a resumed session has its own). */
+  /**
+   * Drops what the room keeps of participants who left: their views (kept until then: a resumed
+   * session has its own) and their places among the recent speakers (else the room's last-N
+   * list fills with people who are gone and pushes out those still here).
+   */
   async forget(tenantId: string, roomId: string, participantIds: readonly string[]): Promise<void> {
-    if (participantIds.length > 0)
-      await this.redis.hdel(viewKeys.views(tenantId, roomId), ...participantIds);
+    if (participantIds.length === 0) return;
+    const tx = this.redis.multi().hdel(viewKeys.views(tenantId, roomId), ...participantIds);
+    for (const id of participantIds) tx.lrem(viewKeys.speakers(tenantId, roomId), 0, id);
+    await tx.exec();
   }
 
   /** The room's active speakers, most recent first. */

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 
 import { Routing } from '../routing/routing';
 import { RoutingModule } from '../routing/routing.module';
+import { ParticipantSessions } from '../sessions/participant-sessions';
 import { RoomMedia } from '../sessions/room-media';
 import { SessionStore } from '../sessions/session-store';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -16,10 +17,16 @@ import { ViewStore } from './view-store';
   providers: [
     {
       provide: ViewOperations,
-      inject: [REDIS, SessionStore, RoomMedia, Routing],
-      useFactory: (redis: Redis, store: SessionStore, media: RoomMedia, routing: Routing) => {
+      inject: [REDIS, SessionStore, RoomMedia, Routing, ParticipantSessions],
+      useFactory: (
+        redis: Redis,
+        store: SessionStore,
+        media: RoomMedia,
+        routing: Routing,
+        sessions: ParticipantSessions,
+      ) => {
         const logger = new Logger('views');
-        return new ViewOperations({
+        const operations = new ViewOperations({
           views: new ViewStore(redis),
           sessions: store,
           media,
@@ -29,6 +36,9 @@ import { ViewStore } from './view-store';
           },
           log: { warn: (fields, msg) => logger.warn({ ...fields, msg }) },
         });
+        // Whoever leaves, the room's views and speakers forget them at once.
+        sessions.onEnded((participant) => operations.participantLeft(participant));
+        return operations;
       },
     },
   ],

@@ -13,6 +13,7 @@ import * as mediasoup from 'mediasoup';
 import { Counter, Gauge } from 'prom-client';
 
 import type { SfuNodeConfig } from '../config';
+import { MediasoupCensus } from './mediasoup-census';
 import { SfuNode } from './sfu-node';
 import { WorkerPool } from './worker-pool';
 
@@ -31,6 +32,7 @@ class SfuNodeLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApp
   constructor(
     private readonly node: SfuNode,
     @Inject(SERVICE_CONFIG) private readonly config: SfuNodeConfig,
+    census: MediasoupCensus,
     readiness: ReadinessRegistry,
     metrics: MetricsService,
   ) {
@@ -65,6 +67,19 @@ class SfuNodeLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApp
       collect() {
         this.inc(node.keyFrameRetries - reportedRetries);
         reportedRetries = node.keyFrameRetries;
+      },
+    });
+    new Gauge({
+      name: 'sfu_mediasoup_objects',
+      help:
+        'mediasoup objects the workers hold, from their own dumps (kind: router, transport, ' +
+        'producer, consumer, data_producer, data_consumer, rtp_observer; transport: the type of ' +
+        'the transport they are on, pipe for what crosses to another node): leaks show here',
+      labelNames: ['kind', 'transport'],
+      registers: [metrics.registry],
+      async collect() {
+        for (const { kind, transport, count } of await census.count())
+          this.set({ kind, transport }, count);
       },
     });
 
@@ -143,12 +158,18 @@ class SfuNodeLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApp
 
 @Module({
   providers: [
+    { provide: MediasoupCensus, useFactory: () => new MediasoupCensus() },
     {
       provide: SfuNode,
-      inject: [SERVICE_CONFIG, NatsBus],
-      useFactory: (config: SfuNodeConfig, bus: NatsBus) => {
+      inject: [SERVICE_CONFIG, NatsBus, MediasoupCensus],
+      useFactory: (config: SfuNodeConfig, bus: NatsBus, census: MediasoupCensus) => {
         const subjects = createSubjects(config.NATS_SUBJECT_PREFIX);
-        const pool = new WorkerPool((settings) => mediasoup.createWorker(settings), {
+        const createWorker = async (settings: mediasoup.types.WorkerSettings) => {
+          const worker = await mediasoup.createWorker(settings);
+          census.track(worker);
+          return worker;
+        };
+        const pool = new WorkerPool(createWorker, {
           count: config.MEDIASOUP_NUM_WORKERS,
           logLevel: config.MEDIASOUP_LOG_LEVEL,
           listenIp: config.SFU_LISTEN_IP,

@@ -1,6 +1,6 @@
 import type { SfuControlResult } from '@cascade/contracts';
 
-import { eventually } from '@cascade/testing';
+import { eventually, scrapeMetric } from '@cascade/testing';
 import {
   type ConsumerInfo,
   DEFAULT_MEDIA,
@@ -10,6 +10,16 @@ import {
 import { type RunningSfuNode, useSfuCluster } from '../support/sfu-nodes';
 
 const room = { tenantId: 'acme', roomId: 'cascade' };
+
+/** What a node's workers hold (its `sfu_mediasoup_objects` metric), as `kind/transport → n`. */
+async function mediasoupObjects(node: RunningSfuNode): Promise<Record<string, number>> {
+  const samples = await scrapeMetric(`${node.process.url}/metrics`, 'sfu_mediasoup_objects');
+  return Object.fromEntries(
+    samples
+      .filter((s) => s.value > 0)
+      .map((s) => [[s.labels['kind'], s.labels['transport']].filter(Boolean).join('/'), s.value]),
+  );
+}
 const SOURCES = ['camera', 'microphone'] as const;
 
 describe('a participant on node A publishes VP8 and Opus; the pipe API carries both producers to node B; a participant on node B receives and decodes them', () => {
@@ -164,6 +174,22 @@ describe('a participant on node A publishes VP8 and Opus; the pipe API carries b
     expect(audio.toneHz).toBeLessThan(DEFAULT_MEDIA.audio.frequencyHz * 1.1);
   });
 
+  it('each node counts what its worker holds in sfu_mediasoup_objects, pipe ends apart', async () => {
+    const common = { router: 1, rtp_observer: 2, 'transport/webrtc': 1, 'transport/pipe': 1 };
+    // A: alice's send transport and producers, a pipe consumer for each of them.
+    expect(await mediasoupObjects(a)).toEqual({
+      ...common,
+      'producer/webrtc': 2,
+      'consumer/pipe': 2,
+    });
+    // B: bob's receive transport and consumers, the piped-in copies.
+    expect(await mediasoupObjects(b)).toEqual({
+      ...common,
+      'producer/pipe': 2,
+      'consumer/webrtc': 2,
+    });
+  });
+
   it("closing a producer on A and its pipe copy on B closes the subscriber's consumer on B", async () => {
     for (const producerId of producerIds) {
       await a.client.request('producer.close', { ...room, participantId: 'alice', producerId });
@@ -216,5 +242,9 @@ describe('a participant on node A publishes VP8 and Opus; the pipe API carries b
       (dump) => (dump['pipes'] as Array<{ outbound: string[] }>)[0]?.outbound.length === 0,
       { timeoutMs: 5_000 },
     );
+    // Nor do their workers: transports and pipes only.
+    const left = { router: 1, rtp_observer: 2, 'transport/webrtc': 1, 'transport/pipe': 1 };
+    expect(await mediasoupObjects(a)).toEqual(left);
+    expect(await mediasoupObjects(b)).toEqual(left);
   });
 });
