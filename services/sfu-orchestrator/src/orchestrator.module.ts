@@ -28,13 +28,13 @@ import {
   NatsBus,
   ReadinessRegistry,
   REDIS,
+  type RedisClient,
   SERVICE_CONFIG,
   SERVICE_INFO,
   type ServiceInfo,
   typedError,
 } from '@cascade/server-kit';
 import { SfuNodeClient } from '@cascade/sfu-client';
-import { Redis } from 'ioredis';
 import { Events, type Msg, type NatsConnection } from 'nats';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
@@ -88,7 +88,7 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     private readonly bus: NatsBus,
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(SERVICE_CONFIG) private readonly config: OrchestratorConfig,
     @Inject(SERVICE_INFO) info: ServiceInfo,
     metrics: MetricsService,
