@@ -118,9 +118,25 @@ export const natsEnv = {
   NATS_CREDS: z.string().max(4096).optional(),
 };
 
-/** Services on Redis. Every key the service writes starts with `REDIS_KEY_PREFIX`. */
+/**
+ * Services on Redis. Every key the service writes starts with `REDIS_KEY_PREFIX`.
+ *
+ * `REDIS_MODE=standalone` (default): `REDIS_URL` is one server (or a Sentinel-managed master's
+ * Service). `REDIS_MODE=cluster`: a Redis Cluster, and `REDIS_URL` lists one or more of its nodes,
+ * comma-separated (seeds: the client learns the others and the slot map from them). The two
+ * are checked together by {@link refineRedisEnv}, which every service's schema applies.
+ */
 export const redisEnv = {
-  REDIS_URL: urlWithProtocols(['redis', 'rediss'], 'redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    )
+    .pipe(z.array(urlWithProtocols(['redis', 'rediss'], 'redis://127.0.0.1:6379')).min(1)),
+  REDIS_MODE: z.enum(['standalone', 'cluster']).default('standalone'),
   REDIS_KEY_PREFIX: z
     .string()
     .min(1)
@@ -128,6 +144,60 @@ export const redisEnv = {
     .regex(/^[A-Za-z0-9_:.-]+$/, 'must contain only letters, digits and _ : . -')
     .default('cascade:'),
 };
+
+/** What is wrong with a Redis configuration as a whole (each field is valid on its own). */
+export function redisEnvProblems(
+  config: RedisConfig,
+): Array<{ variable: keyof RedisConfig; problem: string }> {
+  // Runs after the fields' own checks, which may have failed: then there is nothing to add.
+  const urls = Array.isArray(config.REDIS_URL) ? config.REDIS_URL.flatMap(parsedUrl) : [];
+  if (urls.length === 0 || urls.length !== config.REDIS_URL.length) return [];
+  if (config.REDIS_MODE === 'standalone') {
+    return urls.length > 1
+      ? [
+          {
+            variable: 'REDIS_URL',
+            problem: `lists ${urls.length} servers: a list is for REDIS_MODE=cluster (its seed nodes); standalone takes one`,
+          },
+        ]
+      : [];
+  }
+  const problems: Array<{ variable: keyof RedisConfig; problem: string }> = [];
+  const first = urls[0]!;
+  // The cluster's nodes, discovered or not, are reached with one protocol and one login.
+  if (
+    urls.some(
+      (u) =>
+        u.protocol !== first.protocol ||
+        u.username !== first.username ||
+        u.password !== first.password,
+    )
+  )
+    problems.push({
+      variable: 'REDIS_URL',
+      problem: 'must give every seed node the same protocol (redis or rediss), user and password',
+    });
+  if (urls.some((u) => !['', '/', '/0'].includes(u.pathname)))
+    problems.push({
+      variable: 'REDIS_URL',
+      problem: 'must not name a database: Redis Cluster has database 0 only',
+    });
+  return problems;
+}
+
+function parsedUrl(value: string): URL[] {
+  try {
+    return [new URL(value)];
+  } catch {
+    return [];
+  }
+}
+
+/** For a service's schema: `.superRefine(refineRedisEnv)`. */
+export function refineRedisEnv(config: RedisConfig, ctx: z.RefinementCtx): void {
+  for (const { variable, problem } of redisEnvProblems(config))
+    ctx.addIssue({ code: 'custom', path: [variable], message: problem });
+}
 
 /** Services on PostgreSQL. */
 export const postgresEnv = {

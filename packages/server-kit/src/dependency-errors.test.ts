@@ -1,11 +1,12 @@
 import { createServer } from 'node:net';
 
 import { CascadeError } from '@cascade/contracts';
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { ClosedConnectionError, NoRespondersError, RequestError } from '@nats-io/transport-node';
 import { Pool } from 'pg';
 
 import { typedError, unreachableDependency } from './dependency-errors';
+import { createRedis } from './infra/redis-client';
 
 /** A TCP port on which nothing listens (taken, then released). */
 async function closedPort(): Promise<number> {
@@ -47,6 +48,33 @@ describe('typedError: a data service out of reach is NODE_UNAVAILABLE, not INTER
     } finally {
       redis.disconnect();
     }
+  });
+
+  it("Redis Cluster: a command while no node answers (the kit's cluster connection)", async () => {
+    const redis = createRedis(
+      {
+        REDIS_MODE: 'cluster',
+        REDIS_URL: [`redis://127.0.0.1:${await closedPort()}`],
+        REDIS_KEY_PREFIX: 't:',
+      },
+      { name: 'test', version: '0', instanceId: 'i' },
+    );
+    try {
+      const error = await rejection(redis.get('k'));
+      expect({ error: String(error), dependency: unreachableDependency(error) }).toEqual({
+        error: String(error),
+        dependency: 'redis',
+      });
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('Redis Cluster: a shard that is down (CLUSTERDOWN) is the dependency, a wrong command is not', () => {
+    expect(unreachableDependency(new ReplyError('CLUSTERDOWN The cluster is down'))).toBe('redis');
+    expect(
+      unreachableDependency(new ReplyError("ERR wrong number of arguments for 'get' command")),
+    ).toBeUndefined();
   });
 
   it('PostgreSQL: a query when the server refuses connections (node-postgres)', async () => {

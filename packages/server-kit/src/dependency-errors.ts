@@ -36,12 +36,21 @@ const PG_MESSAGES = [
   'Client has encountered a connection error and is not queryable',
 ];
 
-/** ioredis's messages when a command cannot be sent (offline queue off) or its connection went. */
+/**
+ * ioredis's messages when a command cannot be sent (offline queue off) or its connection went;
+ * on a Redis Cluster also when no node answers, and a cluster that has lost a shard (CLUSTERDOWN).
+ */
 const REDIS_MESSAGES = [
   "Stream isn't writeable and enableOfflineQueue options is false",
   'Connection is closed.',
   'Reached the max retries per request limit',
+  "Cluster isn't ready and enableOfflineQueue options is false",
+  'None of startup nodes is available',
+  'Failed to refresh slots cache',
+  'Too many Cluster redirections',
 ];
+/** Redis replies that say the cluster cannot serve the key now (not that the command is wrong). */
+const REDIS_CLUSTER_REPLIES = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN) /;
 
 /**
  * NATS client errors (nats.js 3, `@nats-io/nats-core` errors, told apart by `name`) that mean the
@@ -77,7 +86,12 @@ export function unreachableDependency(error: unknown): Dependency | 'network' | 
     const name = typeof e.name === 'string' ? e.name : '';
     const code = typeof e.code === 'string' ? e.code : '';
     const message = typeof e.message === 'string' ? e.message : '';
-    if (name === 'MaxRetriesPerRequestError' || REDIS_MESSAGES.some((m) => message.includes(m)))
+    if (
+      name === 'MaxRetriesPerRequestError' ||
+      name === 'ClusterAllFailedError' ||
+      REDIS_MESSAGES.some((m) => message.includes(m)) ||
+      (name === 'ReplyError' && REDIS_CLUSTER_REPLIES.test(message))
+    )
       return 'redis';
     if (
       name === 'PrismaClientInitializationError' ||

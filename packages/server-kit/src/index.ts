@@ -8,6 +8,7 @@ export * from './infra/nats-bus';
 export * from './infra/nats-permissions';
 export * from './infra/nats.module';
 export * from './infra/postgres.module';
+export * from './infra/redis-client';
 export * from './infra/redis.module';
 export * from './logging';
 export * from './migrations/migrate-command';

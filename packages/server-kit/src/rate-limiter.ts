@@ -1,8 +1,8 @@
 import { CascadeError } from '@cascade/contracts';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
+import type { RedisClient } from './infra/redis-client';
 import { withTimeout } from './time';
 import { REDIS } from './tokens';
 
@@ -51,7 +51,7 @@ export class RateLimiter {
   #degraded = false;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     readonly limit: RateLimit,
     options: RateLimiterOptions = {},
   ) {
@@ -126,7 +126,7 @@ export class RateLimiter {
 /** Makes {@link RateLimiter}s on the service's Redis connection (services on Redis get it). */
 @Injectable()
 export class RateLimiters {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   create(limit: RateLimit, options?: RateLimiterOptions): RateLimiter {
     return new RateLimiter(this.redis, limit, options);

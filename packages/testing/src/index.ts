@@ -1,4 +1,5 @@
 export * from './infrastructure';
+export * from './redis-cluster';
 export * from './net';
 export * from './service-boot';
 export * from './service-process';

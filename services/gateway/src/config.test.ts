@@ -31,6 +31,25 @@ describe('gateway configuration', () => {
     expect(load(base).GATEWAY_REGION).toBeUndefined();
   });
 
+  it('takes a Redis Cluster from its seeds, with the sharded Socket.IO adapter unless told', () => {
+    const cluster = {
+      ...base,
+      REDIS_MODE: 'cluster',
+      REDIS_URL: 'redis://redis-0:6379,redis://redis-1:6379',
+    };
+    expect(load(cluster)).toMatchObject({
+      REDIS_MODE: 'cluster',
+      REDIS_URL: ['redis://redis-0:6379', 'redis://redis-1:6379'],
+      GATEWAY_SOCKETIO_ADAPTER: 'sharded',
+    });
+    expect(load({ ...cluster, GATEWAY_SOCKETIO_ADAPTER: 'classic' }).GATEWAY_SOCKETIO_ADAPTER).toBe(
+      'classic',
+    );
+    expect(() => load({ ...cluster, REDIS_MODE: undefined })).toThrow(
+      /REDIS_URL is invalid: lists 2 servers: a list is for REDIS_MODE=cluster/,
+    );
+  });
+
   it('trusts no proxy unless told, and limits handshakes per address', () => {
     expect(load(base)).toMatchObject({
       GATEWAY_TRUST_PROXY: false,

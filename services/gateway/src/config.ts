@@ -5,6 +5,7 @@ import {
   natsEnv,
   pemListEnv,
   redisEnv,
+  refineRedisEnv,
   trustProxyEnv,
 } from '@cascade/server-kit';
 import { z } from 'zod';
@@ -136,13 +137,15 @@ export const GatewayConfigSchema = z
     /**
      * The Socket.IO Redis adapter: `classic` (PUBLISH/PSUBSCRIBE) or `sharded` (Redis 7 sharded
      * pub/sub, SPUBLISH/SSUBSCRIBE; for Redis Cluster, where classic pub/sub reaches every shard).
+     * Unset: `sharded` with `REDIS_MODE=cluster`, `classic` otherwise.
      */
-    GATEWAY_SOCKETIO_ADAPTER: z.enum(['classic', 'sharded']).default('classic'),
+    GATEWAY_SOCKETIO_ADAPTER: z.enum(['classic', 'sharded']).optional(),
     /** Timeout of NATS requests to rooms, the orchestrator and sfu-nodes. */
     GATEWAY_REQUEST_TIMEOUT_MS: ms(100, 60_000).default(5_000),
     /** Placement hint passed with joins when the client gives none. */
     GATEWAY_REGION: Region.optional(),
   })
+  .superRefine(refineRedisEnv)
   .refine(
     (c) => (c.GATEWAY_AUTH_JWKS_URL === undefined) !== (c.GATEWAY_AUTH_PUBLIC_KEYS === undefined),
     {
@@ -159,6 +162,11 @@ export const GatewayConfigSchema = z
     message:
       'must differ from GATEWAY_AUTH_AUDIENCE (join tokens and access tokens are not interchangeable)',
     path: ['GATEWAY_ACCESS_AUDIENCE'],
-  });
+  })
+  .transform((c) => ({
+    ...c,
+    GATEWAY_SOCKETIO_ADAPTER:
+      c.GATEWAY_SOCKETIO_ADAPTER ?? (c.REDIS_MODE === 'cluster' ? 'sharded' : 'classic'),
+  }));
 
 export type GatewayConfig = z.output<typeof GatewayConfigSchema>;

@@ -5,6 +5,7 @@ import {
   natsEnv,
   postgresEnv,
   redisEnv,
+  refineRedisEnv,
   trustProxyEnv,
 } from '@cascade/server-kit';
 import { z } from 'zod';
@@ -155,6 +156,7 @@ export const IdentityConfigSchema = z
     GOOGLE_TOKEN_URL: httpUrl.default('https://oauth2.googleapis.com/token'),
     GOOGLE_USERINFO_URL: httpUrl.default('https://openidconnect.googleapis.com/v1/userinfo'),
   })
+  .superRefine(refineRedisEnv)
   .superRefine((c, ctx) => {
     const google = [c.GOOGLE_CLIENT_ID, c.GOOGLE_CLIENT_SECRET, c.GOOGLE_CALLBACK_URL];
     if (google.some((v) => v !== undefined) && !google.every((v) => v !== undefined)) {

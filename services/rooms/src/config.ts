@@ -5,6 +5,7 @@ import {
   pemListEnv,
   postgresEnv,
   redisEnv,
+  refineRedisEnv,
   trustProxyEnv,
 } from '@cascade/server-kit';
 import { z } from 'zod';
@@ -53,6 +54,7 @@ export const RoomsConfigSchema = z
     /** Apply database migrations at start (off when a separate job runs `npm run migrate`). */
     ROOMS_MIGRATE_ON_START: envBoolean().default(true),
   })
+  .superRefine(refineRedisEnv)
   .refine((c) => c.ROOMS_AUTH_JWKS_URL !== undefined || c.ROOMS_AUTH_PUBLIC_KEYS !== undefined, {
     message: 'set ROOMS_AUTH_JWKS_URL or ROOMS_AUTH_PUBLIC_KEYS to verify access tokens',
     path: ['ROOMS_AUTH_JWKS_URL'],

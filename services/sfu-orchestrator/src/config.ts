@@ -1,4 +1,4 @@
-import { baseEnv, natsEnv, redisEnv } from '@cascade/server-kit';
+import { baseEnv, natsEnv, redisEnv, refineRedisEnv } from '@cascade/server-kit';
 import { z } from 'zod';
 
 import { PlacementEnv } from './placement/placement-config';
@@ -34,6 +34,7 @@ export const OrchestratorConfigSchema = z
     /** After start, how long to listen to heartbeats before reconciling stored rooms. */
     ORCH_WARMUP_MS: ms(3_000),
   })
+  .superRefine(refineRedisEnv)
   .refine((c) => c.ORCH_NODE_DEAD_MS > c.ORCH_NODE_STALE_MS, {
     message: 'must be longer than ORCH_NODE_STALE_MS',
     path: ['ORCH_NODE_DEAD_MS'],

@@ -29,13 +29,13 @@ import {
   NatsBus,
   ReadinessRegistry,
   REDIS,
+  type RedisClient,
   SERVICE_CONFIG,
   SERVICE_INFO,
   type ServiceInfo,
   typedError,
 } from '@cascade/server-kit';
 import { SfuNodeClient } from '@cascade/sfu-client';
-import { Redis } from 'ioredis';
 import { type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
@@ -92,7 +92,7 @@ class Orchestrator implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     private readonly bus: NatsBus,
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(SERVICE_CONFIG) private readonly config: OrchestratorConfig,
     @Inject(SERVICE_INFO) info: ServiceInfo,
     metrics: MetricsService,

@@ -7,38 +7,22 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { Redis } from 'ioredis';
 
 import type { RedisConfig } from '../config';
 import { ReadinessRegistry } from '../health/readiness';
 import { RateLimiters } from '../rate-limiter';
 import { REDIS, type ServiceInfo } from '../tokens';
+import { type RedisClient, createRedis, logRedisErrors } from './redis-client';
 
 /** Whether the service stays ready without Redis (see {@link RedisModule.forRoot}). */
 const REDIS_OPTIONAL = Symbol('REDIS_OPTIONAL');
 
-/**
- * A Redis connection that never queues commands while disconnected (callers get an error at
- * once instead of a hang) and reconnects with a capped back-off.
- */
-export function createRedis(config: RedisConfig, info: ServiceInfo): Redis {
-  return new Redis(config.REDIS_URL, {
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    connectionName: `${info.name}-${info.instanceId}`,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
-}
-
 @Injectable()
 class RedisLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('redis');
-  private lastError = '';
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(REDIS_OPTIONAL) optional: boolean,
     readiness: ReadinessRegistry,
   ) {
@@ -50,15 +34,11 @@ class RedisLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
         await this.redis.ping();
       },
     });
-    redis.on('error', (error: Error) => {
-      // Reconnection repeats the same error every attempt: log each distinct one once.
-      if (error.message !== this.lastError) this.logger.warn(`Redis: ${error.message}`);
-      this.lastError = error.message;
-    });
-    redis.on('ready', () => {
-      this.lastError = '';
-      this.logger.log('connected to Redis');
-    });
+    logRedisErrors(
+      redis,
+      (message) => this.logger.warn(`Redis: ${message}`),
+      () => this.logger.log('connected to Redis'),
+    );
   }
 
   onApplicationBootstrap(): void {

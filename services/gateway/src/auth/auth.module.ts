@@ -6,8 +6,8 @@ import {
   RateLimiters,
   SERVICE_CONFIG,
   addressBucket,
+  type RedisClient,
 } from '@cascade/server-kit';
-import type { Redis } from 'ioredis';
 
 import type { GatewayConfig } from '../config';
 import { ParticipantSessions } from '../sessions/participant-sessions';
@@ -72,7 +72,7 @@ function handshakeRateLimit(limiters: RateLimiters, config: GatewayConfig): Hand
     {
       provide: RevocationList,
       inject: [REDIS],
-      useFactory: (redis: Redis) => new RevocationList(redis),
+      useFactory: (redis: RedisClient) => new RevocationList(redis),
     },
     {
       provide: TokenLifetime,

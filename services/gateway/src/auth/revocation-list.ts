@@ -1,5 +1,5 @@
 import { type CredentialRevokedEvent, JOIN_TOKEN_MAX_TTL_SECONDS } from '@cascade/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@cascade/server-kit';
 
 import type { JoinTokenFacts } from './join-token-facts';
 
@@ -28,7 +28,7 @@ return 1`;
  * safe on Redis Cluster.
  */
 export class RevocationList {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async record(event: CredentialRevokedEvent): Promise<void> {
     await this.redis.eval(SET_LATEST, 1, keyOf(event), String(event.revokedAt), String(KEEP_MS));

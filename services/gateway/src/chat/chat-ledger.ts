@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { Logger } from '@nestjs/common';
-import { withTimeout } from '@cascade/server-kit';
-import type { Redis } from 'ioredis';
+import { type RedisClient, withTimeout } from '@cascade/server-kit';
 
 /**
  * What the attempts before this one left of a keyed message (its `clientMessageId`):
@@ -97,7 +96,7 @@ export class RedisChatLedger implements ChatLedger {
   #degraded = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RedisChatLedgerOptions,
   ) {
     this.#timeoutMs = options.timeoutMs ?? 250;

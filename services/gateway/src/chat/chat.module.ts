@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { type ChatStoreRequest, createSubjects } from '@cascade/contracts';
-import { NatsBus, REDIS, RateLimiter, SERVICE_CONFIG } from '@cascade/server-kit';
-import type { Redis } from 'ioredis';
+import { NatsBus, REDIS, RateLimiter, SERVICE_CONFIG, type RedisClient } from '@cascade/server-kit';
 
 import type { GatewayConfig } from '../config';
 import { SocketIoModule, SocketIoServer } from '../signaling/socket-io.server';
@@ -9,7 +8,7 @@ import { RedisChatLedger } from './chat-ledger';
 import { CHAT_KEY_WINDOW_MS, type ChatRateLimit, RoomChat } from './room-chat';
 
 /** Messages per user and minute, in Redis for every instance (`GATEWAY_CHAT_RATE_LIMIT_PER_MINUTE`). */
-function chatRateLimit(redis: Redis, config: GatewayConfig): ChatRateLimit {
+function chatRateLimit(redis: RedisClient, config: GatewayConfig): ChatRateLimit {
   const limiter = new RateLimiter(redis, {
     name: 'gateway:chat:user',
     points: config.GATEWAY_CHAT_RATE_LIMIT_PER_MINUTE,
@@ -24,7 +23,7 @@ function chatRateLimit(redis: Redis, config: GatewayConfig): ChatRateLimit {
     {
       provide: RoomChat,
       inject: [NatsBus, SocketIoServer, REDIS, SERVICE_CONFIG],
-      useFactory: (bus: NatsBus, io: SocketIoServer, redis: Redis, config: GatewayConfig) => {
+      useFactory: (bus: NatsBus, io: SocketIoServer, redis: RedisClient, config: GatewayConfig) => {
         const subject = createSubjects(config.NATS_SUBJECT_PREFIX).roomsChatStore();
         const timeoutMs = config.GATEWAY_REQUEST_TIMEOUT_MS;
         // Without a rooms service there is no chat history to store the message in.

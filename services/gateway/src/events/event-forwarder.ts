@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { QUEUE_GROUPS, type Subjects, createSubjects } from '@cascade/contracts';
-import { NatsBus, REDIS, SERVICE_CONFIG } from '@cascade/server-kit';
-import type { Redis } from 'ioredis';
+import { NatsBus, REDIS, SERVICE_CONFIG, type RedisClient } from '@cascade/server-kit';
 import type { Msg } from '@nats-io/transport-node';
 
 import type { GatewayConfig } from '../config';
@@ -124,7 +123,7 @@ export class EventForwarder implements OnApplicationBootstrap {
     {
       provide: RevocationList,
       inject: [REDIS],
-      useFactory: (redis: Redis) => new RevocationList(redis),
+      useFactory: (redis: RedisClient) => new RevocationList(redis),
     },
   ],
 })

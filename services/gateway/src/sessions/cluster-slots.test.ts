@@ -1,7 +1,9 @@
 import calculateSlot from 'cluster-key-slot';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@cascade/server-kit';
 
+import { RevocationList } from '../auth/revocation-list';
 import { UserConnectionSlots } from '../user-connections/user-connection-slots';
+import { ViewStore } from '../view/view-store';
 import { keys } from './keys';
 import { RoomMedia } from './room-media';
 import { type NewSession, SessionStore, type StoredDocumentLog } from './session-store';
@@ -9,8 +11,10 @@ import { type NewSession, SessionStore, type StoredDocumentLog } from './session
 /**
  * Redis Cluster runs a script, or a MULTI, only when all its keys hash to one slot, and routes
  * it by the keys it is given: a key a script builds from its arguments may live on another shard.
- * Every atomic step of the gateway's stores is recorded here (by a stand-in for ioredis that
- * answers every read plausibly) and its keys' slots computed as the cluster computes them.
+ * ioredis sends a pipeline to one node, so its keys must share a slot too. Every script,
+ * transaction and pipeline of the gateway's stores is recorded here (by a stand-in for ioredis
+ * that answers every read plausibly) and its keys' slots computed as the cluster computes them.
+ * (services/gateway/test/redis-cluster.int.test.ts runs the same stores on a real cluster.)
  */
 const PREFIX = 'cascade:'; // REDIS_KEY_PREFIX: ioredis puts it in front of every key
 
@@ -20,9 +24,9 @@ interface AtomicStep {
   script?: string;
 }
 
-function recordingRedis(): { redis: Redis; steps: AtomicStep[] } {
+function recordingRedis(): { redis: RedisClient; steps: AtomicStep[] } {
   const steps: AtomicStep[] = [];
-  const transaction = (): unknown => {
+  const batch = (kind: 'MULTI' | 'PIPELINE') => (): unknown => {
     const seen: string[] = [];
     const commands: string[] = [];
     const tx: unknown = new Proxy(
@@ -31,7 +35,7 @@ function recordingRedis(): { redis: Redis; steps: AtomicStep[] } {
         get: (_, command: string) =>
           command === 'exec'
             ? () => {
-                steps.push({ what: `MULTI ${commands.join(' ')}`, keys: seen });
+                steps.push({ what: `${kind} ${commands.join(' ')}`, keys: seen });
                 return Promise.resolve(seen.map(() => [null, 1]));
               }
             : (key: string) => {
@@ -55,7 +59,8 @@ function recordingRedis(): { redis: Redis; steps: AtomicStep[] } {
       get: (_, name: string) => {
         if (name === 'options') return { keyPrefix: PREFIX };
         if (name === 'then') return undefined;
-        if (name === 'multi') return transaction;
+        if (name === 'multi') return batch('MULTI');
+        if (name === 'pipeline') return batch('PIPELINE');
         if (name === 'eval') {
           return (script: string, count: number, ...args: string[]) => {
             steps.push({
@@ -63,13 +68,14 @@ function recordingRedis(): { redis: Redis; steps: AtomicStep[] } {
               keys: args.slice(0, count).map((k) => PREFIX + k),
               script,
             });
-            return Promise.resolve(1);
+            // The speakers script answers the list before; the others a count or a flag.
+            return Promise.resolve(script.includes("'LRANGE'") ? [] : 1);
           };
         }
         return () => Promise.resolve(reads[name] ?? null);
       },
     },
-  ) as Redis;
+  ) as RedisClient;
   return { redis, steps };
 }
 
@@ -118,6 +124,18 @@ async function everyAtomicStep(): Promise<AtomicStep[]> {
   await media.setPaused('acme', 'standup', 'pr1', true);
   await media.removeProducers('acme', 'standup', ['pr1']);
   await slots.acquire({ tenantId: 'acme', userId: 'u_1' }, 'sock-1');
+  await slots.acquire({ tenantId: 'acme', userId: 'u_1' }, 'sock-2');
+  await slots.acquire({ tenantId: 'beta', userId: 'u_2' }, 'sock-3');
+  await slots.renew();
+  const views = new ViewStore(redis, quiet);
+  await views.setView('acme', 'standup', 'p_1', { visible: [], lastN: 4 });
+  await views.pushSpeaker('acme', 'standup', 'p_1');
+  await new RevocationList(redis).record({
+    type: 'user',
+    tenantId: 'acme',
+    userId: 'u_1',
+    revokedAt: 1_700_000_000_000,
+  });
   return steps;
 }
 
@@ -128,8 +146,10 @@ describe('the gateway on Redis Cluster', () => {
   });
 
   it('records every script and transaction of the stores', () => {
-    expect(steps.filter((s) => s.script !== undefined)).toHaveLength(11);
-    expect(steps.filter((s) => s.what.startsWith('MULTI'))).toHaveLength(3);
+    expect(steps.filter((s) => s.script !== undefined)).toHaveLength(15);
+    expect(steps.filter((s) => s.what.startsWith('MULTI'))).toHaveLength(4);
+    // The slots' renewal: one pipeline per user (two users' keys are in two slots).
+    expect(steps.filter((s) => s.what.startsWith('PIPELINE'))).toHaveLength(2);
   });
 
   it('keeps the keys of each script and transaction in one hash slot', () => {

@@ -1,5 +1,5 @@
 import { ProducerInfo } from '@cascade/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@cascade/server-kit';
 
 import { keys } from './keys';
 import { type StoredDocumentLog, nestWarnings, readStoredJson } from './session-store';
@@ -30,7 +30,7 @@ const SPEAKER_TTL_MS = 3_600_000;
  */
 export class RoomMedia {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly log: StoredDocumentLog = nestWarnings('room-media'),
   ) {}
 

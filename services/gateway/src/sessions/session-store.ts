@@ -11,8 +11,8 @@ import {
   toFieldIssues,
 } from '@cascade/contracts';
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { RedisClient } from '@cascade/server-kit';
 
 import { JoinTokenFacts } from '../auth/join-token-facts';
 import type { ParticipantRef } from '../signaling/channels';
@@ -177,7 +177,7 @@ function removeKeys(ref: ParticipantRef, resumeHash: string, instanceId: string)
  */
 export class SessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly instanceId: string,
     private readonly log: StoredDocumentLog = nestWarnings('session-store'),
   ) {}

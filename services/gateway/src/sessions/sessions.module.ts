@@ -1,6 +1,11 @@
 import { Logger, Module } from '@nestjs/common';
-import { REDIS, SERVICE_CONFIG, SERVICE_INFO, type ServiceInfo } from '@cascade/server-kit';
-import { Redis } from 'ioredis';
+import {
+  REDIS,
+  SERVICE_CONFIG,
+  SERVICE_INFO,
+  type ServiceInfo,
+  type RedisClient,
+} from '@cascade/server-kit';
 
 import type { GatewayConfig } from '../config';
 import { Routing } from '../routing/routing';
@@ -20,9 +25,14 @@ const logger = new Logger('sessions');
     {
       provide: SessionStore,
       inject: [REDIS, SERVICE_INFO],
-      useFactory: (redis: Redis, info: ServiceInfo) => new SessionStore(redis, info.instanceId),
+      useFactory: (redis: RedisClient, info: ServiceInfo) =>
+        new SessionStore(redis, info.instanceId),
     },
-    { provide: RoomMedia, inject: [REDIS], useFactory: (redis: Redis) => new RoomMedia(redis) },
+    {
+      provide: RoomMedia,
+      inject: [REDIS],
+      useFactory: (redis: RedisClient) => new RoomMedia(redis),
+    },
     {
       provide: ParticipantSessions,
       inject: [SessionStore, RoomMedia, Routing, SocketIoServer, SERVICE_CONFIG],

@@ -6,9 +6,16 @@ import {
   type SignalingEventName,
   type SignalingEventOf,
 } from '@cascade/contracts';
-import { NatsBus, SERVICE_CONFIG, SERVICE_INFO, type ServiceInfo } from '@cascade/server-kit';
+import {
+  NatsBus,
+  type RedisClient,
+  SERVICE_CONFIG,
+  SERVICE_INFO,
+  type ServiceInfo,
+  connectRedis,
+  logRedisErrors,
+} from '@cascade/server-kit';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 
 import type { GatewayConfig } from '../config';
@@ -48,8 +55,8 @@ const FRAMING_SLACK_BYTES = 16 * 1024;
 export class SocketIoServer implements Broadcaster, OnApplicationShutdown {
   private readonly logger = new Logger('socket.io');
   readonly io: SignalingServerIo;
-  readonly #pub: Redis;
-  readonly #sub: Redis;
+  readonly #pub: RedisClient;
+  readonly #sub: RedisClient;
 
   constructor(
     @Inject(SERVICE_CONFIG) config: GatewayConfig,
@@ -69,32 +76,28 @@ export class SocketIoServer implements Broadcaster, OnApplicationShutdown {
       ),
     });
     // Pub/sub channels are not keys: no key prefix on these connections; the adapter's key
-    // carries the deployment's prefix instead.
-    const options = { retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000) };
-    this.#pub = new Redis(config.REDIS_URL, {
-      ...options,
+    // carries the deployment's prefix instead. On a Redis Cluster the sharded adapter's
+    // subscriber holds one connection per master (SSUBSCRIBE goes to the shard of the channel).
+    const sharded = config.GATEWAY_SOCKETIO_ADAPTER === 'sharded';
+    this.#pub = connectRedis(config, {
       connectionName: `gateway-${info.instanceId}-adapter-pub`,
+      keyPrefix: false,
     });
-    this.#sub = new Redis(config.REDIS_URL, {
-      ...options,
+    this.#sub = connectRedis(config, {
       connectionName: `gateway-${info.instanceId}-adapter-sub`,
+      keyPrefix: false,
+      shardedSubscriber: sharded,
     });
     for (const [name, client] of [
       ['pub', this.#pub],
       ['sub', this.#sub],
-    ] as const) {
-      let last = '';
-      client.on('error', (error: Error) => {
-        if (error.message !== last) this.logger.warn(`Redis adapter (${name}): ${error.message}`);
-        last = error.message;
-      });
-      client.on('ready', () => (last = ''));
-    }
+    ] as const)
+      logRedisErrors(client, (message) => this.logger.warn(`Redis adapter (${name}): ${message}`));
     // Classic: PUBLISH/PSUBSCRIBE, which Redis Cluster copies to every shard. Sharded (Redis 7):
     // SPUBLISH/SSUBSCRIBE on a channel per Socket.IO room, each served by the shard of its slot.
     const channel = `${config.REDIS_KEY_PREFIX}socket.io`;
     this.io.adapter(
-      config.GATEWAY_SOCKETIO_ADAPTER === 'sharded'
+      sharded
         ? createShardedAdapter(this.#pub, this.#sub, {
             channelPrefix: channel,
             subscriptionMode: 'dynamic',

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@cascade/server-kit';
 
 import { keys } from '../sessions/keys';
 
@@ -46,7 +46,7 @@ export class UserConnectionSlots {
   readonly #held = new Map<string, SlotOwner>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly settings: SlotSettings,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -93,13 +93,21 @@ export class UserConnectionSlots {
   async renew(): Promise<void> {
     if (this.#held.size === 0) return;
     const expiresAt = String(this.clock() + this.settings.leaseMs);
-    const pipeline = this.redis.pipeline();
+    // One pipeline per user's key: on a Redis Cluster a pipeline's keys must share a slot, and
+    // different users' keys do not.
+    const sockets = new Map<string, string[]>();
     for (const [socketId, owner] of this.#held) {
       const key = keys.userConnections(owner.tenantId, owner.userId);
-      pipeline.zadd(key, expiresAt, socketId).pexpire(key, this.settings.leaseMs);
+      sockets.set(key, [...(sockets.get(key) ?? []), socketId]);
     }
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error !== null);
+    const results = await Promise.all(
+      [...sockets].map(async ([key, socketIds]) => {
+        const pipeline = this.redis.pipeline();
+        for (const socketId of socketIds) pipeline.zadd(key, expiresAt, socketId);
+        return (await pipeline.pexpire(key, this.settings.leaseMs).exec()) ?? [];
+      }),
+    );
+    const failed = results.flat().find(([error]) => error !== null);
     if (failed) throw failed[0];
   }
 

@@ -5,8 +5,7 @@ import {
   Module,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { REDIS, SERVICE_CONFIG } from '@cascade/server-kit';
-import type { Redis } from 'ioredis';
+import { REDIS, SERVICE_CONFIG, type RedisClient } from '@cascade/server-kit';
 
 import type { GatewayConfig } from '../config';
 import { DEFAULT_SLOT_LEASE_MS, UserConnectionSlots } from './user-connection-slots';
@@ -53,7 +52,7 @@ export class SlotRenewal implements OnApplicationBootstrap, BeforeApplicationShu
     {
       provide: UserConnectionSlots,
       inject: [REDIS, SERVICE_CONFIG],
-      useFactory: (redis: Redis, config: GatewayConfig) =>
+      useFactory: (redis: RedisClient, config: GatewayConfig) =>
         new UserConnectionSlots(redis, {
           max: config.GATEWAY_USER_CONNECTIONS_MAX,
           leaseMs: DEFAULT_SLOT_LEASE_MS,

@@ -1,5 +1,5 @@
 import { ClientView, MAX_LAST_N } from '@cascade/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@cascade/server-kit';
 
 import { type StoredDocumentLog, nestWarnings, readStoredJson } from '../sessions/session-store';
 
@@ -33,7 +33,7 @@ return before`;
  */
 export class ViewStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly log: StoredDocumentLog = nestWarnings('views'),
   ) {}
 

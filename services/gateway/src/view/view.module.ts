@@ -1,6 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { REDIS } from '@cascade/server-kit';
-import type { Redis } from 'ioredis';
+import { REDIS, type RedisClient } from '@cascade/server-kit';
 
 import { Routing } from '../routing/routing';
 import { RoutingModule } from '../routing/routing.module';
@@ -19,7 +18,7 @@ import { ViewStore } from './view-store';
       provide: ViewOperations,
       inject: [REDIS, SessionStore, RoomMedia, Routing, ParticipantSessions],
       useFactory: (
-        redis: Redis,
+        redis: RedisClient,
         store: SessionStore,
         media: RoomMedia,
         routing: Routing,

@@ -5,9 +5,11 @@ import { OrchestratorClient } from '@cascade/sfu-client';
 import {
   FAST_ORCHESTRATOR,
   type Infrastructure,
+  type RedisClusterHandle,
   type ServiceName,
   ServiceProcess,
   provisionInfrastructure,
+  startRedisCluster,
   waitFor,
 } from '@cascade/testing';
 import { type NatsConnection, connect } from '@nats-io/transport-node';
@@ -46,6 +48,11 @@ export interface StackOptions {
   roomsEnv?: Record<string, string>;
   /** How long to wait for every process to be ready (default 90 s). */
   startTimeoutMs?: number;
+  /**
+   * A Redis Cluster of the stack's own (three masters) instead of the suite's Redis: every
+   * service on Redis gets `REDIS_MODE=cluster` and the cluster's seeds (default false).
+   */
+  redisCluster?: boolean;
 }
 
 export interface CreateRoomOptions {
@@ -61,6 +68,8 @@ export interface CreateRoomOptions {
 
 export interface CascadeStack {
   infra: Infrastructure;
+  /** The stack's Redis Cluster, with `redisCluster: true`. */
+  redisCluster: RedisClusterHandle | undefined;
   tokens: TokenAuthority;
   gateways: ServiceProcess[];
   /** `http://127.0.0.1:<port>` of each gateway instance, in order. */
@@ -113,12 +122,14 @@ export async function startCascadeStack(options: StackOptions = {}): Promise<Run
   const timeoutMs = options.startTimeoutMs ?? 90_000;
   const processes: ServiceProcess[] = [];
   let infra: Infrastructure | undefined;
+  let redisCluster: RedisClusterHandle | undefined;
   let tokens: TokenAuthority | undefined;
   let nc: NatsConnection | undefined;
   const stop = async () => {
     await Promise.all(processes.map((p) => p.kill()));
     await nc?.close().catch(() => undefined);
     await tokens?.close();
+    await redisCluster?.stop();
     await infra?.teardown();
   };
   const spawn = async (service: ServiceName, env: Record<string, string>) => {
@@ -130,9 +141,14 @@ export async function startCascadeStack(options: StackOptions = {}): Promise<Run
     typeof env === 'function' ? env(index) : (env ?? {});
 
   try {
-    infra = await provisionInfrastructure({ postgres: withRooms, redis: true, nats: true });
+    infra = await provisionInfrastructure({
+      postgres: withRooms,
+      redis: !options.redisCluster,
+      nats: true,
+    });
+    if (options.redisCluster) redisCluster = await startRedisCluster();
     tokens = await TokenAuthority.start();
-    const base = infra.env;
+    const base = { ...infra.env, ...redisCluster?.env };
     nc = await connect({ servers: base['NATS_URL']! });
     const subjects = createSubjects(base['NATS_SUBJECT_PREFIX']);
 
@@ -200,6 +216,7 @@ export async function startCascadeStack(options: StackOptions = {}): Promise<Run
     const gatewayUrls = gateways.map((g) => g.url);
     return {
       infra,
+      redisCluster,
       tokens: authority,
       gateways,
       gatewayUrls,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@cascade/server-kit';
 
 const CLAIM = `
 local owner = redis.call('GET', KEYS[1])
@@ -28,7 +28,7 @@ export class RoomLeases {
   readonly #owned = new Set<string>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly instanceId: string,
     private readonly leaseMs: number,
   ) {}

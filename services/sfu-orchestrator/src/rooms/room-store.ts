@@ -9,8 +9,8 @@ import {
   toFieldIssues,
 } from '@cascade/contracts';
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { type RedisClient, scanKeys } from '@cascade/server-kit';
 
 import { type RoomState, roomNodes } from './room-state';
 
@@ -62,7 +62,7 @@ export class RoomStore {
   readonly #legacy = new Set<string>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly log: RoomStoreLog = nestWarnings(),
   ) {}
 
@@ -175,18 +175,8 @@ export class RoomStore {
     });
     const prefix = this.redis.options.keyPrefix ?? '';
     const pattern = LEGACY.nodeRooms('');
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(
-        cursor,
-        'MATCH',
-        `${prefix}${pattern}*`,
-        'COUNT',
-        500,
-      );
-      cursor = next;
-      nodes.push(...keys.map((k) => k.slice(prefix.length + pattern.length)));
-    } while (cursor !== '0');
+    const legacy = await scanKeys(this.redis, `${prefix}${pattern}*`);
+    nodes.push(...legacy.map((k) => k.slice(prefix.length + pattern.length)));
     return union(nodes, []);
   }
 }
