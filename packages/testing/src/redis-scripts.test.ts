@@ -22,6 +22,7 @@ const CHECKED: Record<string, string> = {
   'services/gateway/src/view/view-store.ts': 'services/gateway/src/sessions/cluster-slots.test.ts',
   'services/gateway/src/auth/revocation-list.ts':
     'services/gateway/src/sessions/cluster-slots.test.ts',
+  'services/gateway/src/chat/chat-ledger.ts': 'services/gateway/src/sessions/cluster-slots.test.ts',
   'services/sfu-orchestrator/src/rooms/room-store.ts':
     'services/sfu-orchestrator/src/rooms/cluster-slots.test.ts',
   'services/sfu-orchestrator/src/rooms/room-leases.ts':

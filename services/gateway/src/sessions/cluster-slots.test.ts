@@ -2,6 +2,7 @@ import calculateSlot from 'cluster-key-slot';
 import type { RedisClient } from '@cascade/server-kit';
 
 import { RevocationList } from '../auth/revocation-list';
+import { RedisChatLedger } from '../chat/chat-ledger';
 import { UserConnectionSlots } from '../user-connections/user-connection-slots';
 import { ViewStore } from '../view/view-store';
 import { keys } from './keys';
@@ -136,6 +137,11 @@ async function everyAtomicStep(): Promise<AtomicStep[]> {
     userId: 'u_1',
     revokedAt: 1_700_000_000_000,
   });
+  const ledger = new RedisChatLedger(redis, { windowMs: 60_000 });
+  // The stand-in answers 1, not the ledger's triple: the step is recorded all the same.
+  await ledger.begin('acme:standup:u_1:m_1').catch(() => undefined);
+  await ledger.delivered('acme:standup:u_1:m_1', { at: 1_700_000_000_000, textHash: 'h' });
+  await ledger.settle('acme:standup:u_1:m_2', 'failed');
   return steps;
 }
 
@@ -146,7 +152,7 @@ describe('the gateway on Redis Cluster', () => {
   });
 
   it('records every script and transaction of the stores', () => {
-    expect(steps.filter((s) => s.script !== undefined)).toHaveLength(15);
+    expect(steps.filter((s) => s.script !== undefined)).toHaveLength(18);
     expect(steps.filter((s) => s.what.startsWith('MULTI'))).toHaveLength(4);
     // The slots' renewal: one pipeline per user (two users' keys are in two slots).
     expect(steps.filter((s) => s.what.startsWith('PIPELINE'))).toHaveLength(2);
