@@ -158,7 +158,13 @@ class SfuNodeLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApp
 
 @Module({
   providers: [
-    { provide: MediasoupCensus, useFactory: () => new MediasoupCensus() },
+    {
+      provide: MediasoupCensus,
+      useFactory: () => {
+        const logger = new Logger('mediasoup-census');
+        return new MediasoupCensus((fields, msg) => logger.warn({ ...fields, msg }));
+      },
+    },
     {
       provide: SfuNode,
       inject: [SERVICE_CONFIG, NatsBus, MediasoupCensus],

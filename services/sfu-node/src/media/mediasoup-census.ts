@@ -21,6 +21,9 @@ export interface MediasoupCount {
   count: number;
 }
 
+/** How many closed transports the census remembers, for its warnings. */
+const RECENTLY_CLOSED = 1_000;
+
 type Dump = Pick<
   ms.BaseTransportDump,
   'producerIds' | 'consumerIds' | 'dataProducerIds' | 'dataConsumerIds'
@@ -44,6 +47,14 @@ export class MediasoupCensus {
   readonly #workers = new Set<Worker>();
   readonly #routers = new Map<string, ms.Router>();
   readonly #transports = new Map<string, ms.Transport>();
+  /** The last transports closed here (id → when), to tell what an unknown transport was. */
+  readonly #closed = new Map<string, number>();
+  /** Unknown transports already reported (once each). */
+  readonly #reported = new Set<string>();
+
+  constructor(
+    private readonly warn: (fields: Record<string, unknown>, message: string) => void = () => {},
+  ) {}
 
   /** Follows a worker's routers and transports from now on, until it closes. */
   track(worker: Worker): void {
@@ -54,7 +65,12 @@ export class MediasoupCensus {
       router.observer.once('close', () => this.#routers.delete(router.id));
       router.observer.on('newtransport', (transport) => {
         this.#transports.set(transport.id, transport);
-        transport.observer.once('close', () => this.#transports.delete(transport.id));
+        transport.observer.once('close', () => {
+          this.#transports.delete(transport.id);
+          this.#closed.set(transport.id, Date.now());
+          if (this.#closed.size > RECENTLY_CLOSED)
+            this.#closed.delete(this.#closed.keys().next().value!);
+        });
       });
     });
   }
@@ -109,6 +125,20 @@ export class MediasoupCensus {
     for (const transportId of rd.transportIds) {
       const transport = this.#transports.get(transportId);
       const type = transport?.type ?? 'unknown';
+      if (!transport && !this.#reported.has(transportId)) {
+        this.#reported.add(transportId);
+        const closedAt = this.#closed.get(transportId);
+        this.warn(
+          {
+            transportId,
+            routerId: rd.id,
+            ...(closedAt === undefined ? {} : { closedAgoMs: Date.now() - closedAt }),
+          },
+          closedAt === undefined
+            ? 'a mediasoup worker holds a transport this node never made (or closed long ago)'
+            : 'a mediasoup worker still holds a transport this node closed',
+        );
+      }
       add('transport', type, 1);
       if (type === 'webrtc') continue;
       // Every transport's dump starts with the base fields (its type's own follow).
