@@ -241,16 +241,30 @@ describe('a room of six Node WebRTC clients across tiny SFU nodes', () => {
       );
     }
     expect(placed.map((p) => p.nodeId)).not.toContain(busiest);
-    const { nodes } = await cluster.admin({ op: 'nodes.list' });
-    expect(nodes.find((n) => n.nodeId === busiest)?.state).toBe('draining');
-    // The operator's view, through the command-line tool.
-    const { stdout } = await execFileAsync(
-      process.execPath,
-      [joinPath(__dirname, '../dist/cli/cascade-admin.js'), 'nodes'],
-      { env: { PATH: process.env['PATH'], ...cluster.env } },
+    // Two replicas answer: the one that took the drain knows at once, the other from the node's
+    // next heartbeat (each second), so both views are read until they say so.
+    await eventually(
+      'the drained node listed as draining',
+      async () =>
+        (await cluster.admin({ op: 'nodes.list' })).nodes.find((n) => n.nodeId === busiest)?.state,
+      (state) => state === 'draining',
+      { timeoutMs: 10_000 },
     );
-    const row = stdout.split('\n').find((line) => line.startsWith(`${busiest} `));
-    expect(row).toMatch(/\bdraining\b/);
+    // The operator's view, through the command-line tool.
+    const stdout = await eventually(
+      'cascade-admin nodes showing the drained node as draining',
+      async () =>
+        (
+          await execFileAsync(
+            process.execPath,
+            [joinPath(__dirname, '../dist/cli/cascade-admin.js'), 'nodes'],
+            { env: { PATH: process.env['PATH'], ...cluster.env } },
+          )
+        ).stdout,
+      (out) =>
+        /\bdraining\b/.test(out.split('\n').find((line) => line.startsWith(`${busiest} `)) ?? ''),
+      { timeoutMs: 10_000 },
+    );
     expect(stdout).toMatch(/^NODE\s+REGION\s+STATE\s+LOAD/);
     for (let i = 0; i < 4; i++) {
       await cluster.request('participant.leave', {
