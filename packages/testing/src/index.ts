@@ -14,3 +14,4 @@ export * from './sdk/sdk-bot';
 export * from './test-params';
 export * from './openapi-fuzz';
 export * from './prometheus';
+export * from './redis-recorder';

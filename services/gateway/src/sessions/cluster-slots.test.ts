@@ -1,5 +1,11 @@
 import calculateSlot from 'cluster-key-slot';
 import type { RedisClient } from '@cascade/server-kit';
+import {
+  type RecordedStep,
+  recordingRedis,
+  scriptKeyProblems,
+  stepsAcrossSlots,
+} from '@cascade/testing';
 
 import { RevocationList } from '../auth/revocation-list';
 import { RedisChatLedger } from '../chat/chat-ledger';
@@ -13,72 +19,12 @@ import { type NewSession, SessionStore, type StoredDocumentLog } from './session
  * Redis Cluster runs a script, or a MULTI, only when all its keys hash to one slot, and routes
  * it by the keys it is given: a key a script builds from its arguments may live on another shard.
  * ioredis sends a pipeline to one node, so its keys must share a slot too. Every script,
- * transaction and pipeline of the gateway's stores is recorded here (by a stand-in for ioredis
- * that answers every read plausibly) and its keys' slots computed as the cluster computes them.
+ * transaction and pipeline of the gateway's stores is recorded here (by @cascade/testing's
+ * stand-in for ioredis, which answers every read plausibly) and its keys' slots computed as the
+ * cluster computes them.
  * (services/gateway/test/redis-cluster.int.test.ts runs the same stores on a real cluster.)
  */
 const PREFIX = 'cascade:'; // REDIS_KEY_PREFIX: ioredis puts it in front of every key
-
-interface AtomicStep {
-  what: string;
-  keys: string[];
-  script?: string;
-}
-
-function recordingRedis(): { redis: RedisClient; steps: AtomicStep[] } {
-  const steps: AtomicStep[] = [];
-  const batch = (kind: 'MULTI' | 'PIPELINE') => (): unknown => {
-    const seen: string[] = [];
-    const commands: string[] = [];
-    const tx: unknown = new Proxy(
-      {},
-      {
-        get: (_, command: string) =>
-          command === 'exec'
-            ? () => {
-                steps.push({ what: `${kind} ${commands.join(' ')}`, keys: seen });
-                return Promise.resolve(seen.map(() => [null, 1]));
-              }
-            : (key: string) => {
-                commands.push(command.toUpperCase());
-                seen.push(PREFIX + key);
-                return tx;
-              },
-      },
-    );
-    return tx;
-  };
-  const reads: Record<string, unknown> = {
-    hmget: ['hash-1', 'gw-old'],
-    zrangebyscore: ['gw-dead'],
-    zrem: 1,
-    smembers: ['acme:standup:p_1'],
-  };
-  const redis = new Proxy(
-    {},
-    {
-      get: (_, name: string) => {
-        if (name === 'options') return { keyPrefix: PREFIX };
-        if (name === 'then') return undefined;
-        if (name === 'multi') return batch('MULTI');
-        if (name === 'pipeline') return batch('PIPELINE');
-        if (name === 'eval') {
-          return (script: string, count: number, ...args: string[]) => {
-            steps.push({
-              what: `EVAL ${script.trim().split('\n')[0]}`,
-              keys: args.slice(0, count).map((k) => PREFIX + k),
-              script,
-            });
-            // The speakers script answers the list before; the others a count or a flag.
-            return Promise.resolve(script.includes("'LRANGE'") ? [] : 1);
-          };
-        }
-        return () => Promise.resolve(reads[name] ?? null);
-      },
-    },
-  ) as RedisClient;
-  return { redis, steps };
-}
 
 const quiet: StoredDocumentLog = { warn: () => undefined };
 const ref = { tenantId: 'acme', roomId: 'standup', participantId: 'p_1' };
@@ -96,8 +42,18 @@ const session: NewSession = {
 };
 
 /** Every atomic step the gateway takes in Redis, with the keys it names. */
-async function everyAtomicStep(): Promise<AtomicStep[]> {
-  const { redis, steps } = recordingRedis();
+async function everyAtomicStep(): Promise<RecordedStep[]> {
+  const { redis, steps } = recordingRedis<RedisClient>({
+    prefix: PREFIX,
+    reads: {
+      hmget: ['hash-1', 'gw-old'],
+      zrangebyscore: ['gw-dead'],
+      zrem: 1,
+      smembers: ['acme:standup:p_1'],
+    },
+    // The speakers script answers the list before; the others a count or a flag.
+    evalAnswer: (script) => (script.includes("'LRANGE'") ? [] : 1),
+  });
   const store = new SessionStore(redis, 'gw-1', quiet);
   const media = new RoomMedia(redis, quiet);
   const slots = new UserConnectionSlots(redis, { max: 3, leaseMs: 60_000 });
@@ -146,7 +102,7 @@ async function everyAtomicStep(): Promise<AtomicStep[]> {
 }
 
 describe('the gateway on Redis Cluster', () => {
-  let steps: AtomicStep[];
+  let steps: RecordedStep[];
   beforeAll(async () => {
     steps = await everyAtomicStep();
   });
@@ -159,10 +115,7 @@ describe('the gateway on Redis Cluster', () => {
   });
 
   it('keeps the keys of each script and transaction in one hash slot', () => {
-    const spread = steps
-      .map((s) => ({ step: s.what, slots: [...new Set(s.keys.map((k) => calculateSlot(k)))] }))
-      .filter((s) => s.slots.length !== 1);
-    expect(spread).toEqual([]);
+    expect(stepsAcrossSlots(steps)).toEqual([]);
   });
 
   it('puts every key the session scripts share behind one hash tag', () => {
@@ -180,20 +133,9 @@ describe('the gateway on Redis Cluster', () => {
   });
 
   it('gives every script its keys in KEYS, never building one from ARGV', () => {
-    for (const { script, what } of steps) {
-      if (script === undefined) continue;
-      // The key of every Redis command a script runs is one of its KEYS.
-      const keyArguments = [...script.matchAll(/redis\.call\('[A-Z]+',\s*([^,)]+)/g)].map((m) =>
-        m[1]!.trim(),
-      );
-      expect({ what, keyArguments }).toEqual({
-        what,
-        keyArguments: keyArguments.map(() => expect.stringMatching(/^KEYS\[\d+\]$/)),
-      });
-      expect({ what, concatenatesKeys: /\.\.\s*(ARGV|fields)/.test(script) }).toEqual({
-        what,
-        concatenatesKeys: false,
-      });
-    }
+    const problems = steps
+      .map((step) => ({ step: step.what, problems: scriptKeyProblems(step) }))
+      .filter((s) => s.problems.length > 0);
+    expect(problems).toEqual([]);
   });
 });
