@@ -23,7 +23,9 @@
 //                                                       proxied: the one URL to open
 //
 //   CASCADE_TURN_PORT (3478)         turn               coturn (Debian's `turnserver`), UDP and TCP,
-//                                                       relays on CASCADE_TURN_PORT + 1 … + 100: the
+//   CASCADE_TURN_TLS_PORT (5349)                        and TLS (a self-signed certificate made in
+//                                                       .cascade/), relays on
+//                                                       CASCADE_TURN_PORT + 1 … + 100: the
 //                                                       gateways hand each session its own time-limited
 //                                                       credential for it (a fresh secret each start).
 //                                                       CASCADE_TURN=off, or no `turnserver` on PATH:
@@ -79,6 +81,7 @@ const webPort = Number(env.CASCADE_WEB_PORT ?? 8080);
 const webUrl = `http://localhost:${webPort}`;
 const devTenant = 'dev';
 const turnPort = Number(env.CASCADE_TURN_PORT ?? 3478);
+const turnTlsPort = Number(env.CASCADE_TURN_TLS_PORT ?? 5349);
 const natsAuth = env.CASCADE_NATS_AUTH === '1';
 const natsPort = Number(env.CASCADE_NATS_PORT ?? 4223);
 /** The NATS users of deploy/nats/cascade-users.conf: one per service (its folder's name). */
@@ -102,6 +105,7 @@ for (const [name, value, max] of [
   ['MEDIASOUP_NUM_WORKERS', workersPerNode, 100],
   ['CASCADE_WEB_PORT', webPort, 65_535],
   ['CASCADE_TURN_PORT', turnPort, 65_535 - 100],
+  ['CASCADE_TURN_TLS_PORT', turnTlsPort, 65_535],
   ['CASCADE_NATS_PORT', natsPort, 65_535],
   ['CASCADE_RESTART_BACKOFF_MS', restartBackoffMs, RESTART_BACKOFF_MAX_MS],
 ]) {
@@ -187,13 +191,23 @@ const gateway = {
   GATEWAY_AUTH_AUDIENCE: 'cascade-join',
   ...(turn
     ? {
-        GATEWAY_TURN_URLS: `turn:127.0.0.1:${turnPort}?transport=udp,turn:127.0.0.1:${turnPort}?transport=tcp`,
+        // TURN over UDP, TCP and TLS (a network that lets only TLS out): in deployments on 443.
+        GATEWAY_TURN_URLS: [
+          `turn:127.0.0.1:${turnPort}?transport=udp`,
+          `turn:127.0.0.1:${turnPort}?transport=tcp`,
+          `turns:127.0.0.1:${turnTlsPort}?transport=tcp`,
+        ].join(','),
         GATEWAY_TURN_SECRET: turn.secret,
       }
     : {}),
 };
 
-/** coturn's configuration for this stack, or null when TURN is off or not installed. */
+/**
+ * coturn's configuration for this stack (the one the TURN tests run: packages/testing's
+ * coturnConfig), or null when TURN is off or not installed. TURN over TLS uses a self-signed
+ * certificate for 127.0.0.1 made once in .cascade/ (browsers that do not trust it skip that
+ * server and use the others).
+ */
 function localTurn() {
   if (env.CASCADE_TURN === 'off') return null;
   try {
@@ -201,34 +215,24 @@ function localTurn() {
   } catch {
     return { missing: true };
   }
+  const { coturnConfig, selfSignedCertificate } = require(
+    join(root, 'packages/testing/dist/turn/coturn.js'),
+  );
   const secret = randomBytes(24).toString('hex');
   const dir = join(root, '.cascade');
   mkdirSync(dir, { recursive: true });
+  const tls = selfSignedCertificate(dir, ['127.0.0.1', 'localhost']);
   const conf = join(dir, `turnserver-${turnPort}.conf`);
   writeFileSync(
     conf,
-    [
-      `listening-port=${turnPort}`,
-      'listening-ip=127.0.0.1',
-      'relay-ip=127.0.0.1',
-      `min-port=${turnPort + 1}`,
-      `max-port=${turnPort + 100}`,
-      'use-auth-secret',
-      `static-auth-secret=${secret}`,
-      'realm=cascade.local',
-      'fingerprint',
-      'no-tls',
-      'no-dtls',
-      'no-cli',
-      'no-multicast-peers',
-      // The sfu-nodes are on 127.0.0.1 here; never in production (deploy/k8s/components/turn).
-      'allow-loopback-peers',
-      `userdb=${join(dir, `turndb-${turnPort}`)}`,
-      `pidfile=${join(dir, `turnserver-${turnPort}.pid`)}`,
-      'log-file=stdout',
-      'simple-log',
-      '',
-    ].join('\n'),
+    coturnConfig({
+      port: turnPort,
+      relayPorts: [turnPort + 1, turnPort + 100],
+      secret,
+      realm: 'cascade.local',
+      dir,
+      tls: { port: turnTlsPort, cert: tls.cert, key: tls.key },
+    }),
     { mode: 0o600 },
   );
   return { secret, conf };
@@ -635,7 +639,9 @@ async function api(method, url, body, accessToken) {
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    throw new Error(`${method} ${url}: ${error.message} (is the stack running? npm start)`);
+    throw new Error(`${method} ${url}: ${error.message} (is the stack running? npm start)`, {
+      cause: error,
+    });
   }
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${text}`);
@@ -751,7 +757,8 @@ if (stopping) {
   say(`  media: sfu-node-1 UDP/TCP ${media(1)}, sfu-node-2 UDP/TCP ${media(2)} on 127.0.0.1`);
   if (turn && !turn.missing)
     say(
-      `  TURN: turn:127.0.0.1:${turnPort} (UDP and TCP; per-session credentials from the gateways)`,
+      `  TURN: turn:127.0.0.1:${turnPort} (UDP and TCP), turns:127.0.0.1:${turnTlsPort} (TLS, self-signed);` +
+        ' per-session credentials from the gateways',
     );
   say(`  sign in (development, tenant "${devTenant}"): ${identityUrl}/auth/dev`);
   say(`  API docs: ${identityUrl}/docs  ${roomsUrl}/docs`);

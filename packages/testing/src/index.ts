@@ -1,12 +1,14 @@
 export * from './infrastructure';
 export * from './redis-cluster';
+export * from './turn/coturn';
 export * from './net';
 export * from './service-boot';
 export * from './service-process';
 export * from './tcp-proxy';
 export * from './browser/browser';
-export { allSettledOrThrow, stopProcess, tailOutput } from './browser/processes';
+export { allSettledOrThrow, onPath, stopProcess, tailOutput } from './browser/processes';
 export * from './browser/sfu-participant';
+export * from './browser/chromium-sdk-page';
 export * from './eventually';
 export * from './bench';
 export * from './call-stack';

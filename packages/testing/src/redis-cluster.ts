@@ -1,11 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { stopProcess, tailOutput } from './browser/processes';
+import { onPath, stopProcess, tailOutput } from './browser/processes';
 import { freePortRange, isReachable, waitFor } from './net';
 
 const run = promisify(execFile);
@@ -46,17 +46,6 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-function onPath(command: string): boolean {
-  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 export async function startRedisCluster({ masters = 3 } = {}): Promise<RedisClusterHandle> {
   // Fails (never skips) where Redis is missing: scripts/bootstrap.sh installs it.

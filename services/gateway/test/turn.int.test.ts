@@ -1,18 +1,22 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
 
-import { SdkBot, eventually, freePortRange, waitFor } from '@cascade/testing';
+import {
+  type RunningCoturn,
+  SdkBot,
+  eventually,
+  freePortRange,
+  startCoturn,
+  waitFor,
+} from '@cascade/testing';
 
 import { TurnCredentials, turnPassword } from '../src/turn/turn-credentials';
 import { useCascadeStack } from './support/stack';
 
 /**
  * TURN with time-limited REST credentials, against a real coturn (`turnserver`, Debian's coturn)
- * started by the suite on free ports with `use-auth-secret`: the gateway hands each session its
+ * started by the suite on free ports with `use-auth-secret` (the local stack's configuration,
+ * `startCoturn` in @cascade/testing): the gateway hands each session its
  * own credential, and SDK clients (@cascade/client on @roamhq/wrtc) forced to relay
  * (`iceTransportPolicy: 'relay'`) get their media through it to a real sfu-node. A credential
  * minted with another secret, or expired, is refused by the TURN server (a raw TURN Allocate,
@@ -28,69 +32,24 @@ const MEDIA = {
 };
 
 let turnPort = 0;
-let turnserver: ChildProcess | undefined;
-let turnLog = '';
-let dir = '';
-
-/** Whether `command` is an executable on PATH. */
-function onPath(command: string): boolean {
-  return (process.env['PATH'] ?? '').split(delimiter).some((d) => {
-    try {
-      accessSync(join(d, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
+let coturn: RunningCoturn | undefined;
+/** Everything coturn logged so far. */
+const turnLog = () => coturn?.log() ?? '';
 
 beforeAll(async () => {
-  // Fails (never skips) where coturn is missing: scripts/bootstrap.sh installs it.
-  if (!onPath('turnserver'))
-    throw new Error(
-      "turnserver is not installed: this test needs Debian's coturn (scripts/debian-packages.txt); " +
-        'run `bash scripts/bootstrap.sh` or `apt-get install -y coturn`',
-    );
   // One run of free ports: the listener, then the relay ports.
   const base = await freePortRange(41);
   turnPort = base;
-  dir = mkdtempSync(join(tmpdir(), 'cascade-turn-'));
-  const conf = join(dir, 'turnserver.conf');
-  writeFileSync(
-    conf,
-    [
-      `listening-port=${turnPort}`,
-      'listening-ip=127.0.0.1',
-      'relay-ip=127.0.0.1',
-      `min-port=${base + 1}`,
-      `max-port=${base + 40}`,
-      'use-auth-secret',
-      `static-auth-secret=${SECRET}`,
-      `realm=${REALM}`,
-      'fingerprint',
-      'no-tls',
-      'no-dtls',
-      'no-cli',
-      'no-multicast-peers',
-      // The sfu-node is on 127.0.0.1: coturn refuses loopback peers unless told.
-      'allow-loopback-peers',
-      `userdb=${join(dir, 'turndb')}`,
-      `pidfile=${join(dir, 'turnserver.pid')}`,
-      'log-file=stdout',
-      'simple-log',
-      'verbose',
-      '',
-    ].join('\n'),
-  );
-  turnserver = spawn('turnserver', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-  turnserver.on('error', (error) => (turnLog += `\nspawn failed: ${String(error)}\n`));
-  for (const stream of [turnserver.stdout, turnserver.stderr])
-    stream?.setEncoding('utf8').on('data', (chunk: string) => (turnLog += chunk));
+  coturn = await startCoturn({
+    port: turnPort,
+    relayPorts: [base + 1, base + 40],
+    secret: SECRET,
+    realm: REALM,
+    verbose: true,
+  });
   await waitFor(
     'turnserver to answer an Allocate',
     async () => {
-      if (turnserver?.exitCode !== null || turnLog.includes('spawn failed'))
-        throw new Error(`turnserver did not start:\n${turnLog}`);
       const answer = await allocate(turnCredentials(SECRET).mint('probe'), 1_000).catch(
         () => undefined,
       );
@@ -100,10 +59,9 @@ beforeAll(async () => {
   );
 });
 
-afterAll(() => {
-  if (process.env['CASCADE_TEST_SHOW_LOGS']) console.log(`── turnserver ──\n${turnLog}`);
-  turnserver?.kill('SIGTERM');
-  if (dir) rmSync(dir, { recursive: true, force: true });
+afterAll(async () => {
+  if (process.env['CASCADE_TEST_SHOW_LOGS']) console.log(`── turnserver ──\n${turnLog()}`);
+  await coturn?.stop();
 });
 
 const turnCredentials = (secret: string, clock: () => number = Date.now) =>
@@ -324,7 +282,7 @@ describe('TURN with time-limited credentials (real coturn)', () => {
       for (const step of ['ALLOCATE', 'CREATE_PERMISSION', 'CHANNEL_BIND'])
         await eventually(
           `coturn to process ${step} for ${joined.participantId}`,
-          () => turnLog,
+          turnLog,
           (log) =>
             new RegExp(`:${joined.participantId}>[^\\n]*${step} processed, success`).test(log),
           { timeoutMs: 20_000, intervalMs: 250 },
@@ -336,7 +294,7 @@ describe('TURN with time-limited credentials (real coturn)', () => {
     const expiries = () =>
       new Set(
         [
-          ...turnLog.matchAll(
+          ...turnLog().matchAll(
             new RegExp(`user <(\\d+):${a.participantId}>[^\\n]*ALLOCATE processed, success`, 'g'),
           ),
         ].map((m) => Number(m[1])),
@@ -371,7 +329,7 @@ describe('TURN with time-limited credentials (real coturn)', () => {
     for (const joined of [e, f])
       await eventually(
         `coturn to bind a channel for ${joined.participantId} over TCP`,
-        () => turnLog,
+        turnLog,
         (log) =>
           new RegExp(`:${joined.participantId}>[^\\n]*CHANNEL_BIND processed, success`).test(log),
         { timeoutMs: 20_000, intervalMs: 250 },
@@ -387,7 +345,7 @@ describe('TURN with time-limited credentials (real coturn)', () => {
     const [c] = [await carol.join(), await dave.join()];
     await eventually(
       `coturn to refuse ${c.participantId}'s credential`,
-      () => turnLog,
+      turnLog,
       (log) => new RegExp(`:${c.participantId}>[^\\n]*error 401`).test(log),
       { timeoutMs: 20_000, intervalMs: 250 },
     );
