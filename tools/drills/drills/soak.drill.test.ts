@@ -52,7 +52,10 @@ import { DrillStack } from '../src/stack';
  */
 const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 1);
 const WARMUP_MS = Number(process.env['SOAK_WARMUP_MS'] ?? 20_000);
-/** Churn bots at most at once (each an SDK process on @roamhq/wrtc: the machine has 2 cores). */
+/**
+ * Churn participants at most at once, each in an SDK process of its own on @roamhq/wrtc (reused
+ * from one participant to the next): with the steady ones, 7 processes on the machine's 2 cores.
+ */
 const CHURN_BOTS = Number(process.env['SOAK_CHURN_BOTS'] ?? 4);
 const DWELL_MS = Number(process.env['SOAK_DWELL_MS'] ?? 1_500);
 const STEADY = 3;

@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 
 import { REPO_ROOT, benchMachine, writeFormatted } from '@cascade/testing';
 
+import type { ProcessSample, StackSample } from './resources';
+
 /** How many times each drill runs: 1 as a test, `DRILLS_REPEAT` (5) as the benchmark. */
 export const REPEAT = Math.max(1, Number(process.env['DRILLS_REPEAT'] ?? 1) || 1);
 /** Whether this run writes `bench-results/drills.{json,md}` (the benchmark does). */
@@ -121,6 +123,15 @@ export class DrillRecorder {
   }
 }
 
+/** Writes `drills.md` again from `drills.json` (after a change to how the report reads). */
+export async function rewriteMarkdown(): Promise<void> {
+  const report = JSON.parse(readFileSync(JSON_PATH, 'utf8')) as {
+    machine: Parameters<typeof markdown>[0];
+    drills: DrillResult[];
+  };
+  await writeFormatted(MD_PATH, markdown(report.machine, report.drills));
+}
+
 const ORDER = [
   'node-kill',
   'gateway-kill',
@@ -168,6 +179,56 @@ function summary(result: DrillResult): string {
   return lines.join('\n');
 }
 
+/** At most this many samples of a figure are listed in the markdown (all are in the JSON). */
+const LISTED_SAMPLES = 20;
+
+const listed = (f: Figure) => {
+  const shown = f.samples
+    .slice(0, LISTED_SAMPLES)
+    .map((s) => (f.unit === 'ms' ? (s / 1_000).toFixed(2) : s))
+    .join(', ');
+  return f.samples.length > LISTED_SAMPLES
+    ? `${shown}, … (all ${f.samples.length} in the JSON)`
+    : shown;
+};
+
+/**
+ * For a drill that kept resource samples (the soak), each process's lowest resident memory and
+ * V8 heap in each third of the samples: the garbage collector's sawtooth left out, what stays is
+ * what the process keeps. A leak raises them third after third; a process that only warms up
+ * (its allocator's high-water mark) rises once and stays.
+ */
+function trendTable(d: DrillResult): Table | undefined {
+  const samples = (d.data as { samples?: StackSample[] } | undefined)?.samples;
+  if (!samples || samples.length < 6) return undefined;
+  const third = Math.floor(samples.length / 3);
+  const parts = [samples.slice(0, third), samples.slice(third, 2 * third), samples.slice(-third)];
+  const lowest = (
+    part: StackSample[],
+    pid: number,
+    pick: (p: ProcessSample) => number | undefined,
+  ) => {
+    const known = part
+      .flatMap((s) => s.processes.filter((p) => p.pid === pid).map(pick))
+      .filter((v): v is number => v !== undefined);
+    return known.length ? Math.min(...known) : undefined;
+  };
+  const thirds = (pid: number, pick: (p: ProcessSample) => number | undefined, per: number) => {
+    const values = parts.map((part) => lowest(part, pid, pick));
+    if (values.some((v) => v === undefined)) return '–';
+    return `${values.map((v) => (v! / per).toFixed(1)).join(' / ')} MiB`;
+  };
+  return {
+    title: `Trend over the ${samples.length} samples (every 30 s): the lowest value in the first, middle and last third of them (the collector's sawtooth left out)`,
+    header: ['process', 'RSS, lowest per third', 'V8 heap used, lowest per third'],
+    rows: samples[0]!.processes.map((p) => [
+      p.name,
+      thirds(p.pid, (q) => q.rssKiB, 1024),
+      thirds(p.pid, (q) => q.heapUsedBytes, 1048576),
+    ]),
+  };
+}
+
 function markdown(machine: ReturnType<typeof benchMachine>, drills: DrillResult[]): string {
   const out = [
     '# Chaos drills',
@@ -211,14 +272,15 @@ function markdown(machine: ReturnType<typeof benchMachine>, drills: DrillResult[
       '| --- | --- | --- | --- | --- | --- |',
       ...d.figures.map(
         (f) =>
-          `| ${f.what} | ${f.samples.length} | ${fmt(percentile(f.samples, 50), f.unit)} | ${fmt(percentile(f.samples, 95), f.unit)} | ${fmt(f.samples.length ? Math.max(...f.samples) : undefined, f.unit)} | ${f.samples.map((s) => (f.unit === 'ms' ? (s / 1_000).toFixed(2) : s)).join(', ')} |`,
+          `| ${f.what} | ${f.samples.length} | ${fmt(percentile(f.samples, 50), f.unit)} | ${fmt(percentile(f.samples, 95), f.unit)} | ${fmt(f.samples.length ? Math.max(...f.samples) : undefined, f.unit)} | ${listed(f)} |`,
       ),
       '',
     );
     if (d.goal) out.push(`Goal: ${verdict(d)}.`, '');
     out.push(`Lost: ${d.lost.length ? '' : 'nothing.'}`, ...d.lost.map((l) => `- ${l}`), '');
     if (d.notes.length) out.push(...d.notes.map((n) => `- ${n}`), '');
-    for (const t of d.tables ?? [])
+    const trend = trendTable(d);
+    for (const t of [...(d.tables ?? []), ...(trend ? [trend] : [])])
       out.push(
         `**${t.title}**`,
         '',
