@@ -14,6 +14,9 @@ rm -rf packages/*/.test-results services/*/.test-results apps/*/.test-results to
 status=0
 log "lint, typecheck and unit tests"
 npx turbo run lint typecheck test:unit --continue || status=1
+# What is not a workspace: the scripts and the chaos drills.
+npx eslint scripts tools/drills && npx prettier --check scripts tools/drills >/dev/null &&
+  npx tsc -p tools/drills/tsconfig.json --noEmit || status=1
 log "integration tests"
 # Bounded, so that a hang fails the run with its output instead of eating CI's whole budget.
 timeout --kill-after=30s "${CASCADE_INTEGRATION_TIMEOUT:-50m}" \

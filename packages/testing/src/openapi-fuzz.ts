@@ -258,7 +258,14 @@ const foreignContentType = fc.constantFrom(
 );
 
 const pathValue = fc.oneof(
-  fc.string({ minLength: 1, maxLength: 40 }).map(encodeURIComponent),
+  // A segment of dots alone ('.', '..', '%2e') is resolved by the URL parser before the request
+  // leaves (`/admin/tenants/.` is sent as `/admin/tenants/`, another operation that may answer
+  // 200): it never reaches the server as a parameter. The constants below keep '..' and '%2e%2e',
+  // which lead above the resource, to an unknown path.
+  fc
+    .string({ minLength: 1, maxLength: 40 })
+    .map(encodeURIComponent)
+    .filter((v) => !/^(\.|%2e)+$/i.test(v)),
   fc.uuid(),
   fc.constantFrom('%E0%A4%A', '%', '..', '%2e%2e', 'null', '-1', '0', '1e999', "'%20OR%201=1"),
   fc.integer({ min: 200, max: 5_000 }).map((n) => 'x'.repeat(n)),

@@ -143,7 +143,9 @@ export class DrillStack {
     } catch (error) {
       const output = stack.dumpLogs(30);
       await stack.stop();
-      throw new Error(`the drill stack did not start: ${String(error)}\n${output}`);
+      throw new Error(`the drill stack did not start: ${String(error)}\n${output}`, {
+        cause: error,
+      });
     }
     return stack;
   }

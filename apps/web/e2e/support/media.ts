@@ -108,19 +108,48 @@ export function decodedFrames(page: Page): Promise<Record<string, number>> {
   });
 }
 
-/** Waits until the page decodes at least `count` remote videos whose frame counts grow. */
+/**
+ * Waits until the page decodes at least `count` remote videos whose frame counts grow. When it
+ * does not, the error says what the page had: its tiles, its peer connections' states and each
+ * incoming video's decoded frames (the first lines of a failure are what CI's summary shows).
+ */
 export async function expectDecoding(page: Page, count: number, what: string): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const before = await decodedFrames(page);
-        await page.waitForTimeout(1_500);
-        const after = await decodedFrames(page);
-        return Object.keys(after).filter((id) => (after[id] ?? 0) > (before[id] ?? 0)).length;
-      },
-      { message: `${what} decodes ${count} remote videos`, timeout: 60_000, intervals: [500] },
-    )
-    .toBeGreaterThanOrEqual(count);
+  try {
+    await expect
+      .poll(
+        async () => {
+          const before = await decodedFrames(page);
+          await page.waitForTimeout(1_500);
+          const after = await decodedFrames(page);
+          return Object.keys(after).filter((id) => (after[id] ?? 0) > (before[id] ?? 0)).length;
+        },
+        { message: `${what} decodes ${count} remote videos`, timeout: 60_000, intervals: [500] },
+      )
+      .toBeGreaterThanOrEqual(count);
+  } catch (error) {
+    const seen = await describeMedia(page).catch((e: unknown) => `(unreadable: ${String(e)})`);
+    throw new Error(`${what} did not decode ${count} remote videos within 60 s; ${seen}`, {
+      cause: error,
+    });
+  }
+}
+
+/** One line on the page's media: tiles, peer connection states, frames decoded per video. */
+async function describeMedia(page: Page): Promise<string> {
+  const tiles = await page
+    .getByRole('figure')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? '?'));
+  const connections = await page.evaluate(() =>
+    (
+      (window as unknown as { __cascadePeerConnections?: RTCPeerConnection[] })
+        .__cascadePeerConnections ?? []
+    ).map((pc) => `${pc.connectionState}/${pc.iceConnectionState}`),
+  );
+  const frames = await decodedFrames(page);
+  return (
+    `tiles [${tiles.join(', ')}], peer connections [${connections.join(', ')}], ` +
+    `frames decoded per incoming video ${JSON.stringify(Object.values(frames))}`
+  );
 }
 
 /** The sfu-nodes that hold the room's participants, from the orchestrator (cascade-admin). */
