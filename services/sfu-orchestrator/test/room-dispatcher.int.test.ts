@@ -123,7 +123,7 @@ describe('work forwarded to the replica that leads the room', () => {
       (tenantId: string, roomId: string) => ({
         work: 'room-event' as const,
         event: {
-          type: 'producer.paused',
+          type: 'producer.paused' as const,
           tenantId,
           roomId,
           nodeId: 'n1',

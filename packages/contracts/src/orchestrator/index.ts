@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { MediaObjectId, NodeId, ParticipantId, Region, RoomId, TenantId, UserId } from '../ids';
+import { SfuRoomEvent } from '../sfu/events';
 import { MediaKind, MediaSource, RtpCapabilities } from '../sfu/media-types';
 import { SfuNodeState } from '../heartbeat';
 import { replySchema } from '../reply';
@@ -177,7 +178,8 @@ export type OrchestratorAdminResult<O extends OrchestratorAdminOp> = z.infer<
 
 export const RoomWork = z.discriminatedUnion('work', [
   z.object({ work: z.literal('request'), request: OrchestratorRequest }),
-  z.object({ work: z.literal('room-event'), event: z.record(z.string(), z.unknown()) }),
+  /** A node's room event; forwarded work is checked here, so a bad one is INVALID_ARGUMENT. */
+  z.object({ work: z.literal('room-event'), event: SfuRoomEvent }),
   z.object({ work: z.literal('node-lost'), nodeId: NodeId }),
   /**
    * A node declared lost is heard again (its NATS came back, its process lived on): what it

@@ -31,7 +31,19 @@ function follower(answer: unknown) {
 
 describe('RoomDispatcher, forwarding to the leader', () => {
   it('takes the answer of work that answers nothing (a room event), and passes data through', async () => {
-    const event = { work: 'room-event', event: { type: 'producer.closed' } } as const;
+    const event = {
+      work: 'room-event',
+      event: {
+        type: 'producer.closed',
+        producerId: 'pr1',
+        reason: 'closed',
+        participantId: 'p1',
+        tenantId: 'acme',
+        roomId: 'standup',
+        nodeId: 'n1',
+        at: 1_700_000_000_000,
+      },
+    } as const;
     const quiet = follower({ ok: true });
     await expect(quiet.dispatcher.run('acme', 'standup', event)).resolves.toBeUndefined();
     expect(quiet.sent).toEqual([
@@ -55,5 +67,35 @@ describe('RoomDispatcher, forwarding to the leader', () => {
     await expect(
       garbage.dispatcher.run('acme', 'standup', { work: 'sweep' }),
     ).rejects.toBeInstanceOf(CascadeError);
+  });
+});
+
+describe('RoomDispatcher, work forwarded to it', () => {
+  it('refuses a malformed room event as INVALID_ARGUMENT before anything is claimed or done', async () => {
+    let claims = 0;
+    const leases = {
+      instanceId: 'me',
+      claim: async () => {
+        claims += 1;
+        return 'me';
+      },
+    } as unknown as RoomLeases;
+    const dispatcher = new RoomDispatcher(
+      {} as RoomStore,
+      leases,
+      {} as RoomCoordinator,
+      () => ({}) as NatsConnection,
+      createSubjects('test'),
+      1_000,
+    );
+    const body = {
+      tenantId: 'acme',
+      roomId: 'standup',
+      item: { work: 'room-event', event: { type: 'producer.closed', producerId: 'pr1' } },
+    };
+    await expect(dispatcher.forwarded(body)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(claims).toBe(0);
   });
 });

@@ -4,7 +4,6 @@ import {
   ForwardedRoomWork,
   type OrchestratorRequestOf,
   type RoomWork,
-  SfuRoomEvent,
   type Subjects,
   parseOrThrow,
   unwrapReply,
@@ -117,7 +116,7 @@ export class RoomDispatcher {
         return undefined;
       }
       case 'room-event':
-        return c.onNodeEvent(state, SfuRoomEvent.parse(item.event));
+        return c.onNodeEvent(state, item.event);
       case 'node-lost':
         return c.nodeLost(state, item.nodeId);
       case 'node-returned':
