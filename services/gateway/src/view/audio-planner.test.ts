@@ -81,4 +81,16 @@ describe('AudioPlanner', () => {
     expect(AudioPlanner.same(new Set(['a', 'b']), new Set(['a', 'c']))).toBe(false);
     expect(AudioPlanner.same(new Set(['a']), new Set(['a', 'c']))).toBe(false);
   });
+
+  it('names the loudest voice of a node’s levels when it speaks and is not heard', () => {
+    const voice = (participantId: string, volume: number) => ({ participantId, volume });
+    // p2 is the loudest and speaks, but not among the two most recent speakers: to be heard.
+    expect(planner.unheardVoice([voice('p1', -40), voice('p2', -20)], ['p0', 'p1', 'p2'])).toBe(
+      'p2',
+    );
+    // Among them already, or not loud enough to count as speaking, or nobody: nothing to do.
+    expect(planner.unheardVoice([voice('p2', -20)], ['p2', 'p0'])).toBeUndefined();
+    expect(planner.unheardVoice([voice('p3', -60)], [])).toBeUndefined();
+    expect(planner.unheardVoice([], ['p0'])).toBeUndefined();
+  });
 });

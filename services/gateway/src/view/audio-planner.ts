@@ -11,6 +11,18 @@ export interface AudioPolicy {
 export const DEFAULT_AUDIO_POLICY: Readonly<AudioPolicy> = Object.freeze({ above: 20, loudest: 3 });
 
 /**
+ * The level (dBov, 0 the loudest) from which a voice in a node's audio levels counts as speaking
+ * (the nodes report from -70, which background noise reaches).
+ */
+export const SPEAKING_DBOV = -50;
+
+/** A voice of a node's `room.audioLevels`. */
+export interface VoiceLevel {
+  participantId: string;
+  volume: number;
+}
+
+/**
  * Whose audio the room hears: everyone's (`'all'`, a room no larger than the policy's size), or
  * only that of these participants.
  */
@@ -38,8 +50,13 @@ export interface AudibleInput {
 export class AudioPlanner {
   constructor(readonly policy: AudioPolicy = DEFAULT_AUDIO_POLICY) {}
 
+  /** Whether a room of `size` participants hears only its loudest speakers. */
+  limits(size: number): boolean {
+    return size > this.policy.above;
+  }
+
   audible(input: AudibleInput): Audible {
-    if (input.roster.length <= this.policy.above) return 'all';
+    if (!this.limits(input.roster.length)) return 'all';
     const present = new Set(input.roster);
     const speaking = new Set(
       input.producers
@@ -52,6 +69,22 @@ export class AudioPlanner {
       if (speaking.has(id)) chosen.add(id);
     }
     return chosen;
+  }
+
+  /**
+   * The voice of a node's audio levels that a big room must hear and may not: the loudest, when
+   * it speaks (at least {@link SPEAKING_DBOV}) and is not among the room's `loudest` most recent
+   * speakers. A node's active-speaker observer hears only the node's own publishers and names
+   * only a change, so a voice that is its node's dominant speaker already is never named again,
+   * however long the room listened to other nodes meanwhile: its levels are what tell.
+   */
+  unheardVoice(levels: readonly VoiceLevel[], speakers: readonly string[]): string | undefined {
+    let top: VoiceLevel | undefined;
+    for (const level of levels) if (!top || level.volume > top.volume) top = level;
+    if (!top || top.volume < SPEAKING_DBOV) return undefined;
+    return speakers.slice(0, this.policy.loudest).includes(top.participantId)
+      ? undefined
+      : top.participantId;
   }
 
   /** Every audio consumer's plan under `audible` (consumers of unknown producers left out). */

@@ -302,6 +302,25 @@ describe('ViewOperations: audio in a room larger than the policy’s size', () =
     ]);
   });
 
+  it('a voice loud on its node but not heard becomes the room’s speaker; one heard already changes nothing', async () => {
+    const { ops, sent, socket, hears } = loudest();
+    await ops.consumersCreated(socket('me').data.session!, [mic('me', 'a')]);
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
+    await ops.audioLevels(ROOM.tenantId, ROOM.roomId, [
+      { participantId: 'c', volume: -40 },
+      { participantId: 'd', volume: -20 },
+    ]);
+    expect(['me', 'c', 'd'].map((id) => [id, hears(id)])).toEqual([
+      ['me', ['d']],
+      ['c', ['d']],
+      ['d', []],
+    ]);
+    sent.length = 0;
+    await ops.audioLevels(ROOM.tenantId, ROOM.roomId, [{ participantId: 'd', volume: -20 }]);
+    await ops.audioLevels(ROOM.tenantId, ROOM.roomId, [{ participantId: 'b', volume: -65 }]);
+    expect(sent).toEqual([]);
+  });
+
   it('a room up to its size leaves audio alone', async () => {
     const { ops, sent, socket, leave } = world(
       undefined,
@@ -309,6 +328,7 @@ describe('ViewOperations: audio in a room larger than the policy’s size', () =
     );
     await ops.consumersCreated(socket('me').data.session!, [mic('me', 'a')]);
     await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
+    await ops.audioLevels(ROOM.tenantId, ROOM.roomId, [{ participantId: 'b', volume: -10 }]);
     await leave('d');
     expect(sent).toEqual([]);
   });

@@ -12,7 +12,7 @@ import { KeyedQueue } from '@cascade/server-kit';
 import type { ParticipantRef } from '../signaling/channels';
 import type { SessionBinding, SignalingSocket } from '../signaling/socket-data';
 import { TokenBucket } from '../signaling/token-bucket';
-import { type Audible, type AudibleInput, AudioPlanner } from './audio-planner';
+import { type Audible, type AudibleInput, AudioPlanner, type VoiceLevel } from './audio-planner';
 import {
   type ConsumerPlan,
   type PlannedConsumer,
@@ -274,6 +274,28 @@ export class ViewOperations implements ViewHooks {
       });
     } catch (error) {
       this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'speaker change not applied');
+    }
+  }
+
+  /**
+   * A node's loudest voices (`room.audioLevels`): in a room larger than the audio policy's size,
+   * a voice that speaks and is not heard becomes the room's most recent speaker, as if its node
+   * had named it (see {@link AudioPlanner.unheardVoice}). Best effort, never throws.
+   */
+  async audioLevels(
+    tenantId: string,
+    roomId: string,
+    levels: readonly VoiceLevel[],
+  ): Promise<void> {
+    try {
+      const speakers = await this.deps.views.speakers(tenantId, roomId);
+      const voice = this.#audio.unheardVoice(levels, speakers);
+      if (voice === undefined) return;
+      const roster = await this.deps.sessions.roster(tenantId, roomId);
+      if (!this.#audio.limits(roster.length)) return;
+      await this.speakerChanged(tenantId, roomId, voice);
+    } catch (error) {
+      this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'audio levels not applied');
     }
   }
 
