@@ -27,6 +27,8 @@ describe('gateway configuration', () => {
       GATEWAY_CORS_ORIGINS: [],
       GATEWAY_SOCKETIO_ADAPTER: 'classic',
       GATEWAY_REQUEST_TIMEOUT_MS: 5_000,
+      GATEWAY_AUDIO_LOUDEST_ABOVE: 20,
+      GATEWAY_AUDIO_LOUDEST_N: 3,
     });
     expect(load(base).GATEWAY_REGION).toBeUndefined();
   });
@@ -101,6 +103,15 @@ describe('gateway configuration', () => {
     expect(config.GATEWAY_USER_CONNECTIONS_MAX).toBe(3);
   });
 
+  it('takes the room size above which only the loudest speakers are heard, and how many', () => {
+    const config = load({
+      ...base,
+      GATEWAY_AUDIO_LOUDEST_ABOVE: '50',
+      GATEWAY_AUDIO_LOUDEST_N: '5',
+    });
+    expect([config.GATEWAY_AUDIO_LOUDEST_ABOVE, config.GATEWAY_AUDIO_LOUDEST_N]).toEqual([50, 5]);
+  });
+
   it.each([
     [
       'keys to verify join tokens',
@@ -159,6 +170,21 @@ describe('gateway configuration', () => {
       /GATEWAY_RESUME_GRACE_MS is invalid/,
     ],
     ['a region with capitals', { GATEWAY_REGION: 'EU' }, /GATEWAY_REGION is invalid/],
+    [
+      'a room size under two for limiting audio',
+      { GATEWAY_AUDIO_LOUDEST_ABOVE: '1' },
+      /GATEWAY_AUDIO_LOUDEST_ABOVE is invalid/,
+    ],
+    [
+      'no speaker heard at all',
+      { GATEWAY_AUDIO_LOUDEST_N: '0' },
+      /GATEWAY_AUDIO_LOUDEST_N is invalid/,
+    ],
+    [
+      'more speakers than the room keeps',
+      { GATEWAY_AUDIO_LOUDEST_N: '101' },
+      /GATEWAY_AUDIO_LOUDEST_N is invalid/,
+    ],
     [
       'the join audience for access tokens too',
       { GATEWAY_ACCESS_AUDIENCE: 'cascade-join' },

@@ -1,4 +1,4 @@
-import { IceServer, Region } from '@cascade/contracts';
+import { IceServer, MAX_LAST_N, Region } from '@cascade/contracts';
 import {
   baseEnv,
   envBoolean,
@@ -142,6 +142,14 @@ export const GatewayConfigSchema = z
     GATEWAY_SOCKETIO_ADAPTER: z.enum(['classic', 'sharded']).optional(),
     /** Timeout of NATS requests to rooms, the orchestrator and sfu-nodes. */
     GATEWAY_REQUEST_TIMEOUT_MS: ms(100, 60_000).default(5_000),
+    /**
+     * A room of more participants than this hears only its loudest speakers (the
+     * `GATEWAY_AUDIO_LOUDEST_N` most recent active speakers): each client receives their audio,
+     * every other audio consumer is paused on its node.
+     */
+    GATEWAY_AUDIO_LOUDEST_ABOVE: z.coerce.number().int().min(2).max(100_000).default(20),
+    /** How many speakers a room larger than `GATEWAY_AUDIO_LOUDEST_ABOVE` hears. */
+    GATEWAY_AUDIO_LOUDEST_N: z.coerce.number().int().min(1).max(MAX_LAST_N).default(3),
     /** Placement hint passed with joins when the client gives none. */
     GATEWAY_REGION: Region.optional(),
   })

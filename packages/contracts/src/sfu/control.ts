@@ -112,8 +112,9 @@ export const SfuControlRequest = z.discriminatedUnion('op', [
   /**
    * The gateway's view of what a participant shows (`room.setView`), for some of its consumers:
    * `paused` is the view's own pause, kept apart from the client's (`consumer.pause`/`resume`):
-   * a consumer flows only while neither holds it. `spatialLayer` sets its preferred layer.
-   * Consumers that are gone are answered in `missing`, not refused.
+   * a consumer flows only while neither holds it. `spatialLayer` sets its preferred layer (video
+   * only). Audio consumers take the pause too: above a room size, only the room's loudest
+   * speakers are heard. Consumers that are gone are answered in `missing`, not refused.
    */
   op('consumer.setViewState', {
     ...participant,

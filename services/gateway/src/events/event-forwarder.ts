@@ -52,6 +52,8 @@ export class EventForwarder implements OnApplicationBootstrap {
           if (changed) void views.speakerChanged(tenantId, roomId, speaker.split('/')[0]!);
           return changed;
         },
+        // Not awaited either: a big room's audio follows its loudest voices on every node.
+        audioLevels: (tenantId, roomId, levels) => void views.audioLevels(tenantId, roomId, levels),
         forget: (participant, kind, id) => store.forget(participant, kind, id),
         reconnectRequired: (participant, reason) => sessions.reconnectRequired(participant, reason),
       },

@@ -21,7 +21,9 @@ function setup() {
   const speakers = new Map<string, string>();
   const sessions = new Set<string>(['p_alice', 'p_bob']);
   const forwarded: string[] = [];
+  const levels: unknown[] = [];
   const state: EventRouterState = {
+    audioLevels: (t, r, voices) => void levels.push([`${t}/${r}`, voices]),
     removeProducers: async (_t, _r, ids) =>
       ids.flatMap((id) => {
         const owner = producers.get(id);
@@ -45,7 +47,7 @@ function setup() {
     disconnectParticipant: () => undefined,
   };
   const router = new EventRouter(subjects, state, out, (e) => forwarded.push(e));
-  return { router, sent, forwarded };
+  return { router, sent, forwarded, levels };
 }
 
 const producerClosed = (reason: string) => ({
@@ -156,6 +158,16 @@ describe('event router', () => {
       ['speaker.active', 'p_bob'],
       ['speaker.active', 'p_alice'],
     ]);
+  });
+
+  it('hands a node’s audio levels to the room’s audio, announcing nothing', async () => {
+    const { router, sent, levels } = setup();
+    const voices = [{ participantId: 'p_alice', producerId: P1, volume: -30 }];
+    expect(
+      await router.sfuRoomEvent(sfuSubject, { type: 'room.audioLevels', ...where, levels: voices }),
+    ).toBe('ignored');
+    expect(levels).toEqual([['acme/standup', voices]]);
+    expect(sent).toEqual([]);
   });
 
   it('leaves the announcements the gateway makes itself, and node noise, alone', async () => {

@@ -25,6 +25,12 @@ export interface EventRouterState {
     kind: 'transport' | 'producer' | 'consumer',
     id: string,
   ): Promise<boolean>;
+  /** A node's loudest voices (not forwarded: a big room's audio follows them). */
+  audioLevels?(
+    tenantId: string,
+    roomId: string,
+    levels: ReadonlyArray<{ participantId: string; volume: number }>,
+  ): void;
   /** The participant's media is gone: it must join again. */
   reconnectRequired(
     participant: ParticipantRef,
@@ -100,6 +106,9 @@ export class EventRouter {
         });
         return this.#sent('speaker.active');
       }
+      case 'room.audioLevels':
+        this.state.audioLevels?.(e.tenantId, e.roomId, e.levels);
+        return 'ignored';
       case 'transport.closed':
         // Bookkeeping only: a resumed session lists the transports still alive.
         await this.state.forget(e, 'transport', e.transportId);

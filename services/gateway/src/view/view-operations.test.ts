@@ -1,6 +1,7 @@
 import type { ClientView, ParticipantInfo } from '@cascade/contracts';
 
 import type { SignalingSocket } from '../signaling/socket-data';
+import { type Audible, AudioPlanner } from './audio-planner';
 import { ViewOperations } from './view-operations';
 import type { PlannedConsumer, PlannedProducer } from './view-planner';
 
@@ -8,9 +9,11 @@ const ROOM = { tenantId: 't1', roomId: 'r1' };
 const IDS = ['me', 'a', 'b', 'c', 'd'];
 
 /** The gateway's stores and nodes, in memory; node requests are recorded. */
-function world(rate = { perSecond: 1, burst: 3 }) {
+function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
   const views = new Map<string, ClientView>();
   let speakers: string[] = [];
+  let audible: Audible | undefined;
+  const roster = [...IDS];
   const producers: PlannedProducer[] = IDS.flatMap((id) => [
     { producerId: `${id}-cam`, participantId: id, kind: 'video' as const },
     { producerId: `${id}-mic`, participantId: id, kind: 'audio' as const },
@@ -22,14 +25,24 @@ function world(rate = { perSecond: 1, burst: 3 }) {
       .map((p) => ({ consumerId: `${viewer}>${p.producerId}`, producerId: p.producerId }));
   const sent: Array<{ nodeId: string; participantId: string; consumers: unknown[] }> = [];
   const warnings: string[] = [];
+  /** What the nodes were last told of each consumer (never told: flowing). */
+  const viewPaused = new Map<string, boolean>();
   let clock = 0;
   const ops = new ViewOperations({
     views: {
       view: async (_t, _r, p) => views.get(p),
       views: async () => new Map(views),
       setView: async (_t, _r, p, v) => void views.set(p, v),
-      forget: async (_t, _r, ids) => ids.forEach((id) => views.delete(id)),
+      forget: async (_t, _r, ids) => {
+        ids.forEach((id) => views.delete(id));
+        speakers = speakers.filter((id) => !ids.includes(id));
+      },
       speakers: async () => [...speakers],
+      swapAudible: async (_t, _r, next) => {
+        const was = audible ?? 'all';
+        audible = next;
+        return was;
+      },
       pushSpeaker: async (_t, _r, p) => {
         const before = speakers;
         speakers = [p, ...before.filter((s) => s !== p)];
@@ -38,22 +51,24 @@ function world(rate = { perSecond: 1, burst: 3 }) {
     },
     sessions: {
       get: async (ref) =>
-        IDS.includes(ref.participantId)
+        roster.includes(ref.participantId)
           ? { nodeId: `node-of-${ref.participantId}`, consumers: consumers(ref.participantId) }
           : undefined,
       roster: async () =>
-        IDS.map((participantId, i) => ({ participantId, joinedAt: i + 1 }) as ParticipantInfo),
+        roster.map((participantId, i) => ({ participantId, joinedAt: i + 1 }) as ParticipantInfo),
     },
     media: { producers: async () => producers },
     nodes: {
       setViewState: async (nodeId, request) => {
         sent.push({ nodeId, participantId: request.participantId, consumers: request.consumers });
+        for (const c of request.consumers) viewPaused.set(c.consumerId, c.paused);
         return { missing: [] };
       },
     },
     log: { warn: (_fields, message) => void warnings.push(message) },
     now: () => clock,
     rate,
+    ...(audio ? { audio } : {}),
   });
   const sockets = new Map<string, SignalingSocket>();
   /** The one socket of each participant. */
@@ -78,12 +93,25 @@ function world(rate = { perSecond: 1, burst: 3 }) {
     }
     return found;
   };
+  /** Whose audio flows to `viewer`, as its node was last told (never told: flowing). */
+  const hears = (viewer: string): string[] =>
+    producers
+      .filter((p) => p.kind === 'audio' && p.participantId !== viewer)
+      .filter((p) => !viewPaused.get(`${viewer}>${p.producerId}`))
+      .map((p) => p.participantId);
+  /** `participantId` leaves: gone from the roster, then the room is told. */
+  const leave = async (participantId: string) => {
+    roster.splice(roster.indexOf(participantId), 1);
+    await ops.participantLeft({ ...ROOM, participantId });
+  };
   return {
     ops,
     views,
     sent,
     warnings,
     socket,
+    hears,
+    leave,
     advance: (ms: number) => (clock += ms),
   };
 }
@@ -205,5 +233,103 @@ describe('ViewOperations', () => {
       { consumerId: 'x', producerId: 'b-cam', kind: 'video' },
     ]);
     expect(warnings).toEqual(['the view was not applied to new consumers']);
+  });
+});
+
+describe('ViewOperations: audio in a room larger than the policy’s size', () => {
+  /** Five in the room, above three: one speaker is heard. */
+  const loudest = () => world(undefined, new AudioPlanner({ above: 3, loudest: 1 }));
+  const mic = (viewer: string, of: string) => ({
+    consumerId: `${viewer}>${of}-mic`,
+    producerId: `${of}-mic`,
+    kind: 'audio' as const,
+  });
+
+  it('a newcomer’s consumers start as the plan says; the room past its size stops everyone’s audio until someone speaks', async () => {
+    const { ops, sent, socket, hears } = loudest();
+    await ops.consumersCreated(socket('me').data.session!, [mic('me', 'a')]);
+    for (const id of IDS) expect([id, hears(id)]).toEqual([id, []]);
+    // Each consumer was told once: the new one as new, the others as the room's change.
+    const told = sent.flatMap((s) => s.consumers as Array<{ consumerId: string }>);
+    expect(told).toHaveLength(IDS.length * (IDS.length - 1));
+    expect(new Set(told.map((c) => c.consumerId)).size).toBe(told.length);
+  });
+
+  it('a speaker is heard by everyone else at once; the one it replaces is paused', async () => {
+    const { ops, sent, socket, hears } = loudest();
+    await ops.consumersCreated(socket('me').data.session!, [mic('me', 'a')]);
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
+    expect(IDS.map((id) => [id, hears(id)])).toEqual([
+      ['me', ['c']],
+      ['a', ['c']],
+      ['b', ['c']],
+      ['c', []],
+      ['d', ['c']],
+    ]);
+    sent.length = 0;
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'd');
+    expect(IDS.map((id) => [id, hears(id)])).toEqual([
+      ['me', ['d']],
+      ['a', ['d']],
+      ['b', ['d']],
+      ['c', ['d']],
+      ['d', []],
+    ]);
+    // Only the consumers of the two speakers were touched, and no video.
+    const told = sent.flatMap((s) => s.consumers as Array<{ consumerId: string }>);
+    expect(told.every((c) => /-mic$/.test(c.consumerId))).toBe(true);
+    expect(told.every((c) => /[cd]-mic$/.test(c.consumerId))).toBe(true);
+    expect(told).toHaveLength(2 * 3 + 2);
+  });
+
+  it('whoever leaves hands the place to the next speaker; a room back to its size hears everyone', async () => {
+    const { ops, socket, hears, leave } = loudest();
+    await ops.consumersCreated(socket('me').data.session!, [mic('me', 'a')]);
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'd');
+    await leave('d'); // four left, still above three: the speaker before d is heard again
+    expect(['me', 'a', 'b', 'c'].map((id) => [id, hears(id)])).toEqual([
+      ['me', ['c']],
+      ['a', ['c']],
+      ['b', ['c']],
+      ['c', []],
+    ]);
+    await leave('c'); // three: everyone again
+    expect(['me', 'a', 'b'].map((id) => [id, hears(id).length])).toEqual([
+      ['me', 4],
+      ['a', 4],
+      ['b', 4],
+    ]);
+  });
+
+  it('a voice loud on its node but not heard becomes the room’s speaker; one heard already changes nothing', async () => {
+    const { ops, sent, socket, hears } = loudest();
+    await ops.consumersCreated(socket('me').data.session!, [mic('me', 'a')]);
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
+    await ops.audioLevels(ROOM.tenantId, ROOM.roomId, [
+      { participantId: 'c', volume: -40 },
+      { participantId: 'd', volume: -20 },
+    ]);
+    expect(['me', 'c', 'd'].map((id) => [id, hears(id)])).toEqual([
+      ['me', ['d']],
+      ['c', ['d']],
+      ['d', []],
+    ]);
+    sent.length = 0;
+    await ops.audioLevels(ROOM.tenantId, ROOM.roomId, [{ participantId: 'd', volume: -20 }]);
+    await ops.audioLevels(ROOM.tenantId, ROOM.roomId, [{ participantId: 'b', volume: -65 }]);
+    expect(sent).toEqual([]);
+  });
+
+  it('a room up to its size leaves audio alone', async () => {
+    const { ops, sent, socket, leave } = world(
+      undefined,
+      new AudioPlanner({ above: 5, loudest: 1 }),
+    );
+    await ops.consumersCreated(socket('me').data.session!, [mic('me', 'a')]);
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
+    await ops.audioLevels(ROOM.tenantId, ROOM.roomId, [{ participantId: 'b', volume: -10 }]);
+    await leave('d');
+    expect(sent).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { KeyedQueue } from '@cascade/server-kit';
 import type { ParticipantRef } from '../signaling/channels';
 import type { SessionBinding, SignalingSocket } from '../signaling/socket-data';
 import { TokenBucket } from '../signaling/token-bucket';
+import { type Audible, type AudibleInput, AudioPlanner, type VoiceLevel } from './audio-planner';
 import {
   type ConsumerPlan,
   type PlannedConsumer,
@@ -28,7 +29,7 @@ const NODE_BATCH = 400;
 
 type ViewStoreLike = Pick<
   ViewStore,
-  'view' | 'views' | 'setView' | 'forget' | 'speakers' | 'pushSpeaker'
+  'view' | 'views' | 'setView' | 'forget' | 'speakers' | 'pushSpeaker' | 'swapAudible'
 >;
 
 /** What view operations read and do elsewhere (the gateway's stores and its SFU nodes). */
@@ -48,6 +49,8 @@ export interface ViewDeps {
   log: { warn(fields: Record<string, unknown>, message: string): void };
   now?: () => number;
   planner?: ViewPlanner;
+  /** Whose audio a big room hears (default: its 3 loudest above 20 participants). */
+  audio?: AudioPlanner;
   rate?: { perSecond: number; burst: number };
 }
 
@@ -74,14 +77,23 @@ export interface ViewHooks {
  * (those), and when the room's active speaker changes (the consumers whose state changes, of the
  * sessions whose choice changes). Within one instance a room's changes are applied one after the
  * other.
+ *
+ * Audio too, in a room larger than the {@link AudioPlanner}'s size: only its loudest (most recent
+ * active) speakers are heard, a choice made for the whole room from its speakers in Redis and
+ * recorded there (`swapAudible`), so that each change is applied once, as the difference from
+ * the last one. It is made again whenever it may change: a speaker change, a consumer made (a
+ * newcomer receives), a participant who left; the consumers of every session whose audio changes
+ * are paused or resumed on their nodes.
  */
 export class ViewOperations implements ViewHooks {
   readonly #planner: ViewPlanner;
+  readonly #audio: AudioPlanner;
   readonly #queue = new KeyedQueue();
   readonly #buckets = new WeakMap<SignalingSocket, TokenBucket>();
 
   constructor(private readonly deps: ViewDeps) {
     this.#planner = deps.planner ?? new ViewPlanner();
+    this.#audio = deps.audio ?? new AudioPlanner();
   }
 
   /**
@@ -132,8 +144,7 @@ export class ViewOperations implements ViewHooks {
   }
 
   async consumersCreated(s: SessionBinding, consumers: readonly CreatedConsumer[]): Promise<void> {
-    const videos = consumers.filter((c) => c.kind === 'video');
-    if (videos.length === 0) return;
+    if (consumers.length === 0) return;
     try {
       await this.#queue.run(roomKey(s), async () => {
         const { tenantId, roomId } = s;
@@ -143,22 +154,27 @@ export class ViewOperations implements ViewHooks {
           this.deps.views.speakers(tenantId, roomId),
           this.deps.views.view(tenantId, roomId, s.participantId),
         ]);
+        const ids = roster.map((p) => p.participantId);
+        // The room may just have grown past the audio policy's size (a newcomer receives).
+        const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers });
+        const made = new Set(consumers.map((c) => c.consumerId));
+        await this.#applyAudio(tenantId, roomId, ids, producers, heard, made);
         const choice = this.#planner.choose({
           participantId: s.participantId,
           view,
           speakers,
-          roster: roster.map((p) => p.participantId),
+          roster: ids,
           producers,
         });
-        const changes = this.#planner.changes(
-          undefined,
-          this.#planner.plan(choice, producers, videos),
-        );
+        const changes = this.#planner.changes(undefined, [
+          ...this.#planner.plan(choice, producers, consumers),
+          ...this.#audio.plan(heard.now, producers, consumers),
+        ]);
         await this.#apply(s.nodeId, s, changes);
       });
     } catch (error) {
       this.deps.log.warn(
-        { ...ref(s), consumers: videos.length, error: String(error) },
+        { ...ref(s), consumers: consumers.length, error: String(error) },
         'the view was not applied to new consumers',
       );
     }
@@ -167,14 +183,23 @@ export class ViewOperations implements ViewHooks {
   /**
    * A participant's session ended (it left, was removed, or its grace ran out): the room forgets
    * its view and its place among the recent speakers now, not at the next speaker change (which
-   * may never come). Best effort, never throws.
+   * may never come). The room's audio follows: the next speaker is heard in its place, or
+   * everyone once the room is small again. Best effort, never throws.
    */
   async participantLeft(participant: ParticipantRef): Promise<void> {
     const { tenantId, roomId, participantId } = participant;
     try {
-      await this.#queue.run(roomKey(participant), () =>
-        this.deps.views.forget(tenantId, roomId, [participantId]),
-      );
+      await this.#queue.run(roomKey(participant), async () => {
+        await this.deps.views.forget(tenantId, roomId, [participantId]);
+        const [roster, producers, speakers] = await Promise.all([
+          this.deps.sessions.roster(tenantId, roomId),
+          this.deps.media.producers(tenantId, roomId),
+          this.deps.views.speakers(tenantId, roomId),
+        ]);
+        const ids = roster.map((p) => p.participantId);
+        const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers });
+        await this.#applyAudio(tenantId, roomId, ids, producers, heard);
+      });
     } catch (error) {
       this.deps.log.warn(
         { tenantId, roomId, participantId, error: String(error) },
@@ -208,6 +233,11 @@ export class ViewOperations implements ViewHooks {
         const gone = [...new Set([...views.keys(), ...after])].filter((id) => !present.has(id));
         if (gone.length > 0) await this.deps.views.forget(tenantId, roomId, gone);
         if (before[0] === participantId || !present.has(participantId)) return;
+        const heard = await this.#hear(tenantId, roomId, {
+          speakers: after,
+          roster: ids,
+          producers,
+        });
         const outcomes = await Promise.allSettled(
           ids.map(async (viewer) => {
             const input = {
@@ -218,14 +248,20 @@ export class ViewOperations implements ViewHooks {
             };
             const was = this.#planner.choose({ ...input, speakers: before });
             const now = this.#planner.choose({ ...input, speakers: after });
-            if (ViewPlanner.same(was, now)) return;
+            const videoMoved = !ViewPlanner.same(was, now);
+            if (!videoMoved && !heard.moved) return;
             const r = { tenantId, roomId, participantId: viewer };
             const stored = await this.deps.sessions.get(r);
             if (!stored) return;
-            const changes = this.#planner.changes(
-              this.#planner.plan(was, producers, stored.consumers),
-              this.#planner.plan(now, producers, stored.consumers),
-            );
+            const changes = [
+              ...(videoMoved
+                ? this.#planner.changes(
+                    this.#planner.plan(was, producers, stored.consumers),
+                    this.#planner.plan(now, producers, stored.consumers),
+                  )
+                : []),
+              ...this.#audioChanges(heard, producers, stored.consumers),
+            ];
             await this.#apply(stored.nodeId, r, changes);
           }),
         );
@@ -239,6 +275,78 @@ export class ViewOperations implements ViewHooks {
     } catch (error) {
       this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'speaker change not applied');
     }
+  }
+
+  /**
+   * A node's loudest voices (`room.audioLevels`): in a room larger than the audio policy's size,
+   * a voice that speaks and is not heard becomes the room's most recent speaker, as if its node
+   * had named it (see {@link AudioPlanner.unheardVoice}). Best effort, never throws.
+   */
+  async audioLevels(
+    tenantId: string,
+    roomId: string,
+    levels: readonly VoiceLevel[],
+  ): Promise<void> {
+    try {
+      const speakers = await this.deps.views.speakers(tenantId, roomId);
+      const voice = this.#audio.unheardVoice(levels, speakers);
+      if (voice === undefined) return;
+      const roster = await this.deps.sessions.roster(tenantId, roomId);
+      if (!this.#audio.limits(roster.length)) return;
+      await this.speakerChanged(tenantId, roomId, voice);
+    } catch (error) {
+      this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'audio levels not applied');
+    }
+  }
+
+  /** Records whose audio the room hears under `input`; answers whose it heard until now. */
+  async #hear(tenantId: string, roomId: string, input: AudibleInput): Promise<Heard> {
+    const now = this.#audio.audible(input);
+    const was = await this.deps.views.swapAudible(tenantId, roomId, now);
+    return { was, now, moved: !AudioPlanner.same(was, now) };
+  }
+
+  /** The audio consumers among `consumers` whose state changes with `heard`. */
+  #audioChanges(
+    heard: Heard,
+    producers: readonly PlannedProducer[],
+    consumers: readonly PlannedConsumer[],
+  ): ConsumerPlan[] {
+    if (!heard.moved) return [];
+    return this.#planner.changes(
+      this.#audio.plan(heard.was, producers, consumers),
+      this.#audio.plan(heard.now, producers, consumers),
+    );
+  }
+
+  /**
+   * Applies a change of the room's audio to every session of `ids` it concerns (but for the
+   * consumers of `skip`, which the caller plans itself).
+   */
+  async #applyAudio(
+    tenantId: string,
+    roomId: string,
+    ids: readonly string[],
+    producers: readonly PlannedProducer[],
+    heard: Heard,
+    skip: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
+    if (!heard.moved) return;
+    const outcomes = await Promise.allSettled(
+      ids.map(async (participantId) => {
+        const r = { tenantId, roomId, participantId };
+        const stored = await this.deps.sessions.get(r);
+        if (!stored) return;
+        const consumers = stored.consumers.filter((c) => !skip.has(c.consumerId));
+        await this.#apply(stored.nodeId, r, this.#audioChanges(heard, producers, consumers));
+      }),
+    );
+    const failed = outcomes.filter((o) => o.status === 'rejected');
+    if (failed.length > 0)
+      this.deps.log.warn(
+        { tenantId, roomId, failed: failed.length, error: String(failed[0]!.reason) },
+        'a change of whose audio the room hears was not applied to some sessions',
+      );
   }
 
   async #apply(nodeId: string, r: ParticipantRef, plans: readonly ConsumerPlan[]): Promise<void> {
@@ -263,6 +371,13 @@ export class ViewOperations implements ViewHooks {
     }
     return bucket;
   }
+}
+
+/** Whose audio the room heard, whose it hears now, and whether that differs. */
+interface Heard {
+  was: Audible;
+  now: Audible;
+  moved: boolean;
 }
 
 function session(socket: SignalingSocket): SessionBinding {

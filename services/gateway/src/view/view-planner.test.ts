@@ -93,7 +93,7 @@ describe('ViewPlanner', () => {
     ]);
   });
 
-  it('plans every video consumer, pausing those not chosen; audio is never planned', () => {
+  it('plans every video consumer, pausing those not chosen; audio is not its concern', () => {
     const producers = publishing('a', 'b');
     const choice = planner.choose(
       base({

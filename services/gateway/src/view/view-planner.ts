@@ -47,7 +47,7 @@ export interface PlannedConsumer {
  * to its last-N; a visible one at the layer its drawn size asks for, a speaker not on screen at
  * the lowest. Without a view: the recent speakers, then everyone by when they joined, up to the
  * default last-N, with no layer preference (as before views existed). Only participants that
- * publish video count; the viewer never counts itself. Audio is never planned.
+ * publish video count; the viewer never counts itself. Audio is the `AudioPlanner`'s.
  *
  * Plain and synchronous: the gateway's view operations load the inputs and apply the outcome.
  */

@@ -1,7 +1,9 @@
-import { ClientView, MAX_LAST_N } from '@cascade/contracts';
+import { ClientView, MAX_LAST_N, ParticipantId } from '@cascade/contracts';
 import type { RedisClient } from '@cascade/server-kit';
+import { z } from 'zod';
 
 import { type StoredDocumentLog, nestWarnings, readStoredJson } from '../sessions/session-store';
+import type { Audible } from './audio-planner';
 
 /** How long a room's views and speakers outlive their last change. */
 const ROOM_VIEW_TTL_MS = 24 * 3_600_000;
@@ -15,7 +17,11 @@ const viewKeys = {
   views: (tenantId: string, roomId: string) => `gw:view:{${tenantId}:${roomId}}:views`,
   /** List of participant ids, most recent active speaker first, each once. */
   speakers: (tenantId: string, roomId: string) => `gw:view:{${tenantId}:${roomId}}:speakers`,
+  /** Whose audio the room's consumers were last set to let through (JSON: `"all"` or ids). */
+  audible: (tenantId: string, roomId: string) => `gw:view:{${tenantId}:${roomId}}:audible`,
 };
+
+const StoredAudible = z.union([z.literal('all'), z.array(ParticipantId).max(MAX_LAST_N)]);
 
 /** Moves a speaker to the front; answers the list as it was before. */
 const PUSH_SPEAKER = `
@@ -84,6 +90,23 @@ export class ViewStore {
   /** The room's active speakers, most recent first. */
   speakers(tenantId: string, roomId: string): Promise<string[]> {
     return this.redis.lrange(viewKeys.speakers(tenantId, roomId), 0, -1);
+  }
+
+  /**
+   * Records whose audio the room hears from now on; answers whose it heard until now (`'all'`
+   * when nothing was recorded: consumers flow as the nodes make them).
+   */
+  async swapAudible(tenantId: string, roomId: string, audible: Audible): Promise<Audible> {
+    const key = viewKeys.audible(tenantId, roomId);
+    const raw = await this.redis.set(
+      key,
+      JSON.stringify(audible === 'all' ? 'all' : [...audible]),
+      'PX',
+      ROOM_VIEW_TTL_MS,
+      'GET',
+    );
+    const was = raw === null ? undefined : readStoredJson(StoredAudible, raw, key, this.log);
+    return was === undefined || was === 'all' ? 'all' : new Set(was);
   }
 
   /** Makes `participantId` the most recent speaker; answers the speakers before and after. */

@@ -1,12 +1,14 @@
 import { Logger, Module } from '@nestjs/common';
-import { REDIS, type RedisClient } from '@cascade/server-kit';
+import { REDIS, type RedisClient, SERVICE_CONFIG } from '@cascade/server-kit';
 
+import type { GatewayConfig } from '../config';
 import { Routing } from '../routing/routing';
 import { RoutingModule } from '../routing/routing.module';
 import { ParticipantSessions } from '../sessions/participant-sessions';
 import { RoomMedia } from '../sessions/room-media';
 import { SessionStore } from '../sessions/session-store';
 import { SessionsModule } from '../sessions/sessions.module';
+import { AudioPlanner } from './audio-planner';
 import { ViewOperations } from './view-operations';
 import { ViewStore } from './view-store';
 
@@ -16,8 +18,9 @@ import { ViewStore } from './view-store';
   providers: [
     {
       provide: ViewOperations,
-      inject: [REDIS, SessionStore, RoomMedia, Routing, ParticipantSessions],
+      inject: [SERVICE_CONFIG, REDIS, SessionStore, RoomMedia, Routing, ParticipantSessions],
       useFactory: (
+        config: GatewayConfig,
         redis: RedisClient,
         store: SessionStore,
         media: RoomMedia,
@@ -34,6 +37,10 @@ import { ViewStore } from './view-store';
               (await routing.node(nodeId)).request('consumer.setViewState', request),
           },
           log: { warn: (fields, msg) => logger.warn({ ...fields, msg }) },
+          audio: new AudioPlanner({
+            above: config.GATEWAY_AUDIO_LOUDEST_ABOVE,
+            loudest: config.GATEWAY_AUDIO_LOUDEST_N,
+          }),
         });
         // Whoever leaves, the room's views and speakers forget them at once.
         sessions.onEnded((participant) => operations.participantLeft(participant));

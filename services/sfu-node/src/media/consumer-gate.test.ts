@@ -69,7 +69,7 @@ describe('consumer gate: the client and the view each pause for their own reason
     expect(simple.calls).toEqual([]);
   });
 
-  it('applies a batch to what exists: gone consumers and audio are answered missing', async () => {
+  it('applies a batch to what exists (audio takes the pause only); gone ones are answered missing', async () => {
     const video = fakeConsumer({ paused: false });
     const audio = fakeConsumer({ paused: false, kind: 'audio', type: 'simple' });
     const consumers = new Map([
@@ -81,9 +81,13 @@ describe('consumer gate: the client and the view each pause for their own reason
       { consumerId: 'a', paused: true },
       { consumerId: 'gone', paused: false },
     ]);
-    expect(result).toEqual({ missing: ['a', 'gone'] });
+    expect(result).toEqual({ missing: ['gone'] });
     expect(video.calls).toEqual(['layers 2', 'pause']);
-    expect(audio.consumer.paused).toBe(false);
+    expect(audio.calls).toEqual(['pause']);
+    expect(gateDump(audio.consumer)).toEqual({ viewPaused: true });
+    await applyViewStates(consumers, [{ consumerId: 'a', paused: false, spatialLayer: 1 }]);
+    expect(audio.calls).toEqual(['pause', 'resume']);
+    expect(gateDump(audio.consumer)).toEqual({ viewPaused: false });
   });
 
   it('an ungated consumer dumps as not view-paused', () => {

@@ -5,7 +5,7 @@ import type { types as ms } from 'mediasoup';
  * Why a consumer is paused. Two parties pause consumers, each for its own reason: the client
  * (`consumer.pause`/`consumer.resume`: its receiver is not ready yet, or it does not want the
  * track) and the gateway for the client's view (`consumer.setViewState`: the participant is not
- * on screen nor among the recent speakers). The mediasoup consumer is paused while either holds
+ * on screen nor among the recent speakers; or, for audio in a big room, not among its loudest). The mediasoup consumer is paused while either holds
  * it, so that neither undoes the other: a client that resumes a consumer the view paused gets
  * nothing until the view wants it, and the view resuming a consumer the client paused leaves it
  * paused.
@@ -62,8 +62,8 @@ export async function setViewState(
 
 /**
  * Applies `consumer.setViewState` to a participant's consumers; answers the ids not found (a
- * consumer that closed meanwhile is no error: the view is applied to what exists). A view is
- * about video: an audio consumer named in it is left alone (and answered as missing).
+ * consumer that closed meanwhile is no error: the view is applied to what exists). An audio
+ * consumer takes the pause only (a big room hears its loudest speakers); it has no layers.
  */
 export async function applyViewStates(
   consumers: ReadonlyMap<string, GatedConsumer>,
@@ -72,11 +72,11 @@ export async function applyViewStates(
   const missing: string[] = [];
   for (const entry of entries) {
     const consumer = consumers.get(entry.consumerId);
-    if (!consumer || consumer.kind !== 'video') {
+    if (!consumer) {
       missing.push(entry.consumerId);
       continue;
     }
-    await setViewState(consumer, entry);
+    await setViewState(consumer, consumer.kind === 'video' ? entry : { paused: entry.paused });
   }
   return { missing };
 }
