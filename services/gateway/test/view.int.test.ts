@@ -9,7 +9,7 @@ import { type SignalingClient, useCascadeStack } from './support/stack';
 
 /**
  * Subscriptions that follow the view (issue 14), end to end with real media: two gateways, the
- * orchestrator, two SFU nodes (sized tiny so that the room spans both), four publishers and a
+ * orchestrator, three SFU nodes (sized tiny so that the room spans all three), four publishers and a
  * viewer that are the client SDK on @roamhq/wrtc (`SdkBot`), and a raw signaling client for
  * what the SDK would never send. What flows is read where it happens: the viewer's consumers in
  * its SFU node's room dump (paused, paused by the view, preferred layer), and what the viewer
@@ -20,7 +20,7 @@ const stack = useCascadeStack({
   // id a token names is a room.
   rooms: false,
   gateways: 2,
-  sfuNodes: 2,
+  sfuNodes: 3,
   sfuMaxStreams: 40,
   orchestratorStickyThreshold: 0.05,
 });
@@ -165,6 +165,9 @@ describe('subscriptions follow the view', () => {
     viewer = await bot('viewer', 0, { camera: false, microphone: false });
     viewerId = (await viewer.join()).participantId;
     const [p0, p1, p2, p3] = publishers.map((p) => p.id) as [string, string, string, string];
+    const placed = await orchestrator().admin({ op: 'room.get', tenantId: TENANT, roomId });
+    // The room spans all three nodes: views and speakers are decided room-wide, applied per node.
+    expect(new Set(placed.participants.map((p) => p.nodeId)).size).toBe(3);
 
     // No view yet: everyone's video flows (four, under the default last-N).
     await decodes('without a view, every camera at the viewer', [p0, p1, p2, p3], 4);
