@@ -96,6 +96,27 @@ describe('webinar viewers', () => {
     expect((await host.call('participant.list', {})).viewers).toBe(0);
   });
 
+  it('puts a banned viewer out of the call, as it would a speaker', async () => {
+    const room = await stack.createRoom(TENANT, 'u_host');
+    const host = await connect(0, room.id, 'u_host');
+    await host.call('room.join', {});
+    const viewer = await connect(1, room.id, 'u_heckler', VIEWER);
+    await viewer.call('room.join', {});
+    await host.waitFor('room.viewers', (e) => e.count === 1);
+
+    const res = await stack.rooms!.fetch(`/rooms/${room.id}/bans`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${stack.tokens.mintAccessToken(TENANT, 'u_host')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ userId: 'u_heckler' }),
+    });
+    expect(res.status).toBeLessThan(300);
+    expect(await viewer.waitFor('session.removed')).toEqual({ reason: 'banned' });
+    expect(await host.waitFor('room.viewers', (e) => e.count === 0)).toEqual({ count: 0 });
+  });
+
   it('places a viewer on another node than the speaker, where it receives the speaker through the pipe', async () => {
     const roomId = (await stack.createRoom(TENANT, 'u_owner', { viewerCapacity: 10 })).id;
     const bots: SdkBot[] = [];
