@@ -236,6 +236,11 @@ export class SessionStore {
     return this.#participants(keys.roster(tenantId, roomId));
   }
 
+  /** The participant ids of the room's viewers. */
+  async viewerIds(tenantId: string, roomId: string): Promise<string[]> {
+    return this.redis.hkeys(keys.viewers(tenantId, roomId));
+  }
+
   /** How many viewers the room has. */
   async viewerCount(tenantId: string, roomId: string): Promise<number> {
     return this.redis.hlen(keys.viewers(tenantId, roomId));

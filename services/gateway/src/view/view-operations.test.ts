@@ -6,6 +6,8 @@ import type { PlannedConsumer, PlannedProducer } from './view-planner';
 
 const ROOM = { tenantId: 't1', roomId: 'r1' };
 const IDS = ['me', 'a', 'b', 'c', 'd'];
+/** A webinar viewer: receives like the others, is in no roster, publishes nothing. */
+const VIEWER = 'v';
 
 /** The gateway's stores and nodes, in memory; node requests are recorded. */
 function world(rate = { perSecond: 1, burst: 3 }) {
@@ -38,11 +40,12 @@ function world(rate = { perSecond: 1, burst: 3 }) {
     },
     sessions: {
       get: async (ref) =>
-        IDS.includes(ref.participantId)
+        IDS.includes(ref.participantId) || ref.participantId === VIEWER
           ? { nodeId: `node-of-${ref.participantId}`, consumers: consumers(ref.participantId) }
           : undefined,
       roster: async () =>
         IDS.map((participantId, i) => ({ participantId, joinedAt: i + 1 }) as ParticipantInfo),
+      viewerIds: async () => [VIEWER],
     },
     media: { producers: async () => producers },
     nodes: {
@@ -182,6 +185,21 @@ describe('ViewOperations', () => {
           { consumerId: 'me>c-cam', paused: true },
           { consumerId: 'me>d-cam', paused: false, spatialLayer: 0 },
         ],
+      },
+    ]);
+  });
+
+  it("on a speaker change, keeps a viewer's view and follows it", async () => {
+    const { ops, views, sent, socket } = world();
+    await ops.setView(socket(VIEWER), { visible: [tile('a', 360)], lastN: 2 });
+    sent.length = 0;
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
+    expect([...views.keys()]).toEqual([VIEWER]);
+    expect(sent).toEqual([
+      {
+        nodeId: `node-of-${VIEWER}`,
+        participantId: VIEWER,
+        consumers: [{ consumerId: `${VIEWER}>c-cam`, paused: false, spatialLayer: 0 }],
       },
     ]);
   });

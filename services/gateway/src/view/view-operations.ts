@@ -37,6 +37,8 @@ export interface ViewDeps {
   sessions: {
     get(ref: ParticipantRef): Promise<{ nodeId: string; consumers: PlannedConsumer[] } | undefined>;
     roster(tenantId: string, roomId: string): Promise<ParticipantInfo[]>;
+    /** The room's viewers (webinars): not in the roster, they receive and keep views too. */
+    viewerIds(tenantId: string, roomId: string): Promise<string[]>;
   };
   media: { producers(tenantId: string, roomId: string): Promise<PlannedProducer[]> };
   nodes: {
@@ -198,18 +200,21 @@ export class ViewOperations implements ViewHooks {
         // Read after the push: a speaker whose event arrived after it left (the session ended,
         // maybe on another instance) is forgotten here or by that instance's participantLeft,
         // whichever runs last (it removes the session before it forgets).
-        const [roster, producers, views] = await Promise.all([
+        const [roster, viewers, producers, views] = await Promise.all([
           this.deps.sessions.roster(tenantId, roomId),
+          this.deps.sessions.viewerIds(tenantId, roomId),
           this.deps.media.producers(tenantId, roomId),
           this.deps.views.views(tenantId, roomId),
         ]);
         const ids = roster.map((p) => p.participantId);
-        const present = new Set(ids);
+        // Everyone who receives: the speakers (the tiles) and the viewers of a webinar.
+        const receivers = [...ids, ...viewers];
+        const present = new Set(receivers);
         const gone = [...new Set([...views.keys(), ...after])].filter((id) => !present.has(id));
         if (gone.length > 0) await this.deps.views.forget(tenantId, roomId, gone);
-        if (before[0] === participantId || !present.has(participantId)) return;
+        if (before[0] === participantId || !ids.includes(participantId)) return;
         const outcomes = await Promise.allSettled(
-          ids.map(async (viewer) => {
+          receivers.map(async (viewer) => {
             const input = {
               participantId: viewer,
               view: views.get(viewer),
