@@ -245,11 +245,16 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
     return this.#join?.participantId;
   }
 
+  /** How many viewers the room has (0 before joining); `viewerCount` events tell changes. */
+  get viewerCount(): number {
+    return this.#model.viewers;
+  }
+
   /** The room as this client sees it, once joined. */
   get room(): RoomState | undefined {
     const join = this.#join;
     if (!join) return undefined;
-    const { tenantId, roomId, participantId, userId, displayName, grants } = join;
+    const { tenantId, roomId, participantId, userId, displayName, grants, role } = join;
     return {
       tenantId,
       roomId,
@@ -257,7 +262,9 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       userId,
       displayName,
       grants,
+      role,
       participants: [...this.#model.participants.values()].map((p) => ({ ...p })),
+      viewers: this.#model.viewers,
       producers: [...this.#model.producers.values()].map((p) => ({ ...p })),
       tracks: this.#subscriptions.snapshot(),
       local: this.#publications.snapshot(),

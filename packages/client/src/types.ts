@@ -249,6 +249,11 @@ export interface CascadeClientEvents {
   /** A moderator muted one of this client's sources (it is muted here too): show who, and why. */
   mutedByModerator: ModeratorMuteEvent;
   activeSpeaker: { participantId: string; producerId: string };
+  /**
+   * The room's count of viewers changed (a webinar's audience: subscribe-only participants,
+   * counted and not listed; `client.viewerCount` holds the latest).
+   */
+  viewerCount: { count: number };
   chat: SignalingChatMessage;
   /** A user notification (an invitation, a friend request), wherever the user is. */
   notification: UserEvent;
@@ -271,8 +276,12 @@ export interface RoomState {
   userId: string;
   displayName: string;
   grants: JoinResult['grants'];
-  /** Everyone else in the room. */
+  /** `viewer` when the token grants subscribe without publish: no tile, no producers. */
+  role: JoinResult['role'];
+  /** Every other speaker in the room (viewers are counted in `viewers`, not listed). */
   participants: ParticipantInfo[];
+  /** How many viewers the room has (this client included when it is one). */
+  viewers: number;
   /** Everything the others publish. */
   producers: ProducerInfo[];
   /** What this client receives. */

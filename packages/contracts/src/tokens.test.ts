@@ -1,4 +1,4 @@
-import { JoinTokenClaims, RoomGrants } from './tokens';
+import { JoinTokenClaims, RoomGrants, participantRoleOf } from './tokens';
 import { parseResult } from './validation';
 
 const now = 1_800_000_000;
@@ -38,5 +38,16 @@ describe('join token claims', () => {
       expect(result.error.details?.['issues']).toEqual([
         { path: 'tenant', message: expect.stringContaining('letters, digits') },
       ]);
+  });
+});
+
+describe('participantRoleOf', () => {
+  it.each([
+    [{ publish: false, subscribe: true }, 'viewer'],
+    [{ publish: true, subscribe: true }, 'speaker'],
+    [{ publish: true, subscribe: false }, 'speaker'],
+    [{ publish: false, subscribe: false }, 'speaker'],
+  ] as const)('makes a token granting %o a %s', (grants, role) => {
+    expect(participantRoleOf(grants)).toBe(role);
   });
 });

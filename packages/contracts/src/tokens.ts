@@ -14,6 +14,23 @@ export const RoomGrants = z
   .strict();
 export type RoomGrants = z.infer<typeof RoomGrants>;
 
+/**
+ * How a participant is in a room. A `speaker` is a tile: it is in the roster everyone sees and
+ * may publish. A `viewer` (a webinar's audience) joined with a token that grants `subscribe`
+ * but not `publish`: it receives the speakers, publishes nothing, is not in the roster (the
+ * room shows only how many viewers it has), and takes a place of the room's `viewerCapacity`
+ * rather than of its `capacity`.
+ */
+export const ParticipantRole = z.enum(['speaker', 'viewer']);
+export type ParticipantRole = z.infer<typeof ParticipantRole>;
+
+/** A token with `subscribe` and without `publish` joins as a viewer; any other as a speaker. */
+export function participantRoleOf(
+  grants: Pick<RoomGrants, 'publish' | 'subscribe'>,
+): ParticipantRole {
+  return grants.subscribe && !grants.publish ? 'viewer' : 'speaker';
+}
+
 /** Longest lifetime a join token may have: they are short-lived by design. */
 export const JOIN_TOKEN_MAX_TTL_SECONDS = 24 * 60 * 60;
 

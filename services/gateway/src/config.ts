@@ -87,6 +87,11 @@ export const GatewayConfigSchema = z
     GATEWAY_AUTHORIZE_JOINS: envBoolean().default(true),
     /** How long a dropped socket's session is kept for a resume. */
     GATEWAY_RESUME_GRACE_MS: ms(0, 600_000).default(15_000),
+    /**
+     * A room hears its viewer count (`room.viewers`) at most this often from each gateway
+     * instance: the viewers' joins and leaves in between are announced together.
+     */
+    GATEWAY_VIEWER_COUNT_INTERVAL_MS: ms(50, 60_000).default(1_000),
     /** Requests per socket per second (token bucket refill rate). */
     GATEWAY_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(20),
     /** Token bucket size: the burst a socket may send at once. */

@@ -16,6 +16,7 @@ describe('rooms configuration', () => {
     expect(loadConfig('rooms', RoomsConfigSchema, base)).toMatchObject({
       HTTP_PORT: 3002,
       ROOMS_MAX_CAPACITY: 500,
+      ROOMS_MAX_VIEWER_CAPACITY: 10_000,
       ROOMS_SEAT_HOLD_SECONDS: 30,
       ROOMS_TRUST_PROXY: false,
       ROOMS_RATE_LIMIT_PER_MINUTE: 120,

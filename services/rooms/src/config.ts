@@ -29,6 +29,8 @@ export const RoomsConfigSchema = z
     /** The largest capacity a room may have (the tenant's ceiling). */
     ROOMS_MAX_CAPACITY: z.coerce.number().int().min(2).max(100_000).default(500),
     /** How long a seat granted by the join authorization is held for a participant to arrive. */
+    /** The largest viewer capacity a room may have (viewers are counted apart from speakers). */
+    ROOMS_MAX_VIEWER_CAPACITY: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
     ROOMS_SEAT_HOLD_SECONDS: seconds(1, 3_600).default(30),
     /** Chat messages older than this are deleted (swept every `ROOMS_CHAT_SWEEP_INTERVAL_MS`). */
     ROOMS_CHAT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),

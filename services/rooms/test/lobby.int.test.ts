@@ -278,6 +278,7 @@ describe('the lobby’s room list', () => {
         '20250601000000_init',
         '20261206000000_room_search',
         '20261207000000_chat_retention',
+        '20261208000000_webinar_viewers',
       ]);
       expect(migrations.every((m: Json) => m.finished_at !== null)).toBe(true);
     });

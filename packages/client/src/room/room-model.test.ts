@@ -22,11 +22,16 @@ const producer = (
   paused,
 });
 
-function joined(participants: ParticipantInfo[], producers: ProducerInfo[]): JoinResult {
+function joined(
+  participants: ParticipantInfo[],
+  producers: ProducerInfo[],
+  viewers = 0,
+): JoinResult {
   return {
     participantId: 'me',
     participants,
     producers,
+    viewers,
     resumeToken: 'resume-0123456789abcdef',
   } as unknown as JoinResult;
 }
@@ -60,6 +65,31 @@ function model(autoSubscribe = true) {
 }
 
 describe('RoomModel', () => {
+  describe('viewers', () => {
+    it('takes the count from the join quietly, and announces each change of it once', () => {
+      const room = new RoomModel({ autoSubscribe: true });
+      const effects = room.restore(joined([], [], 7), {
+        aliveConsumerIds: new Set(),
+        announce: false,
+      });
+      expect(emitted(effects)).toEqual([]);
+      expect(room.viewers).toBe(7);
+      expect(emitted(room.apply('room.viewers', { count: 9 }))).toEqual([
+        ['viewerCount', { count: 9 }],
+      ]);
+      expect(emitted(room.apply('room.viewers', { count: 9 }))).toEqual([]);
+      expect(room.viewers).toBe(9);
+      // A resume that finds another count tells it.
+      const resumed = room.restore(joined([], [], 4), {
+        aliveConsumerIds: new Set(),
+        announce: true,
+      });
+      expect(emitted(resumed)).toEqual([['viewerCount', { count: 4 }]]);
+      room.clear();
+      expect(room.viewers).toBe(0);
+    });
+  });
+
   describe('joining', () => {
     it('subscribes to every producer present, and announces nobody', () => {
       const { effects, room } = model();

@@ -54,6 +54,8 @@ export class RoomModel {
   readonly tracks = new Map<string, RemoteTrackInfo>();
   /** This client's participant id (its own producers and events are not the room's). */
   selfId: string | undefined;
+  /** How many viewers (subscribe-only participants, not listed) the room has. */
+  viewers = 0;
   /** The last active speaker announced (`participant/producer`). */
   #speaker: string | undefined;
   /**
@@ -121,6 +123,7 @@ export class RoomModel {
     }
     this.participants.clear();
     for (const [id, info] of participants) this.participants.set(id, info);
+    effects.push(...this.#viewerCount(result.viewers, options.announce));
 
     if (this.options.autoSubscribe) {
       for (const producerId of this.producers.keys()) {
@@ -183,6 +186,8 @@ export class RoomModel {
           this.#chatIds.delete(this.#chatIds.values().next().value!);
         return [emit('chat', message)];
       }
+      case 'room.viewers':
+        return this.#viewerCount((payload as SignalingEventOf<'room.viewers'>).count, true);
       case 'user.notification':
         return [emit('notification', payload as SignalingEventOf<'user.notification'>)];
       default:
@@ -193,9 +198,16 @@ export class RoomModel {
   /** Forgets everything (the client left). */
   clear(): void {
     this.#speaker = undefined;
+    this.viewers = 0;
     this.participants.clear();
     this.producers.clear();
     this.tracks.clear();
+  }
+
+  #viewerCount(count: number, announce: boolean): RoomEffect[] {
+    if (count === this.viewers) return [];
+    this.viewers = count;
+    return announce ? [emit('viewerCount', { count })] : [];
   }
 
   #participantJoined(info: ParticipantInfo): RoomEffect[] {

@@ -248,6 +248,8 @@ export class FakeGateway {
       userId: `user-of-${session.participantId}`,
       displayName: 'Me',
       grants: { join: true, publish: true, subscribe: true, admin: false } as JoinResult['grants'],
+      role: 'speaker',
+      viewers: 0,
       resumeToken: session.resumeToken,
       resumeGraceMs: 15_000,
       rtpCapabilities:

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { ParticipantId, RoomId, TenantId, UserId } from '../ids';
+import { ParticipantRole } from '../tokens';
 import { Timestamp } from './common';
 import { RoomRole, RoomVisibility } from './rooms';
 
@@ -10,8 +11,11 @@ import { RoomRole, RoomVisibility } from './rooms';
  * activity event arrives (or the hold expires). Asking again for the same participant is
  * answered the same way without taking a second seat.
  *
+ * A `viewer` takes a place of the room's `viewerCapacity`, a `speaker` one of its `capacity`.
+ *
  * Errors: `NOT_FOUND` (no such room in the tenant, or closed), `FORBIDDEN` (private room without
- * membership or invitation, or banned), `ROOM_FULL`, `INVALID_ARGUMENT`.
+ * membership or invitation, or banned), `ROOM_FULL` (details: {@link RoomFullDetails}),
+ * `INVALID_ARGUMENT`.
  */
 export const AuthorizeJoinRequest = z
   .object({
@@ -19,6 +23,8 @@ export const AuthorizeJoinRequest = z
     roomId: RoomId,
     userId: UserId,
     participantId: ParticipantId,
+    /** Absent from gateways older than webinars: a speaker. */
+    participantRole: ParticipantRole.default('speaker'),
   })
   .strict();
 export type AuthorizeJoinRequest = z.infer<typeof AuthorizeJoinRequest>;
@@ -30,6 +36,9 @@ export const AuthorizeJoinResult = z.object({
   title: z.string(),
   visibility: RoomVisibility,
   capacity: z.number().int(),
+  viewerCapacity: z.number().int().nonnegative(),
+  /** The kind of place granted: `occupied` counts places of that kind. */
+  participantRole: ParticipantRole,
   /** Places taken, this one included (participants present plus seats held). */
   occupied: z.number().int().nonnegative(),
   /** The user's role in the room, or null for a guest of a public room or an invitee. */
@@ -38,3 +47,11 @@ export const AuthorizeJoinResult = z.object({
   seatHeldUntil: Timestamp,
 });
 export type AuthorizeJoinResult = z.infer<typeof AuthorizeJoinResult>;
+
+/** The details of a join's `ROOM_FULL`: which of the room's capacities is used up. */
+export const RoomFullDetails = z.object({
+  /** `speaker`: the room's `capacity`; `viewer`: its `viewerCapacity`. */
+  participantRole: ParticipantRole,
+  capacity: z.number().int().nonnegative(),
+});
+export type RoomFullDetails = z.infer<typeof RoomFullDetails>;

@@ -6,6 +6,8 @@ import { LanguageTag, PageCursor, PageLimit, Timestamp } from './common';
 export const ROOM_TITLE_MAX = 120;
 export const ROOM_TOPIC_MAX = 60;
 export const DEFAULT_ROOM_CAPACITY = 50;
+/** Viewers (subscribe-only participants) a room takes when its owner does not say. */
+export const DEFAULT_ROOM_VIEWER_CAPACITY = 100;
 export const ROOM_PREVIEW_USERS = 5;
 
 export const RoomVisibility = z.enum(['public', 'private']);
@@ -21,6 +23,8 @@ const Title = z.string().trim().min(1).max(ROOM_TITLE_MAX);
 const Topic = z.string().trim().min(1).max(ROOM_TOPIC_MAX);
 /** The tenant's largest room is the ceiling; the rooms service checks it. */
 const Capacity = z.number().int().min(2);
+/** Viewers are counted apart from speakers; 0 admits none. The rooms service checks the ceiling. */
+const ViewerCapacity = z.number().int().min(0);
 
 export const Room = z.object({
   id: RoomId,
@@ -29,7 +33,10 @@ export const Room = z.object({
   title: z.string(),
   topic: z.string().nullable(),
   language: z.string(),
+  /** Places for speakers (participants whose token may publish). */
   capacity: z.number().int(),
+  /** Places for viewers (tokens that may subscribe but not publish), counted apart. */
+  viewerCapacity: z.number().int().nonnegative(),
   visibility: RoomVisibility,
   status: RoomStatus,
   /** Participants in the room now. */
@@ -53,6 +60,7 @@ export const CreateRoomRequest = z
     topic: Topic.optional(),
     language: LanguageTag,
     capacity: Capacity.optional(),
+    viewerCapacity: ViewerCapacity.optional(),
     visibility: RoomVisibility.default('public'),
   })
   .strict();
@@ -65,6 +73,7 @@ export const UpdateRoomRequest = z
     topic: Topic.nullable().optional(),
     language: LanguageTag.optional(),
     capacity: Capacity.optional(),
+    viewerCapacity: ViewerCapacity.optional(),
     visibility: RoomVisibility.optional(),
   })
   .strict()

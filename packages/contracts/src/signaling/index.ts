@@ -6,7 +6,7 @@ import { Identifier, MediaObjectId, ParticipantId, Region, RoomId, TenantId, Use
 import { PROTOCOL_VERSION } from '../protocol';
 import { type Reply } from '../reply';
 import { CHAT_MESSAGE_MAX_LENGTH, ParticipantLeftReason } from '../rooms/activity';
-import { RoomGrants } from '../tokens';
+import { ParticipantRole, RoomGrants } from '../tokens';
 import { UserEvent } from '../user-events';
 import {
   DtlsParameters,
@@ -83,6 +83,9 @@ export { PROTOCOL_VERSION as SIGNALING_PROTOCOL_VERSION };
 
 // ── shared shapes ──────────────────────────────────────────────────────────────────────────
 
+/** How many viewers a room has (`room.viewers`, `participant.list`, the join answer). */
+export const ViewerCount = z.number().int().nonnegative();
+
 export const ParticipantInfo = z.object({
   participantId: ParticipantId,
   userId: UserId,
@@ -158,15 +161,19 @@ export const JoinResult = z.object({
   userId: UserId,
   displayName: DisplayName,
   grants: RoomGrants,
+  /** `viewer` when the token grants subscribe without publish (see {@link ParticipantRole}). */
+  role: ParticipantRole,
   /** Secret that takes this session back after a dropped connection (see `session.resume`). */
   resumeToken: z.string().min(16).max(256),
   /** How long the session outlives its socket, in milliseconds. */
   resumeGraceMs: z.number().int().nonnegative(),
   rtpCapabilities: RtpCapabilities,
   iceServers: z.array(IceServer),
-  /** Everyone else in the room, and what they publish. */
+  /** Every other speaker in the room (viewers are not listed), and what they publish. */
   participants: z.array(ParticipantInfo),
   producers: z.array(ProducerInfo),
+  /** How many viewers the room has, this participant included when it is one. */
+  viewers: ViewerCount,
   /**
    * What the join made because its request asked (`media`): the transports, and paused
    * consumers of the room's producers for the client to take and resume. What could not be
@@ -278,7 +285,8 @@ export const SignalingRequests = {
   'participant.list': {
     grant: 'join',
     request: empty,
-    result: z.object({ participants: z.array(ParticipantInfo) }),
+    /** The room's speakers (viewers are counted, not listed). */
+    result: z.object({ participants: z.array(ParticipantInfo), viewers: ViewerCount }),
   },
   'transport.create': {
     grant: 'join',
@@ -477,6 +485,12 @@ export const RemovedReason = z.enum([
 export const SignalingEvents = {
   'participant.joined': ParticipantInfo,
   'participant.left': z.object({ participantId: ParticipantId, reason: ParticipantLeftReason }),
+  /**
+   * The room's count of viewers changed (viewers join and leave without `participant.joined` or
+   * `participant.left`). Coalesced: at most about one a second per gateway instance, each the
+   * count when it was sent.
+   */
+  'room.viewers': z.object({ count: ViewerCount }),
   'producer.added': ProducerInfo,
   'producer.closed': z.object({ producerId: MediaObjectId, participantId: ParticipantId }),
   'producer.paused': z.object({ producerId: MediaObjectId, participantId: ParticipantId }),

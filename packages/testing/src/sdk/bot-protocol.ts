@@ -124,7 +124,11 @@ export interface BotRoom {
   participantId: string;
   userId: string;
   displayName: string;
+  /** `viewer` for a subscribe-only token. */
+  role: 'speaker' | 'viewer';
   participants: ParticipantInfo[];
+  /** How many viewers the room had when this was read. */
+  viewers: number;
   producers: ProducerInfo[];
   tracks: RemoteTrackInfo[];
   local: LocalTrackInfo[];

@@ -62,7 +62,7 @@ export class EventForwarder implements OnApplicationBootstrap {
     );
     this.control = new SessionControl(
       this.#subjects,
-      (tenantId, roomId) => store.roster(tenantId, roomId),
+      (tenantId, roomId) => store.everyone(tenantId, roomId),
       sessions,
       revocations,
       () => io.localSockets(),

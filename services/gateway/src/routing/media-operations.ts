@@ -14,7 +14,11 @@ import {
 } from '@cascade/contracts';
 
 import type { Broadcaster } from '../signaling/broadcaster';
-import type { SessionBinding, SignalingSocket } from '../signaling/socket-data';
+import {
+  type SessionBinding,
+  type SignalingSocket,
+  roomIdentityOf,
+} from '../signaling/socket-data';
 import type { ParticipantSessions } from '../sessions/participant-sessions';
 import type { RoomMedia } from '../sessions/room-media';
 import type { SessionStore } from '../sessions/session-store';
@@ -154,6 +158,12 @@ export class MediaOperations {
     socket: SignalingSocket,
     request: Req<'transport.create'>,
   ): Promise<TransportInfo> {
+    // A viewer (subscribe without publish) gets no send transport, as it gets no producer.
+    if (request.direction === 'send' && !roomIdentityOf(socket).grants.publish) {
+      throw new CascadeError('FORBIDDEN', 'a send transport needs the publish grant', {
+        grant: 'publish',
+      });
+    }
     return this.#createTransport(session(socket), request.direction, request.sctpCapabilities);
   }
 

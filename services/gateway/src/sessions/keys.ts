@@ -22,6 +22,12 @@ export const keys = {
   session: (p: ParticipantRef) => `${S}:session:${p.tenantId}:${p.roomId}:${p.participantId}`,
   /** Hash participantId → ParticipantInfo (JSON) of everyone in the room. */
   roster: (tenantId: string, roomId: string) => `${S}:room:${tenantId}:${roomId}:participants`,
+  /**
+   * Hash participantId → ParticipantInfo (JSON) of the room's viewers (subscribe-only): kept
+   * apart from the roster, which lists the speakers (the tiles), so that a webinar's join reads
+   * its speakers, not its thousands of viewers, and the count is one HLEN.
+   */
+  viewers: (tenantId: string, roomId: string) => `${S}:room:${tenantId}:${roomId}:viewers`,
   /** Hash producerId → producer (JSON) of every producer in the room. */
   producers: (tenantId: string, roomId: string) => `${S}:room:${tenantId}:${roomId}:producers`,
   /** The room's last announced active speaker. */

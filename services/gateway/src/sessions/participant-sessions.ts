@@ -12,6 +12,7 @@ import {
   type RoomGrants,
   type RoomProducerView,
   type SignalingParsedRequestOf,
+  participantRoleOf,
 } from '@cascade/contracts';
 
 import type { Routing } from '../routing/routing';
@@ -25,6 +26,7 @@ import {
 import { hashResumeToken, newResumeToken } from './resume-token';
 import type { RoomMedia } from './room-media';
 import type { SessionStore, StoredSession } from './session-store';
+import type { ViewerCountAnnouncer } from './viewer-count';
 
 export interface SessionSettings {
   resumeGraceMs: number;
@@ -69,6 +71,7 @@ export class ParticipantSessions {
     private readonly out: Broadcaster,
     private readonly settings: SessionSettings,
     private readonly log: SessionLog,
+    private readonly viewerCount: Pick<ViewerCountAnnouncer, 'changed'>,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -96,12 +99,14 @@ export class ParticipantSessions {
     const identity = roomIdentityOf(socket);
     const { tenantId, roomId, userId, grants } = identity;
     const ref: ParticipantRef = { tenantId, roomId, participantId: newParticipantId() };
+    const participantRole = participantRoleOf(grants);
     if (this.settings.authorizeJoins) {
       await this.routing.authorizeJoin({
         tenantId,
         roomId,
         userId,
         participantId: ref.participantId,
+        participantRole,
       });
     }
     const failed = (error: unknown): never => {
@@ -162,9 +167,11 @@ export class ParticipantSessions {
       displayName,
       joinedAt,
     };
-    this.out.toRoom(tenantId, roomId, 'participant.joined', info, ref.participantId);
+    // A viewer is no tile: the room hears how many viewers it has, not who they are.
+    if (participantRole === 'viewer') this.viewerCount.changed(tenantId, roomId);
+    else this.out.toRoom(tenantId, roomId, 'participant.joined', info, ref.participantId);
     this.routing.publishActivity({ type: 'participant.joined', ...ref, userId, at: iso(joinedAt) });
-    this.log.info({ ...ref, nodeId: placed.nodeId }, 'participant joined');
+    this.log.info({ ...ref, nodeId: placed.nodeId, participantRole }, 'participant joined');
 
     const result = await this.#joinResult(
       binding,
@@ -267,9 +274,15 @@ export class ParticipantSessions {
     return {};
   }
 
-  async list(socket: SignalingSocket): Promise<{ participants: ParticipantInfo[] }> {
+  async list(
+    socket: SignalingSocket,
+  ): Promise<{ participants: ParticipantInfo[]; viewers: number }> {
     const { tenantId, roomId } = socket.data.session!;
-    return { participants: await this.store.roster(tenantId, roomId) };
+    const [participants, viewers] = await Promise.all([
+      this.store.roster(tenantId, roomId),
+      this.store.viewerCount(tenantId, roomId),
+    ]);
+    return { participants, viewers };
   }
 
   /**
@@ -301,7 +314,15 @@ export class ParticipantSessions {
     if (!session) return false;
     const { tenantId, roomId, participantId } = session;
     await this.announceProducersClosed(session, session.producerIds);
-    this.out.toRoom(tenantId, roomId, 'participant.left', { participantId, reason }, participantId);
+    if (participantRoleOf(session.grants) === 'viewer') this.viewerCount.changed(tenantId, roomId);
+    else
+      this.out.toRoom(
+        tenantId,
+        roomId,
+        'participant.left',
+        { participantId, reason },
+        participantId,
+      );
     this.routing.publishActivity({
       type: 'participant.left',
       tenantId,
@@ -396,9 +417,10 @@ export class ParticipantSessions {
     orchestratorView: RoomProducerView[],
   ): Promise<JoinResult> {
     const { tenantId, roomId, participantId } = binding;
-    const [roster, registry] = await Promise.all([
+    const [roster, registry, viewers] = await Promise.all([
       this.store.roster(tenantId, roomId),
       this.media.producers(tenantId, roomId),
+      this.store.viewerCount(tenantId, roomId),
     ]);
     const present = new Set(roster.map((p) => p.participantId));
     // The registry is what producer events were announced from; the orchestrator's view adds
@@ -418,6 +440,7 @@ export class ParticipantSessions {
       userId: binding.userId,
       displayName: binding.displayName,
       grants,
+      role: participantRoleOf(grants),
       resumeToken,
       resumeGraceMs: this.settings.resumeGraceMs,
       rtpCapabilities,
@@ -426,6 +449,7 @@ export class ParticipantSessions {
       producers: [...producers.values()].filter(
         (p) => p.participantId !== participantId && present.has(p.participantId),
       ),
+      viewers,
     };
   }
 

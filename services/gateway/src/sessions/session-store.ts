@@ -8,6 +8,7 @@ import {
   TenantId,
   TransportDirection,
   UserId,
+  participantRoleOf,
   toFieldIssues,
 } from '@cascade/contracts';
 import { Logger } from '@nestjs/common';
@@ -101,6 +102,7 @@ end
 if resumeHash ~= ARGV[3] or instanceId ~= ARGV[4] then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('HDEL', KEYS[2], ARGV[2])
+redis.call('HDEL', KEYS[8], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[1])
 if resumeHash ~= '' then redis.call('DEL', KEYS[6]) end
 if instanceId ~= '' then redis.call('SREM', KEYS[7], ARGV[1]) end
@@ -167,6 +169,7 @@ function removeKeys(ref: ParticipantRef, resumeHash: string, instanceId: string)
     keys.speaker(ref.tenantId, ref.roomId),
     keys.resume(resumeHash),
     keys.instanceSessions(instanceId),
+    keys.viewers(ref.tenantId, ref.roomId),
   ];
 }
 
@@ -210,7 +213,10 @@ export class SessionStore {
         ...(session.token ? { token: JSON.stringify(session.token) } : {}),
       })
       .hset(
-        keys.roster(session.tenantId, session.roomId),
+        // A viewer is counted, not listed: it is in the room's viewers, not in its roster.
+        participantRoleOf(session.grants) === 'viewer'
+          ? keys.viewers(session.tenantId, session.roomId)
+          : keys.roster(session.tenantId, session.roomId),
         session.participantId,
         JSON.stringify(info),
       )
@@ -225,9 +231,34 @@ export class SessionStore {
     return parseSession(await this.redis.hgetall(key), key, this.log);
   }
 
-  /** Everyone in the room, in the order they joined. */
+  /** The room's speakers (its tiles: viewers are not listed), in the order they joined. */
   async roster(tenantId: string, roomId: string): Promise<ParticipantInfo[]> {
-    const key = keys.roster(tenantId, roomId);
+    return this.#participants(keys.roster(tenantId, roomId));
+  }
+
+  /** The participant ids of the room's viewers. */
+  async viewerIds(tenantId: string, roomId: string): Promise<string[]> {
+    return this.redis.hkeys(keys.viewers(tenantId, roomId));
+  }
+
+  /** How many viewers the room has. */
+  async viewerCount(tenantId: string, roomId: string): Promise<number> {
+    return this.redis.hlen(keys.viewers(tenantId, roomId));
+  }
+
+  /**
+   * Everyone in the room, speakers and viewers (for putting participants out of it: a ban or a
+   * closed room concerns viewers too).
+   */
+  async everyone(tenantId: string, roomId: string): Promise<ParticipantInfo[]> {
+    const [speakers, viewers] = await Promise.all([
+      this.roster(tenantId, roomId),
+      this.#participants(keys.viewers(tenantId, roomId)),
+    ]);
+    return [...speakers, ...viewers];
+  }
+
+  async #participants(key: string): Promise<ParticipantInfo[]> {
     const values = await this.redis.hvals(key);
     return values
       .flatMap((v) => readStoredJson(ParticipantInfo, v, key, this.log) ?? [])
@@ -302,7 +333,7 @@ export class SessionStore {
       const [resumeHash, instanceId] = await this.redis.hmget(key, 'resumeHash', 'instanceId');
       const fields = (await this.redis.eval(
         REMOVE,
-        7,
+        8,
         ...removeKeys(ref, resumeHash ?? '', instanceId ?? ''),
         refString(ref),
         ref.participantId,

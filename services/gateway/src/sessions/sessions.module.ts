@@ -16,6 +16,7 @@ import { ParticipantSessions } from './participant-sessions';
 import { RoomMedia } from './room-media';
 import { SessionStore } from './session-store';
 import { SessionSweeper } from './session-sweeper';
+import { ViewerCountAnnouncer } from './viewer-count';
 
 const logger = new Logger('sessions');
 
@@ -42,8 +43,21 @@ const logger = new Logger('sessions');
         routing: Routing,
         io: SocketIoServer,
         config: GatewayConfig,
-      ) =>
-        new ParticipantSessions(
+      ) => {
+        const log = {
+          info: (fields: Record<string, unknown>, msg: string) => logger.log({ ...fields, msg }),
+          warn: (fields: Record<string, unknown>, msg: string) => logger.warn({ ...fields, msg }),
+        };
+        const viewerCount = new ViewerCountAnnouncer(
+          {
+            count: (tenantId, roomId) => store.viewerCount(tenantId, roomId),
+            out: io,
+            schedule: (task, ms) => void setTimeout(task, ms).unref(),
+            warn: log.warn,
+          },
+          config.GATEWAY_VIEWER_COUNT_INTERVAL_MS,
+        );
+        return new ParticipantSessions(
           store,
           media,
           routing,
@@ -54,11 +68,10 @@ const logger = new Logger('sessions');
             region: config.GATEWAY_REGION,
             authorizeJoins: config.GATEWAY_AUTHORIZE_JOINS,
           },
-          {
-            info: (fields, msg) => logger.log({ ...fields, msg }),
-            warn: (fields, msg) => logger.warn({ ...fields, msg }),
-          },
-        ),
+          log,
+          viewerCount,
+        );
+      },
     },
     SessionSweeper,
   ],

@@ -7,6 +7,8 @@ import type { PlannedConsumer, PlannedProducer } from './view-planner';
 
 const ROOM = { tenantId: 't1', roomId: 'r1' };
 const IDS = ['me', 'a', 'b', 'c', 'd'];
+/** A webinar viewer: receives like the others, is in no roster, publishes nothing. */
+const VIEWER = 'v';
 
 /** The gateway's stores and nodes, in memory; node requests are recorded. */
 function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
@@ -51,11 +53,12 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
     },
     sessions: {
       get: async (ref) =>
-        roster.includes(ref.participantId)
+        roster.includes(ref.participantId) || ref.participantId === VIEWER
           ? { nodeId: `node-of-${ref.participantId}`, consumers: consumers(ref.participantId) }
           : undefined,
       roster: async () =>
         roster.map((participantId, i) => ({ participantId, joinedAt: i + 1 }) as ParticipantInfo),
+      viewerIds: async () => [VIEWER],
     },
     media: { producers: async () => producers },
     nodes: {
@@ -214,6 +217,21 @@ describe('ViewOperations', () => {
     ]);
   });
 
+  it("on a speaker change, keeps a viewer's view and follows it", async () => {
+    const { ops, views, sent, socket } = world();
+    await ops.setView(socket(VIEWER), { visible: [tile('a', 360)], lastN: 2 });
+    sent.length = 0;
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
+    expect([...views.keys()]).toEqual([VIEWER]);
+    expect(sent).toEqual([
+      {
+        nodeId: `node-of-${VIEWER}`,
+        participantId: VIEWER,
+        consumers: [{ consumerId: `${VIEWER}>c-cam`, paused: false, spatialLayer: 0 }],
+      },
+    ]);
+  });
+
   it('on a speaker change, drops the views of those who left', async () => {
     const { ops, views, socket } = world();
     await ops.setView(socket('me'), { visible: [tile('a', 360)], lastN: 2 });
@@ -251,7 +269,8 @@ describe('ViewOperations: audio in a room larger than the policy’s size', () =
     for (const id of IDS) expect([id, hears(id)]).toEqual([id, []]);
     // Each consumer was told once: the new one as new, the others as the room's change.
     const told = sent.flatMap((s) => s.consumers as Array<{ consumerId: string }>);
-    expect(told).toHaveLength(IDS.length * (IDS.length - 1));
+    // Everyone's microphone but its own, and the webinar viewer's of everyone.
+    expect(told).toHaveLength(IDS.length * (IDS.length - 1) + IDS.length);
     expect(new Set(told.map((c) => c.consumerId)).size).toBe(told.length);
   });
 
@@ -279,7 +298,9 @@ describe('ViewOperations: audio in a room larger than the policy’s size', () =
     const told = sent.flatMap((s) => s.consumers as Array<{ consumerId: string }>);
     expect(told.every((c) => /-mic$/.test(c.consumerId))).toBe(true);
     expect(told.every((c) => /[cd]-mic$/.test(c.consumerId))).toBe(true);
-    expect(told).toHaveLength(2 * 3 + 2);
+    // Three listeners change both voices, c and d one each, the viewer both.
+    expect(told).toHaveLength(2 * 3 + 2 + 2);
+    expect(told.filter((c) => c.consumerId.startsWith(`${VIEWER}>`))).toHaveLength(2);
   });
 
   it('whoever leaves hands the place to the next speaker; a room back to its size hears everyone', async () => {

@@ -38,6 +38,8 @@ export interface ViewDeps {
   sessions: {
     get(ref: ParticipantRef): Promise<{ nodeId: string; consumers: PlannedConsumer[] } | undefined>;
     roster(tenantId: string, roomId: string): Promise<ParticipantInfo[]>;
+    /** The room's viewers (webinars): not in the roster, they receive and keep views too. */
+    viewerIds(tenantId: string, roomId: string): Promise<string[]>;
   };
   media: { producers(tenantId: string, roomId: string): Promise<PlannedProducer[]> };
   nodes: {
@@ -148,8 +150,9 @@ export class ViewOperations implements ViewHooks {
     try {
       await this.#queue.run(roomKey(s), async () => {
         const { tenantId, roomId } = s;
-        const [roster, producers, speakers, view] = await Promise.all([
+        const [roster, viewers, producers, speakers, view] = await Promise.all([
           this.deps.sessions.roster(tenantId, roomId),
+          this.deps.sessions.viewerIds(tenantId, roomId),
           this.deps.media.producers(tenantId, roomId),
           this.deps.views.speakers(tenantId, roomId),
           this.deps.views.view(tenantId, roomId, s.participantId),
@@ -158,7 +161,8 @@ export class ViewOperations implements ViewHooks {
         // The room may just have grown past the audio policy's size (a newcomer receives).
         const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers });
         const made = new Set(consumers.map((c) => c.consumerId));
-        await this.#applyAudio(tenantId, roomId, ids, producers, heard, made);
+        // Everyone who receives hears the same voices: the speakers and a webinar's viewers.
+        await this.#applyAudio(tenantId, roomId, [...ids, ...viewers], producers, heard, made);
         const choice = this.#planner.choose({
           participantId: s.participantId,
           view,
@@ -191,14 +195,15 @@ export class ViewOperations implements ViewHooks {
     try {
       await this.#queue.run(roomKey(participant), async () => {
         await this.deps.views.forget(tenantId, roomId, [participantId]);
-        const [roster, producers, speakers] = await Promise.all([
+        const [roster, viewers, producers, speakers] = await Promise.all([
           this.deps.sessions.roster(tenantId, roomId),
+          this.deps.sessions.viewerIds(tenantId, roomId),
           this.deps.media.producers(tenantId, roomId),
           this.deps.views.speakers(tenantId, roomId),
         ]);
         const ids = roster.map((p) => p.participantId);
         const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers });
-        await this.#applyAudio(tenantId, roomId, ids, producers, heard);
+        await this.#applyAudio(tenantId, roomId, [...ids, ...viewers], producers, heard);
       });
     } catch (error) {
       this.deps.log.warn(
@@ -223,23 +228,26 @@ export class ViewOperations implements ViewHooks {
         // Read after the push: a speaker whose event arrived after it left (the session ended,
         // maybe on another instance) is forgotten here or by that instance's participantLeft,
         // whichever runs last (it removes the session before it forgets).
-        const [roster, producers, views] = await Promise.all([
+        const [roster, viewers, producers, views] = await Promise.all([
           this.deps.sessions.roster(tenantId, roomId),
+          this.deps.sessions.viewerIds(tenantId, roomId),
           this.deps.media.producers(tenantId, roomId),
           this.deps.views.views(tenantId, roomId),
         ]);
         const ids = roster.map((p) => p.participantId);
-        const present = new Set(ids);
+        // Everyone who receives: the speakers (the tiles) and the viewers of a webinar.
+        const receivers = [...ids, ...viewers];
+        const present = new Set(receivers);
         const gone = [...new Set([...views.keys(), ...after])].filter((id) => !present.has(id));
         if (gone.length > 0) await this.deps.views.forget(tenantId, roomId, gone);
-        if (before[0] === participantId || !present.has(participantId)) return;
+        if (before[0] === participantId || !ids.includes(participantId)) return;
         const heard = await this.#hear(tenantId, roomId, {
           speakers: after,
           roster: ids,
           producers,
         });
         const outcomes = await Promise.allSettled(
-          ids.map(async (viewer) => {
+          receivers.map(async (viewer) => {
             const input = {
               participantId: viewer,
               view: views.get(viewer),

@@ -57,6 +57,7 @@ export interface StackOptions {
 
 export interface CreateRoomOptions {
   capacity?: number;
+  viewerCapacity?: number;
   visibility?: 'public' | 'private';
   title?: string;
   /**
@@ -292,6 +293,7 @@ async function createRoomThroughApi(
       language: 'en',
       visibility: o.visibility ?? 'public',
       ...(o.capacity !== undefined ? { capacity: o.capacity } : {}),
+      ...(o.viewerCapacity !== undefined ? { viewerCapacity: o.viewerCapacity } : {}),
     }),
   });
   const body = (await res.json()) as Room;
@@ -340,11 +342,13 @@ async function insertRoom(
   try {
     const title = o.title ?? `Room ${o.id}`;
     const capacity = o.capacity ?? 50;
+    const viewerCapacity = o.viewerCapacity ?? 100;
     const visibility = o.visibility ?? 'public';
     await client.query(
-      `INSERT INTO rooms (tenant_id, id, owner_id, title, language, capacity, visibility)
-       VALUES ($1, $2, $3, $4, 'en', $5, $6::"RoomVisibility")`,
-      [tenant, o.id, owner, title, capacity, visibility],
+      `INSERT INTO rooms
+         (tenant_id, id, owner_id, title, language, capacity, viewer_capacity, visibility)
+       VALUES ($1, $2, $3, $4, 'en', $5, $6, $7::"RoomVisibility")`,
+      [tenant, o.id, owner, title, capacity, viewerCapacity, visibility],
     );
     const now = new Date().toISOString();
     return {
@@ -355,6 +359,7 @@ async function insertRoom(
       topic: null,
       language: 'en',
       capacity,
+      viewerCapacity,
       visibility,
       status: 'active',
       participantCount: 0,

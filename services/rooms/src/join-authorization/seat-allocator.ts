@@ -2,6 +2,7 @@ import {
   type AuthorizeJoinRequest,
   type AuthorizeJoinResult,
   CascadeError,
+  type RoomFullDetails,
   type RoomRole,
 } from '@cascade/contracts';
 import { KeyedQueue } from '@cascade/server-kit';
@@ -16,6 +17,10 @@ import { assertMayJoin, roomNotFound } from '../rooms/room-policy';
  * seats held and not expired) that a grant sees includes every grant before it, and two joins for
  * the last place cannot both win. A granted seat is held for `holdSeconds`; the participant's
  * `participant.joined` event turns it into presence, otherwise it stops counting when it expires.
+ *
+ * Speakers and viewers (`participantRole`) are counted apart: a speaker takes one of the room's
+ * `capacity` places, a viewer one of its `viewerCapacity` places, so that a webinar of 20
+ * speakers and 5,000 viewers is full for neither until its own kind is.
  *
  * One user holds at most `seatsPerUser` places in a room (each tab or device is a participant):
  * counted in the same locked transaction, so a user's many sockets on many gateways cannot fill
@@ -41,7 +46,8 @@ export class SeatAllocator {
   }
 
   async #grant(request: AuthorizeJoinRequest): Promise<AuthorizeJoinResult> {
-    const { tenantId, roomId, userId, participantId } = request;
+    const { tenantId, roomId, userId, participantId, participantRole } = request;
+    const viewer = participantRole === 'viewer';
     return this.db.$transaction(async (tx) => {
       const locked = await tx.$queryRaw<Array<{ id: string }>>`
         SELECT id FROM rooms WHERE tenant_id = ${tenantId} AND id = ${roomId} FOR UPDATE`;
@@ -73,8 +79,9 @@ export class SeatAllocator {
         { state: 'reserved', heldUntil: { gt: now } },
       ];
       const occupied = await tx.roomParticipant.count({
-        where: { tenantId, roomId, OR: placed },
+        where: { tenantId, roomId, viewer, OR: placed },
       });
+      const capacity = viewer ? room.viewerCapacity : room.capacity;
       if (!alreadyPlaced) {
         const held = await tx.roomParticipant.count({
           where: { tenantId, roomId, userId, OR: placed },
@@ -88,16 +95,19 @@ export class SeatAllocator {
           );
         }
       }
-      if (!alreadyPlaced && occupied >= room.capacity) {
-        throw new CascadeError('ROOM_FULL', `room ${roomId} is full (${room.capacity} places)`, {
-          capacity: room.capacity,
-        });
+      if (!alreadyPlaced && occupied >= capacity) {
+        const details: RoomFullDetails = { participantRole, capacity };
+        throw new CascadeError(
+          'ROOM_FULL',
+          `room ${roomId} is full (${capacity} ${viewer ? 'viewer' : 'speaker'} places)`,
+          details,
+        );
       }
       if (existing?.state !== 'present') {
         await tx.roomParticipant.upsert({
           where: { tenantId_roomId_participantId: key },
-          create: { ...key, userId, state: 'reserved', heldUntil },
-          update: { state: 'reserved', heldUntil, leftAt: null, joinedAt: null },
+          create: { ...key, userId, viewer, state: 'reserved', heldUntil },
+          update: { viewer, state: 'reserved', heldUntil, leftAt: null, joinedAt: null },
         });
       }
       await tx.room.update({
@@ -111,6 +121,8 @@ export class SeatAllocator {
         title: room.title,
         visibility: room.visibility,
         capacity: room.capacity,
+        viewerCapacity: room.viewerCapacity,
+        participantRole,
         occupied: alreadyPlaced ? occupied : occupied + 1,
         role: user.role as RoomRole | null,
         seatHeldUntil: (existing?.state === 'present' ? now : heldUntil).toISOString(),

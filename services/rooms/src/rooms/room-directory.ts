@@ -4,6 +4,7 @@ import {
   CascadeError,
   type CreateRoomRequest,
   DEFAULT_ROOM_CAPACITY,
+  DEFAULT_ROOM_VIEWER_CAPACITY,
   type ListRoomsQuery,
   type Room as RoomView,
   type RoomPage,
@@ -29,13 +30,14 @@ export class RoomDirectory {
     private readonly access: RoomAccess,
     private readonly search: RoomSearch,
     private readonly occupants: RoomOccupants,
-    private readonly maxCapacity: number,
+    private readonly ceilings: CapacityCeilings,
     private readonly removed: RoomRemovalNotice = NO_ROOM_REMOVALS,
     private readonly tenants: TenantSettingsSource = NO_TENANT_SETTINGS,
   ) {}
 
   async create(caller: Caller, request: CreateRoomRequest): Promise<RoomView> {
     const capacity = await this.#checkCapacity(caller.tenantId, request.capacity);
+    const viewerCapacity = this.#checkViewerCapacity(request.viewerCapacity);
     const room = await this.db.room.create({
       data: {
         tenantId: caller.tenantId,
@@ -45,6 +47,7 @@ export class RoomDirectory {
         topic: request.topic ?? null,
         language: request.language,
         capacity,
+        viewerCapacity,
         visibility: request.visibility,
         members: { create: { userId: caller.userId, role: 'owner' } },
       },
@@ -96,6 +99,8 @@ export class RoomDirectory {
     if (request.visibility !== undefined) data.visibility = request.visibility;
     if (request.capacity !== undefined)
       data.capacity = await this.#checkCapacity(room.tenantId, request.capacity);
+    if (request.viewerCapacity !== undefined)
+      data.viewerCapacity = this.#checkViewerCapacity(request.viewerCapacity);
     await this.db.room.update({
       where: { tenantId_id: { tenantId: room.tenantId, id: room.id } },
       data,
@@ -141,9 +146,9 @@ export class RoomDirectory {
   async #checkCapacity(tenantId: string, requested: number | undefined): Promise<number> {
     const tenantMax = (await this.tenants.settings(tenantId))?.maxRoomCapacity;
     const [max, limit] =
-      tenantMax !== undefined && tenantMax < this.maxCapacity
+      tenantMax !== undefined && tenantMax < this.ceilings.capacity
         ? [tenantMax, 'maxRoomCapacity']
-        : [this.maxCapacity, 'ROOMS_MAX_CAPACITY'];
+        : [this.ceilings.capacity, 'ROOMS_MAX_CAPACITY'];
     if (requested === undefined) return Math.min(DEFAULT_ROOM_CAPACITY, max);
     if (requested > max) {
       const by = limit === 'maxRoomCapacity' ? "the tenant's maxRoomCapacity" : 'this deployment';
@@ -155,4 +160,27 @@ export class RoomDirectory {
     }
     return requested;
   }
+
+  /**
+   * The viewer capacity a room may have: at most the service's `ROOMS_MAX_VIEWER_CAPACITY`
+   * (the tenant's `maxRoomCapacity` bounds speakers only: viewers cost a node far less).
+   */
+  #checkViewerCapacity(requested: number | undefined): number {
+    const max = this.ceilings.viewerCapacity;
+    if (requested === undefined) return Math.min(DEFAULT_ROOM_VIEWER_CAPACITY, max);
+    if (requested > max) {
+      throw new CascadeError('INVALID_ARGUMENT', `viewerCapacity may be at most ${max}`, {
+        issues: [{ path: 'viewerCapacity', message: `must be at most ${max} (this deployment)` }],
+        limit: 'ROOMS_MAX_VIEWER_CAPACITY',
+        max,
+      });
+    }
+    return requested;
+  }
+}
+
+/** The largest capacities this deployment gives a room (`ROOMS_MAX_CAPACITY`, `…_VIEWER_…`). */
+export interface CapacityCeilings {
+  capacity: number;
+  viewerCapacity: number;
 }

@@ -70,7 +70,8 @@ export function roomSearchSql(query: RoomSearchQuery): Prisma.Sql {
         LIMIT ${query.take}::int)
     )
     SELECT r.tenant_id AS "tenantId", r.id, r.owner_id AS "ownerId", r.title, r.topic,
-           r.language, r.capacity, r.visibility::text AS visibility, r.status::text AS status,
+           r.language, r.capacity, r.viewer_capacity AS "viewerCapacity",
+           r.visibility::text AS visibility, r.status::text AS status,
            r.created_at AS "createdAt", r.last_active_at AS "lastActiveAt",
            r.closed_at AS "closedAt",
            (SELECT me.role::text FROM room_members me

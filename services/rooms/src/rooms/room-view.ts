@@ -12,6 +12,7 @@ export function toRoomView(room: Room, occupants: Occupants, myRole: RoomView['m
     topic: room.topic,
     language: room.language,
     capacity: room.capacity,
+    viewerCapacity: room.viewerCapacity,
     visibility: room.visibility,
     status: room.status,
     participantCount: occupants.count,

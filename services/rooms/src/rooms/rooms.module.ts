@@ -36,7 +36,10 @@ import { TenantSettingsModule } from '../tenant-settings/tenant-settings.module'
           access,
           new RoomSearch(db),
           new RoomOccupants(db),
-          config.ROOMS_MAX_CAPACITY,
+          {
+            capacity: config.ROOMS_MAX_CAPACITY,
+            viewerCapacity: config.ROOMS_MAX_VIEWER_CAPACITY,
+          },
           natsRoomRemovals(bus, config.NATS_SUBJECT_PREFIX),
           tenants,
         ),

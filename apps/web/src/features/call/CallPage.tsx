@@ -26,13 +26,14 @@ import { CallGrid } from './grid/CallGrid';
 import { RemoteAudio } from './grid/RemoteAudio';
 import { layoutTiles, tilesPerPage } from './grid/tiles';
 import { type TileSizes, viewOf } from './grid/view-model';
-import type { CallParticipant } from './hooks/call-model';
+import { type CallParticipant, watchingLabel } from './hooks/call-model';
 import {
   useActiveSpeaker,
   useCallParticipants,
   useConnectionQuality,
   useConnectionState,
   useServerView,
+  useViewerCount,
   useVisibleSubscriptions,
 } from './hooks/use-call-room';
 import { useCallSession } from './hooks/use-call-session';
@@ -170,6 +171,7 @@ function InCall({
   const participants = useCallParticipants(client);
   const speakerId = useActiveSpeaker(client);
   const connection = useConnectionState(client);
+  const viewers = useViewerCount(client);
   const quality = useConnectionQuality(client, client.room?.participantId);
   const media = useLocalMedia(client, preferences, session.publishing);
   const chat = useChat(client, roomId);
@@ -277,6 +279,7 @@ function InCall({
           </Heading>
           <Text size="1" color="gray" role="status">
             In the call · {participants.length} {participants.length === 1 ? 'person' : 'people'}
+            {watchingLabel(viewers)}
           </Text>
         </Flex>
         <Flex gap="2">

@@ -1,7 +1,7 @@
 import type { RoomState } from '@cascade/client';
 import { describe, expect, it } from 'vitest';
 
-import { participantsOf, subscriptionPlan } from './call-model';
+import { participantsOf, subscriptionPlan, watchingLabel } from './call-model';
 
 const track = (id: string) =>
   ({
@@ -87,5 +87,11 @@ describe('the call as the screen shows it', () => {
       new Set(['a_ben']),
     );
     expect(plan).toEqual({ subscribe: ['a_ann', 's_ben'], unsubscribe: ['v_ann'] });
+  });
+
+  it('says how many watch a webinar, and nothing when nobody does', () => {
+    expect(watchingLabel(0)).toBe('');
+    expect(watchingLabel(1)).toBe(' · 1 watching');
+    expect(watchingLabel(5_000)).toBe(' · 5,000 watching');
   });
 });

@@ -58,6 +58,11 @@ export function participantsOf(
   return [me, ...others];
 }
 
+/** The header's "· N watching" (viewers of a webinar), or nothing when there are none. */
+export function watchingLabel(viewers: number): string {
+  return viewers > 0 ? ` · ${viewers.toLocaleString('en')} watching` : '';
+}
+
 /**
  * Which remote producers to consume: every audio (sound follows everyone, not the view) and
  * the video of the participants the grid shows; the rest is let go so no bytes flow for it.

@@ -2,7 +2,7 @@ import { type CascadeClient, type CascadeClientEvents, TypedEmitter } from '@cas
 import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { useVisibleSubscriptions } from './use-call-room';
+import { useViewerCount, useVisibleSubscriptions } from './use-call-room';
 
 /** A client with a room of one camera, whose first subscriptions fail as the test says. */
 class FakeClient extends TypedEmitter<CascadeClientEvents> {
@@ -56,5 +56,24 @@ describe('useVisibleSubscriptions', () => {
       await vi.advanceTimersByTimeAsync(5_000);
     });
     expect(client.asked).toEqual([]);
+  });
+});
+
+describe('useViewerCount', () => {
+  it("follows the SDK's viewer count as its events arrive", () => {
+    const sdk = new (class extends TypedEmitter<CascadeClientEvents> {
+      viewerCount = 0;
+      /** The SDK's `viewerCount` event, as a room.viewers from the gateway makes it. */
+      told(count: number) {
+        this.viewerCount = count;
+        this.emit('viewerCount', { count });
+      }
+    })();
+    const { result } = renderHook(() => useViewerCount(sdk as unknown as CascadeClient));
+    expect(result.current).toBe(0);
+    act(() => {
+      sdk.told(12);
+    });
+    expect(result.current).toBe(12);
   });
 });

@@ -21,6 +21,11 @@ export function useCallParticipants(client: CascadeClient | null): CallParticipa
   });
 }
 
+/** How many viewers (a webinar's audience: counted, not shown as tiles) the room has. */
+export function useViewerCount(client: CascadeClient | null): number {
+  return useEmitterValue(client, () => client?.viewerCount ?? 0);
+}
+
 /** The connection as the banner shows it. */
 export function useConnectionState(client: CascadeClient | null) {
   return useEmitterValue(client, () => client?.connectionState ?? 'connecting');
