@@ -14,6 +14,7 @@ const room = {
   topic: null,
   language: 'en',
   capacity: 50,
+  viewerCapacity: 100,
   visibility: 'public',
   status: 'active',
   participantCount: 0,
