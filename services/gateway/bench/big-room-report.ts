@@ -125,6 +125,33 @@ const maxNodeFlowing = (m: ModeSample) => Math.max(...m.nodes.map((n) => n.flowi
 /** Packets/s of one forwarded stream: how fast the publishers' encoders happen to run. */
 const perStream = (m: ModeSample) => forwarded(m) / flowing(m);
 
+/** What the publishers' media looked like over every window: what limits this run's figures. */
+function mediaCaveats(r: BigRoomResults) {
+  const windows = r.samples.flatMap((s) => MODES.map((mode) => s.modes[mode]));
+  const packetsByEncoding: Record<string, number> = {};
+  const limitations: Record<string, number> = {};
+  for (const w of windows) {
+    for (const [rid, e] of Object.entries(w.publishers.encodings))
+      packetsByEncoding[rid] = (packetsByEncoding[rid] ?? 0) + e.packetsPerSecond * w.seconds;
+    for (const [reason, n] of Object.entries(w.publishers.limitations))
+      limitations[reason] = (limitations[reason] ?? 0) + n;
+  }
+  const flowingTotal = sum(windows.map((w) => flowing(w as ModeSample)));
+  const silent = sum(
+    windows.map((w) => sum(w.nodes.map((n) => n.flowingConsumers - n.sendingConsumers))),
+  );
+  return {
+    /** Packets each simulcast encoding sent over all the windows together. */
+    packetsByEncoding,
+    limitations,
+    /** Per camera, the publishers' mean packets/s over the windows. */
+    cameraPps: median(windows.map((w) => w.publishers.packetsPerSecond / r.settings.publishers)),
+    /** Share of flowing consumers that sent nothing in their window, over all windows. */
+    silentShare: silent / flowingTotal,
+    machineBusyCores: median(windows.map((w) => w.machineBusyCores)),
+  };
+}
+
 /** Everything the report states, computed from the run's data. */
 export function analyse(r: BigRoomResults) {
   const growth = MODES.map((mode) => {
@@ -179,7 +206,7 @@ export function analyse(r: BigRoomResults) {
     },
     {
       goal: `the ${last}th join is no slower than the 10th (room.join p50 of joins ${joins.lateRange.join('–')} ≤ ${JOIN_RATIO_MAX}× that of joins ${joins.earlyRange.join('–')})`,
-      measured: `${f1(joins.lateJoinP50Ms)} ms vs ${f1(joins.earlyJoinP50Ms)} ms: ${f2(joins.ratio)}×`,
+      measured: `${f1(joins.lateJoinP50Ms)} ms vs ${f1(joins.earlyJoinP50Ms)} ms: ${f2(joins.ratio)}× (the gateways' own mean: ${f1(joins.serverLateMeanMs)} ms vs ${f1(joins.serverEarlyMeanMs)} ms, ${f2(joins.serverLateMeanMs / joins.serverEarlyMeanMs)}×)`,
       met: joins.ratio <= JOIN_RATIO_MAX,
     },
   ];
@@ -190,6 +217,7 @@ export function analyse(r: BigRoomResults) {
     goals,
     lastSample,
     spansNodes: lastSample.modes.lastN.nodes.filter((n) => n.participants > 0).length,
+    media: mediaCaveats(r),
   };
 }
 
@@ -199,9 +227,9 @@ export function analyse(r: BigRoomResults) {
  */
 const COLUMNS: Array<{ title: string; cell: (m: ModeSample) => string }> = [
   {
-    title: 'consumers (flowing)',
+    title: 'consumers (flowing, sent in the window)',
     cell: (m) =>
-      `${f0(sum(m.nodes.map((n) => n.consumers)))} (${f0(sum(m.nodes.map((n) => n.flowingConsumers)))})`,
+      `${f0(sum(m.nodes.map((n) => n.consumers)))} (${f0(flowing(m))}, ${f0(sum(m.nodes.map((n) => n.sendingConsumers)))})`,
   },
   { title: 'forwarded pkt/s, all nodes', cell: (m) => f0(forwarded(m)) },
   { title: 'pkt/s per flowing stream', cell: (m) => f1(perStream(m)) },
@@ -231,6 +259,19 @@ const COLUMNS: Array<{ title: string; cell: (m: ModeSample) => string }> = [
   },
   { title: 'machine busy cores', cell: (m) => f2(m.machineBusyCores) },
 ];
+
+function caveats(r: BigRoomResults, a: ReturnType<typeof analyse>): string {
+  const m = a.media;
+  const encodings = Object.entries(m.packetsByEncoding)
+    .map(([rid, n]) => `${rid} ${f0(n)}`)
+    .join(', ');
+  const reasons = Object.entries(m.limitations)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  return `- The machine was saturated: median ${f2(m.machineBusyCores)} of ${r.machine.cores} cores busy over the windows (load average ${r.machine.loadAverageAtStart.map(f1).join(' ')} at the start; other work shares it).
+- The publishers' encoders report their limitation (count of encodings over all windows): ${reasons}. Packets each simulcast encoding sent in all windows together: ${encodings}. An encoding with none was off for the whole run: then every consumer, however large its tile, gets the lower layer, and the layer part of last-N's saving (small tiles at the low layer) does not show here; only the count part (${r.settings.lastN} videos of ${r.settings.publishers}) does.
+- A camera sent ${f1(m.cameraPps)} packets/s (median over the windows); a flowing stream forwarded fewer (*pkt/s per flowing stream*): ${f0(m.silentShare * 100)} % of the flowing consumers sent nothing in their window (a consumer resumed by a view change forwards from its layer's next key frame on), and the others follow what the starved encoders send.`;
+}
 
 function markdown(
   r: BigRoomResults,
@@ -315,6 +356,10 @@ ${perSize}
 
 ${savings}
 
+## What this machine let the run show
+
+${caveats(r, a)}
+
 ## Growth: linear or quadratic
 
 Exponent *k* of a least-squares fit of cost ∝ size^k over the sizes measured (1 = linear, 2 = quadratic). *Streams forwarded*: the consumers that flow (what the view decides, exact); *forwarded pkt/s*: what they sent, which is streams × the packets/s of one stream, and that second factor is the publishers' encoders' rate, not the room's size: on this machine their sender stats report them limited (see *encoders limited by*), and their rate moves with the machine's load during the run (*pkt/s per stream* below). The forwarded packets per receiver stay bounded when growth is linear. Worker CPU includes fixed costs (receiving the publishers, pipes, the stats calls) and grows less than linearly while they dominate.
@@ -336,7 +381,7 @@ ${JSON.stringify(conditions, null, 2)}
 \`\`\`
 
 - The machine is small and shared: every process (the benchmark's ${s.participants - s.publishers} clients, ${s.publishers} publisher processes encoding video, ${s.gateways} gateways, the orchestrator, ${s.sfuNodes} sfu-nodes and their workers, Redis, NATS) runs on its ${r.machine.cores} cores; absolute figures move from run to run, the comparison is side by side in one room.
-- Stack: \`startCascadeStack\` (services/gateway/test/support/stack.ts), rooms service off (a token's room is a room), one mediasoup worker per node, \`SFU_MAX_STREAMS=${s.sfuMaxStreams}\` and sticky threshold ${s.stickyThreshold} so that the room spreads over the nodes.
+- Stack: \`startCascadeStack\` (services/gateway/test/support/stack.ts), rooms service off (a token's room is a room), one mediasoup worker per node, \`SFU_MAX_STREAMS=${s.sfuMaxStreams}\` and sticky threshold ${s.stickyThreshold} so that the room spreads over the nodes; the orchestrator with the test stack's fast timings except node liveness and room leases, which are the product's defaults (a node is stale after 5 s of silence and lost after 10 s: with the tests' 1.5 s and 3 s a saturated machine had a node declared lost mid-run).
 - Re-run: \`npm run bench:big-room -w @cascade/gateway\` after \`npx turbo run build\`; flags in services/gateway/bench/big-room.ts.
 `;
 }

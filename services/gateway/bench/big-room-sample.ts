@@ -21,6 +21,8 @@ interface NodeReading {
   packetsSent: number;
   bytesSent: number;
   workerCpuMs: number;
+  /** Packets each consumer sent so far, by consumer id. */
+  byConsumer: Map<string, number>;
 }
 
 /** One node over one measurement window. */
@@ -29,6 +31,11 @@ export interface NodeWindow {
   participants: number;
   consumers: number;
   flowingConsumers: number;
+  /**
+   * Flowing consumers that sent at least one packet during the window (a consumer just resumed
+   * or switched sends nothing until its layer's next key frame).
+   */
+  sendingConsumers: number;
   /** RTP packets/s the node's consumers of the room sent to their receivers (pipes excluded). */
   forwardedPps: number;
   forwardedKbps: number;
@@ -91,6 +98,7 @@ async function readNode(
     packetsSent: consumers.reduce((sum, c) => sum + (c.packetsSent ?? 0), 0),
     bytesSent: consumers.reduce((sum, c) => sum + (c.bytesSent ?? 0), 0),
     workerCpuMs: processCpuMs(workerPid),
+    byConsumer: new Map(consumers.map((c) => [c.id, c.packetsSent ?? 0])),
   };
 }
 
@@ -129,6 +137,8 @@ export async function measureWindow(
       participants: a.participants,
       consumers: a.consumers,
       flowingConsumers: a.flowing,
+      sendingConsumers: [...a.byConsumer].filter(([id, n]) => n > (b.byConsumer.get(id) ?? 0))
+        .length,
       forwardedPps: (a.packetsSent - b.packetsSent) / elapsed,
       forwardedKbps: ((a.bytesSent - b.bytesSent) * 8) / 1000 / elapsed,
       workerCpuPercent: ((a.workerCpuMs - b.workerCpuMs) / 1000 / elapsed) * 100,

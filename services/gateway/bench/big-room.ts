@@ -6,7 +6,7 @@
  * sink). Everything runs on this machine against real processes (startCascadeStack); build first.
  *
  *   cd services/gateway && npm run bench:big-room [-- --participants 300 --sizes 50,100,200,300
- *     --publishers 4 --last-n 2 --tile 320x180 --window 5 --settle 3 --sfu-nodes 3 --gateways 2
+ *     --publishers 4 --last-n 2 --tile 320x180 --window 5 --settle 5 --sfu-nodes 3 --gateways 2
  *     --sfu-max-streams 1200 --sticky 0.3 --no-write]
  *
  * Every flag can also be given as BIG_ROOM_<FLAG> (upper case, dashes as underscores). Writes
@@ -87,7 +87,7 @@ function settings(): BigRoomSettings & { write: boolean } {
     lastN: num('last-n', 2),
     tile: { width: tileWidth ?? 320, height: tileHeight ?? 180 },
     windowSeconds: num('window', 5),
-    settleSeconds: num('settle', 3),
+    settleSeconds: num('settle', 5),
     sfuNodes: num('sfu-nodes', 3),
     gateways: num('gateways', 2),
     sfuMaxStreams: num('sfu-max-streams', 1200),
@@ -103,6 +103,13 @@ const MEDIA = {
   audio: { frequencyHz: 440, sampleRate: 48_000 },
 };
 const TENANT = 'bench';
+/** The orchestrator's defaults (services/sfu-orchestrator/src/config.ts) for node liveness. */
+const PRODUCT_LIVENESS = {
+  ORCH_NODE_STALE_MS: '5000',
+  ORCH_NODE_DEAD_MS: '10000',
+  ORCH_ROOM_LEASE_MS: '10000',
+  ORCH_REQUEST_TIMEOUT_MS: '5000',
+};
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -117,6 +124,9 @@ async function main(): Promise<void> {
     rooms: false,
     sfuMaxStreams: s.sfuMaxStreams,
     orchestratorStickyThreshold: s.stickyThreshold,
+    // The product's liveness timings, not the tests' fast ones: on a saturated machine a node's
+    // heartbeat can be a few seconds late, and a node declared lost would end the room's media.
+    orchestratorEnv: PRODUCT_LIVENESS,
   });
   log(`stack up: ${s.gateways} gateways, ${s.sfuNodes} sfu-nodes`);
   const bots: SdkBot[] = [];
@@ -214,7 +224,7 @@ async function main(): Promise<void> {
             window.nodes
               .map(
                 (n) =>
-                  `${n.nodeId} ${n.participants} in, ${n.consumers} consumers (${n.flowingConsumers} flowing), ` +
+                  `${n.nodeId} ${n.participants} in, ${n.consumers} consumers (${n.flowingConsumers} flowing, ${n.sendingConsumers} sent), ` +
                   `${Math.round(n.forwardedPps)} pps, worker ${n.workerCpuPercent.toFixed(0)}%`,
               )
               .join('; ') +
