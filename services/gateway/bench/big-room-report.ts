@@ -268,9 +268,9 @@ function caveats(r: BigRoomResults, a: ReturnType<typeof analyse>): string {
   const reasons = Object.entries(m.limitations)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
-  return `- The machine was saturated: median ${f2(m.machineBusyCores)} of ${r.machine.cores} cores busy over the windows (load average ${r.machine.loadAverageAtStart.map(f1).join(' ')} at the start; other work shares it).
+  return `- The machine is shared: median ${f2(m.machineBusyCores)} of ${r.machine.cores} cores busy over the windows, whole machine (load average ${r.machine.loadAverageAtStart.map(f1).join(' ')} at the start; other work shares it).
 - The publishers' encoders report their limitation (count of encodings over all windows): ${reasons}. Packets each simulcast encoding sent in all windows together: ${encodings}. An encoding with none was off for the whole run: then every consumer, however large its tile, gets the lower layer, and the layer part of last-N's saving (small tiles at the low layer) does not show here; only the count part (${r.settings.lastN} videos of ${r.settings.publishers}) does.
-- A camera sent ${f1(m.cameraPps)} packets/s (median over the windows); a flowing stream forwarded fewer (*pkt/s per flowing stream*): ${f0(m.silentShare * 100)} % of the flowing consumers sent nothing in their window (a consumer resumed by a view change forwards from its layer's next key frame on), and the others follow what the starved encoders send.`;
+- A camera sent ${f1(m.cameraPps)} packets/s (median over the windows); a flowing stream forwarded fewer (*pkt/s per flowing stream*): ${f0(m.silentShare * 100)} % of the flowing consumers sent nothing in their window (a consumer resumed by a view change forwards from its layer's next key frame on), and the others forward what the encoders send of their layer.`;
 }
 
 function markdown(
@@ -348,7 +348,7 @@ Dynacast's saving in publisher upload is **not measured here**: dynacast is bein
 
 ## Per room size and mode
 
-Measured over ${s.windowSeconds} s windows after ${s.settleSeconds} s for the views to apply (a key frame, the layer switch). *Consumers*: every consumer of the room on the three nodes (publishers' cameras to receivers; pipes not counted); *flowing*: neither paused by the client nor by the view. *Forwarded pkt/s*: RTP packets those consumers sent (consumer \`getStats\` through the nodes' \`room.dump\`, before and after the window), per node in order ${a.lastSample.modes.lastN.nodes.map((n) => n.nodeId).join(' / ')}. *Worker CPU*: user + system time of each node's mediasoup worker (one per node) from /proc, % of one core; it includes receiving the publishers and the pipes. *Per client*: what each receiver's UDP socket got (SRTP, RTP and RTCP). *Publishers' camera upload*: the ${s.publishers} publishers' camera \`bytesSent\` from their own sender stats, together.
+Measured over ${s.windowSeconds} s windows after ${s.settleSeconds} s for the views to apply (a key frame, the layer switch). *Consumers*: every consumer of the room on the ${s.sfuNodes} nodes (publishers' cameras to receivers; pipes not counted); *flowing*: neither paused by the client nor by the view. *Forwarded pkt/s*: RTP packets those consumers sent (consumer \`getStats\` through the nodes' \`room.dump\`, before and after the window), per node in order ${a.lastSample.modes.lastN.nodes.map((n) => n.nodeId).join(' / ')}. *Worker CPU*: user + system time of each node's mediasoup worker (one per node) from /proc, % of one core, in 10 ms ticks (over a ${s.windowSeconds} s window 1 % is ${s.windowSeconds / 0.01 / 100} ticks); it includes receiving the publishers and the pipes. *Per client*: what each receiver's UDP socket got (SRTP, RTP and RTCP). *Publishers' camera upload*: the ${s.publishers} publishers' camera \`bytesSent\` from their own sender stats, together.
 
 ${perSize}
 
