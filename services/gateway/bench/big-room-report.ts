@@ -56,6 +56,8 @@ export interface ServerJoinWindow {
   to: number;
   count: number;
   meanMs: number;
+  /** Of it, the orchestrator's mean time for participant.join (placement), its own histogram. */
+  placementMeanMs: number;
 }
 
 export interface BigRoomResults {
@@ -187,6 +189,8 @@ export function analyse(r: BigRoomResults) {
     ratio: p50(late, 'joinMs') / p50(early, 'joinMs'),
     serverEarlyMeanMs: r.serverJoinMs.find((w) => w.from === 6)?.meanMs ?? NaN,
     serverLateMeanMs: r.serverJoinMs.find((w) => w.to === last)?.meanMs ?? NaN,
+    placementEarlyMeanMs: r.serverJoinMs.find((w) => w.from === 6)?.placementMeanMs ?? NaN,
+    placementLateMeanMs: r.serverJoinMs.find((w) => w.to === last)?.placementMeanMs ?? NaN,
   };
   const lastSample = r.samples[r.samples.length - 1]!;
   const savings = r.samples.map((s) => ({
@@ -372,7 +376,7 @@ With ${s.publishers} publishers, even everyone-subscribes is linear here: each r
 
 \`room.join\` request to its acknowledgement (the receiver placed by the orchestrator, its session stored, the room told), p50 over joins ${j.earlyRange.join('–')} and over joins ${j.lateRange.join('–')} (the room full of flowing media by then): **${f1(j.earlyJoinP50Ms)} ms** and **${f1(j.lateJoinP50Ms)} ms** (ratio ${f2(j.ratio)}). Whole set-up of a receiver (connect, join, sink transport, ${s.publishers} consumers created and resumed, view): p50 ${f1(j.earlyReadyP50Ms)} ms and ${f1(j.lateReadyP50Ms)} ms.
 
-The gateways' own time to answer \`room.join\` (mean of their \`gateway_request_duration_seconds\` histogram, scraped before and after each window): ${f1(j.serverEarlyMeanMs)} ms over joins ${j.earlyRange.join('–')} and ${f1(j.serverLateMeanMs)} ms over joins ${j.lateRange.join('–')}. The client's figure adds what the gateway does after answering and what the benchmark's process does before it reads the answer: every client is in that one process, so each join's \`participant.joined\` reaches ${s.participants - s.publishers - 1} sockets there (the ${s.participants}th join's event is read ${s.participants - s.publishers - 1} times on the same event loop), which a real client on its own device does not pay. The goal is read on the client's figure all the same.
+The gateways' own time to answer \`room.join\` (mean of their \`gateway_request_duration_seconds\` histogram, scraped before and after each window): ${f1(j.serverEarlyMeanMs)} ms over joins ${j.earlyRange.join('–')} and ${f1(j.serverLateMeanMs)} ms over joins ${j.lateRange.join('–')}; of which the orchestrator's placement (\`participant.join\`, its own histogram) ${f1(j.placementEarlyMeanMs)} ms and ${f1(j.placementLateMeanMs)} ms. The client's figure adds what the gateway does after answering and what the benchmark's process does before it reads the answer: every client is in that one process, so each join's \`participant.joined\` reaches ${s.participants - s.publishers - 1} sockets there (the ${s.participants}th join's event is read ${s.participants - s.publishers - 1} times on the same event loop), which a real client on its own device does not pay. The goal is read on the client's figure all the same.
 
 ## Conditions
 

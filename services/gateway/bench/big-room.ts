@@ -189,23 +189,24 @@ async function main(): Promise<void> {
         const i = receivers.length;
         const ordinal = s.publishers + i + 1;
         const window = joinWindows.find((w) => w.from === ordinal);
-        if (window) window.before = await scrape(stack.gateways);
+        const measured = [...stack.gateways, ...(stack.orchestrator ? [stack.orchestrator] : [])];
+        if (window) window.before = await scrape(measured);
         const p = await SinkParticipant.join(stack, plan, `u_rx${i}`, i % s.gateways, lastN(i));
         receivers.push(p);
         joins.push({ ordinal, kind: 'receiver', nodeId: p.nodeId, ...p.timing });
         const closing = joinWindows.find((w) => w.to === ordinal);
-        if (closing?.before)
+        if (closing?.before) {
+          const after = await scrape(measured);
+          const mean = (metric: string, label: string, value: string) =>
+            histogramMeanMs(closing.before!, after, metric, label, value);
           serverJoinMs.push({
             from: closing.from,
             to: closing.to,
-            ...histogramMeanMs(
-              closing.before,
-              await scrape(stack.gateways),
-              'gateway_request_duration_seconds',
-              'method',
-              'room.join',
-            ),
+            ...mean('gateway_request_duration_seconds', 'method', 'room.join'),
+            placementMeanMs: mean('orchestrator_request_duration_seconds', 'op', 'participant.join')
+              .meanMs,
           });
+        }
         if (ordinal % 25 === 0) log(`${ordinal} in the room`);
       }
       const modes = {} as Record<Mode, ModeSample>;
