@@ -9,5 +9,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 npm run bench --workspace @cascade/sfu-orchestrator
 npm run bench --workspace @cascade/sfu-node -- "$@"
 npm run bench --workspace @cascade/gateway
+npm run bench:big-room --workspace @cascade/gateway
 npm run bench --workspace @cascade/rooms
 npm run bench --workspace @cascade/web
