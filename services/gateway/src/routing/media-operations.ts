@@ -51,6 +51,12 @@ export class MediaOperations {
     return this.views.setView(socket, request);
   }
 
+  /** The session of `socket` was resumed: what views tell it is told again (not awaited). */
+  resumed(socket: SignalingSocket): void {
+    const s = socket.data.session;
+    if (s) void this.views?.resumed?.(s);
+  }
+
   /**
    * Makes, for a client that just joined, the transports and consumers its join asked for, all
    * at once: the client's first remote frame then waits for one round trip instead of four.

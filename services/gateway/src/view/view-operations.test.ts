@@ -13,6 +13,9 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
   const views = new Map<string, ClientView>();
   let speakers: string[] = [];
   let audible: Audible | undefined;
+  let layers = new Map<string, number | null>();
+  /** What publishers were told of their producers' layers (dynacast), in order. */
+  const told: Array<{ participantId: string; producerId: string; max: number | null }> = [];
   const roster = [...IDS];
   const producers: PlannedProducer[] = IDS.flatMap((id) => [
     { producerId: `${id}-cam`, participantId: id, kind: 'video' as const },
@@ -43,6 +46,12 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
         audible = next;
         return was;
       },
+      swapLayers: async (_t, _r, next) => {
+        const was = layers;
+        layers = new Map(next);
+        return was;
+      },
+      layers: async () => new Map(layers),
       pushSpeaker: async (_t, _r, p) => {
         const before = speakers;
         speakers = [p, ...before.filter((s) => s !== p)];
@@ -64,6 +73,14 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
         for (const c of request.consumers) viewPaused.set(c.consumerId, c.paused);
         return { missing: [] };
       },
+    },
+    publishers: {
+      layers: (publisher, { producerId, maxSpatialLayer }) =>
+        void told.push({
+          participantId: publisher.participantId,
+          producerId,
+          max: maxSpatialLayer,
+        }),
     },
     log: { warn: (_fields, message) => void warnings.push(message) },
     now: () => clock,
@@ -108,6 +125,7 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
     ops,
     views,
     sent,
+    told,
     warnings,
     socket,
     hears,
@@ -331,5 +349,53 @@ describe('ViewOperations: audio in a room larger than the policy’s size', () =
     await ops.audioLevels(ROOM.tenantId, ROOM.roomId, [{ participantId: 'b', volume: -10 }]);
     await leave('d');
     expect(sent).toEqual([]);
+  });
+});
+
+describe('ViewOperations: dynacast', () => {
+  it('tells a publisher the one layer every view asks of its camera, and nothing of the others', async () => {
+    const { ops, told, socket } = world();
+    for (const viewer of ['me', 'b', 'c', 'd'])
+      await ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 });
+    // a's camera: the lowest layer only. The others' cameras: a, without a view, still wants
+    // them all at the top, as their publishers send them (nothing to tell).
+    expect(told).toEqual([{ participantId: 'a', producerId: 'a-cam', max: 0 }]);
+  });
+
+  it('tells the publisher at once when one viewer enlarges the tile, and again when it leaves', async () => {
+    const { ops, told, socket, leave } = world();
+    for (const viewer of ['me', 'b', 'c', 'd'])
+      await ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 });
+    told.length = 0;
+    await ops.setView(socket('c'), { visible: [tile('a', 720)], lastN: 1 });
+    expect(told).toEqual([{ participantId: 'a', producerId: 'a-cam', max: 2 }]);
+    await ops.setView(socket('d'), { visible: [tile('a', 100)], lastN: 1 }); // no change
+    expect(told).toHaveLength(1);
+    await leave('c');
+    expect(told.filter((t) => t.producerId === 'a-cam').at(-1)).toEqual({
+      participantId: 'a',
+      producerId: 'a-cam',
+      max: 0,
+    });
+  });
+
+  it('tells a publisher that nobody wants its camera, and tells it again after a resume', async () => {
+    const { ops, told, socket } = world();
+    for (const viewer of ['me', 'a', 'c', 'd'])
+      await ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 });
+    // Everyone has a view now, and no view shows b (a's names itself, which it never receives).
+    expect(told.filter((t) => t.producerId === 'b-cam').at(-1)?.max).toBeNull();
+    told.length = 0;
+    await ops.resumed({ ...ROOM, participantId: 'b' });
+    expect(told).toEqual([{ participantId: 'b', producerId: 'b-cam', max: null }]);
+  });
+
+  it('follows the speakers: a speaker entering views at the lowest layer is wanted again', async () => {
+    const { ops, told, socket } = world();
+    for (const viewer of ['me', 'a', 'c', 'd'])
+      await ops.setView(socket(viewer), { visible: [tile('c', 100)], lastN: 2 });
+    expect(told.filter((t) => t.producerId === 'b-cam').at(-1)?.max).toBeNull();
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'b');
+    expect(told.at(-1)).toEqual({ participantId: 'b', producerId: 'b-cam', max: 0 });
   });
 });

@@ -3,6 +3,7 @@ import {
   type ClientView,
   type MediaKind,
   type ParticipantInfo,
+  type ProducerLayers,
   type SetViewResult,
   type SfuControlRequestOf,
   type SfuControlResult,
@@ -13,6 +14,7 @@ import type { ParticipantRef } from '../signaling/channels';
 import type { SessionBinding, SignalingSocket } from '../signaling/socket-data';
 import { TokenBucket } from '../signaling/token-bucket';
 import { type Audible, type AudibleInput, AudioPlanner, type VoiceLevel } from './audio-planner';
+import { Dynacast } from './dynacast';
 import {
   type ConsumerPlan,
   type PlannedConsumer,
@@ -29,7 +31,15 @@ const NODE_BATCH = 400;
 
 type ViewStoreLike = Pick<
   ViewStore,
-  'view' | 'views' | 'setView' | 'forget' | 'speakers' | 'pushSpeaker' | 'swapAudible'
+  | 'view'
+  | 'views'
+  | 'setView'
+  | 'forget'
+  | 'speakers'
+  | 'pushSpeaker'
+  | 'swapAudible'
+  | 'swapLayers'
+  | 'layers'
 >;
 
 /** What view operations read and do elsewhere (the gateway's stores and its SFU nodes). */
@@ -52,6 +62,12 @@ export interface ViewDeps {
   /** Whose audio a big room hears (default: its 3 loudest above 20 participants). */
   audio?: AudioPlanner;
   rate?: { perSecond: number; burst: number };
+  /**
+   * Dynacast: tells a publisher (its sockets only) the highest layer anyone wants of one of its
+   * producers. Without it, publishers send every layer.
+   */
+  publishers?: { layers(publisher: ParticipantRef, layers: ProducerLayers): void };
+  dynacast?: Dynacast;
 }
 
 /** A consumer the gateway just made, as far as views care. */
@@ -66,6 +82,8 @@ export interface ViewHooks {
   setView(socket: SignalingSocket, view: ClientView): Promise<SetViewResult>;
   /** Best effort, never throws: applies the session's view to consumers it just got. */
   consumersCreated(s: SessionBinding, consumers: readonly CreatedConsumer[]): Promise<void>;
+  /** Best effort, never throws: a publisher that resumed is told its producers' layers again. */
+  resumed?(publisher: ParticipantRef): Promise<void>;
 }
 
 /**
@@ -84,16 +102,24 @@ export interface ViewHooks {
  * the last one. It is made again whenever it may change: a speaker change, a consumer made (a
  * newcomer receives), a participant who left; the consumers of every session whose audio changes
  * are paused or resumed on their nodes.
+ *
+ * Dynacast too: after each of those changes (and when a consumer closes), the highest layer any
+ * consumer of the room wants of each video producer ({@link Dynacast}) is worked out and
+ * recorded in Redis (`swapLayers`), and the publishers whose producers' layers changed are told
+ * (`producer.layers`, to their sockets only), so that their clients stop sending what nobody
+ * receives.
  */
 export class ViewOperations implements ViewHooks {
   readonly #planner: ViewPlanner;
   readonly #audio: AudioPlanner;
+  readonly #dynacast: Dynacast;
   readonly #queue = new KeyedQueue();
   readonly #buckets = new WeakMap<SignalingSocket, TokenBucket>();
 
   constructor(private readonly deps: ViewDeps) {
     this.#planner = deps.planner ?? new ViewPlanner();
     this.#audio = deps.audio ?? new AudioPlanner();
+    this.#dynacast = deps.dynacast ?? new Dynacast(this.#planner);
   }
 
   /**
@@ -139,6 +165,11 @@ export class ViewOperations implements ViewHooks {
       const plans = this.#planner.plan(choice, producers, stored.consumers);
       await this.#apply(stored.nodeId, s, plans);
       await this.deps.views.setView(tenantId, roomId, s.participantId, view);
+      await this.#followLayers(tenantId, roomId, {
+        roster: roster.map((p) => p.participantId),
+        producers,
+        speakers,
+      });
       return { flowing: [...choice.keys()], paused: plans.filter((p) => p.paused).length };
     });
   }
@@ -171,6 +202,7 @@ export class ViewOperations implements ViewHooks {
           ...this.#audio.plan(heard.now, producers, consumers),
         ]);
         await this.#apply(s.nodeId, s, changes);
+        await this.#followLayers(tenantId, roomId, { roster: ids, producers, speakers });
       });
     } catch (error) {
       this.deps.log.warn(
@@ -199,6 +231,7 @@ export class ViewOperations implements ViewHooks {
         const ids = roster.map((p) => p.participantId);
         const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers });
         await this.#applyAudio(tenantId, roomId, ids, producers, heard);
+        await this.#followLayers(tenantId, roomId, { roster: ids, producers, speakers });
       });
     } catch (error) {
       this.deps.log.warn(
@@ -271,9 +304,60 @@ export class ViewOperations implements ViewHooks {
             { tenantId, roomId, failed: failed.length, error: String(failed[0]!.reason) },
             'a speaker change was not applied to some views',
           );
+        await this.#followLayers(tenantId, roomId, {
+          roster: ids,
+          producers,
+          speakers: after,
+          views,
+        });
       });
     } catch (error) {
       this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'speaker change not applied');
+    }
+  }
+
+  /**
+   * A consumer of `participant` closed (it unsubscribed, or its node closed it): the layers its
+   * publisher sends may no longer be wanted (dynacast). Best effort, never throws.
+   */
+  async consumerClosed(participant: ParticipantRef): Promise<void> {
+    const { tenantId, roomId } = participant;
+    if (!this.deps.publishers) return;
+    try {
+      await this.#queue.run(roomKey(participant), async () => {
+        const [roster, producers, speakers] = await Promise.all([
+          this.deps.sessions.roster(tenantId, roomId),
+          this.deps.media.producers(tenantId, roomId),
+          this.deps.views.speakers(tenantId, roomId),
+        ]);
+        const ids = roster.map((p) => p.participantId);
+        await this.#followLayers(tenantId, roomId, { roster: ids, producers, speakers });
+      });
+    } catch (error) {
+      this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'layers not followed');
+    }
+  }
+
+  /**
+   * A publisher took its session back (`session.resume`): what it was told of its producers'
+   * layers while its socket was gone is told again (dynacast). Best effort, never throws.
+   */
+  async resumed(publisher: ParticipantRef): Promise<void> {
+    const { tenantId, roomId, participantId } = publisher;
+    const publishers = this.deps.publishers;
+    if (!publishers) return;
+    try {
+      const [layers, producers] = await Promise.all([
+        this.deps.views.layers(tenantId, roomId),
+        this.deps.media.producers(tenantId, roomId),
+      ]);
+      for (const p of producers) {
+        const maxSpatialLayer = layers.get(p.producerId);
+        if (p.participantId !== participantId || maxSpatialLayer === undefined) continue;
+        publishers.layers(ref(publisher), { producerId: p.producerId, maxSpatialLayer });
+      }
+    } catch (error) {
+      this.deps.log.warn({ ...ref(publisher), error: String(error) }, 'layers not told again');
     }
   }
 
@@ -296,6 +380,47 @@ export class ViewOperations implements ViewHooks {
       await this.speakerChanged(tenantId, roomId, voice);
     } catch (error) {
       this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'audio levels not applied');
+    }
+  }
+
+  /**
+   * Dynacast: the highest layer wanted of each video producer of the room, from every view and
+   * consumer of it (whichever node), recorded for the room; each publisher whose producer's
+   * layer changed is told. Best effort: a failure is logged, and the room's next change of views,
+   * speakers or consumers makes it right.
+   */
+  async #followLayers(
+    tenantId: string,
+    roomId: string,
+    room: {
+      roster: readonly string[];
+      producers: readonly PlannedProducer[];
+      speakers: readonly string[];
+      views?: ReadonlyMap<string, ClientView>;
+    },
+  ): Promise<void> {
+    const publishers = this.deps.publishers;
+    if (!publishers) return;
+    try {
+      const views = room.views ?? (await this.deps.views.views(tenantId, roomId));
+      const viewers = await Promise.all(
+        room.roster.map(async (participantId) => ({
+          participantId,
+          view: views.get(participantId),
+          consumers:
+            (await this.deps.sessions.get({ tenantId, roomId, participantId }))?.consumers ?? [],
+        })),
+      );
+      const next = this.#dynacast.wanted({ ...room, viewers });
+      const previous = await this.deps.views.swapLayers(tenantId, roomId, next);
+      for (const change of this.#dynacast.changes(previous, next, room.producers)) {
+        publishers.layers(
+          { tenantId, roomId, participantId: change.participantId },
+          { producerId: change.producerId, maxSpatialLayer: change.maxSpatialLayer },
+        );
+      }
+    } catch (error) {
+      this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'layers not followed');
     }
   }
 
