@@ -752,6 +752,11 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
       case 'producer.layers': {
         const { producerId, maxSpatialLayer } = payload as SignalingEventOf<'producer.layers'>;
         const sender = this.#publications.ofProducer(producerId)?.producer?.rtpSender;
+        this.#logger.debug('layers nobody wants are switched off', {
+          producerId,
+          maxSpatialLayer,
+          sender: sender !== undefined,
+        });
         if (sender)
           void this.#layers.limit(sender, maxSpatialLayer).catch((error: unknown) =>
             this.#logger.warn('the layers nobody wants were not switched', {
