@@ -9,38 +9,28 @@ export interface EncodingSender {
   setParameters(parameters: EncodingParameters): Promise<void>;
 }
 
-/** How often a change is tried when the stack says the parameters went stale meanwhile. */
-const ATTEMPTS = 5;
-
 /**
  * Turns the encodings of `sender` above `maxSpatialLayer` off and the others on (`null`: all
  * off), with `RTCRtpSender.setParameters`: the encoder stops on the spot and nothing is
- * renegotiated. Answers whether anything changed (nothing is set when nothing would). The
- * parameters `getParameters` hands out are good for a moment only (libwebrtc forgets their
- * transaction on its own thread, which in Node may come first): a change refused as stale
- * (`InvalidStateError`) is read and tried again.
+ * renegotiated. Answers whether anything changed (nothing is set when nothing would). Browsers
+ * do it; libwebrtc in Node (@roamhq/wrtc) refuses it once the sender is negotiated (it forgets
+ * the parameters' transaction on its signaling thread before JavaScript sees them:
+ * `InvalidStateError`), so a Node client keeps sending every layer.
  */
 export async function limitEncodings(
   sender: EncodingSender,
   maxSpatialLayer: number | null,
 ): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    const parameters = sender.getParameters();
-    let changed = false;
-    parameters.encodings.forEach((encoding, layer) => {
-      const active = maxSpatialLayer !== null && layer <= maxSpatialLayer;
-      if ((encoding.active ?? true) === active) return;
-      encoding.active = active;
-      changed = true;
-    });
-    if (!changed) return false;
-    try {
-      await sender.setParameters(parameters);
-      return true;
-    } catch (error) {
-      if (!isStale(error) || attempt >= ATTEMPTS) throw error;
-    }
-  }
+  const parameters = sender.getParameters();
+  let changed = false;
+  parameters.encodings.forEach((encoding, layer) => {
+    const active = maxSpatialLayer !== null && layer <= maxSpatialLayer;
+    if ((encoding.active ?? true) === active) return;
+    encoding.active = active;
+    changed = true;
+  });
+  if (changed) await sender.setParameters(parameters);
+  return changed;
 }
 
 /**
@@ -69,9 +59,4 @@ export class PublishedLayers {
     current.applying = applying.catch(() => undefined);
     return applying;
   }
-}
-
-function isStale(error: unknown): boolean {
-  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
-  return name === 'InvalidStateError' || message === 'InvalidStateError';
 }
