@@ -22,6 +22,11 @@ const stack = useCascadeStack({
   sfuNodes: 2,
   sfuMaxStreams: 40,
   orchestratorStickyThreshold: 0.05,
+  // The nodes' transports send transport-cc feedback. Without it (the default) Chromium's
+  // estimate of its uplink, fed nothing, decays to its 30 kbps floor within seconds, and an
+  // encoding switched back on has no bandwidth to send in: what dynacast saves would look like
+  // what starvation does.
+  sfuNodeEnv: { SFU_BWE_ENABLED: 'true' },
 });
 const TENANT = 'acme';
 /** The viewers publish nothing (the media settings are unused). */
@@ -62,12 +67,19 @@ class PagePublisher {
     })()`);
   }
 
-  /** The camera's encodings, lowest layer first (`getStats()`). */
-  async cameraEncodings(): Promise<EncodingStats[]> {
+  /**
+   * The camera's encodings, lowest layer first, and what the send transport's bandwidth
+   * estimator allows (`getStats()`).
+   */
+  async cameraEncodings(): Promise<{ encodings: EncodingStats[]; bwe: number | undefined }> {
     return this.page.page.evaluate(`(async () => {
       const stats = await window.cascadePage.client.getStats();
       const camera = stats.local.find((t) => t.source === 'camera');
-      return JSON.parse(JSON.stringify(camera ? camera.encodings : []));
+      const send = stats.transports.find((t) => t.direction === 'send');
+      return JSON.parse(JSON.stringify({
+        encodings: camera ? camera.encodings : [],
+        bwe: send ? send.availableOutgoingBitrate : undefined,
+      }));
     })()`);
   }
 
@@ -85,6 +97,7 @@ class PagePublisher {
 describe('dynacast', () => {
   const started: SdkBot[] = [];
   let page: ChromiumSdkPage | undefined;
+  let camera: string;
   let roomId: string;
   let redis: Redis;
 
@@ -101,6 +114,16 @@ describe('dynacast', () => {
       page?.stop().catch(() => undefined),
     ]);
   }, 30_000);
+
+  /** Until the room records `layer` as the camera's wanted layer (dynacast, in Redis). */
+  function recorded(layer: string) {
+    const key = `gw:view:{${TENANT}:${roomId}}:layers`;
+    return eventually(
+      `layer ${layer} recorded`,
+      () => redis.hget(key, camera),
+      (l) => l === layer,
+    );
+  }
 
   async function viewer(name: string, gateway: number): Promise<SdkBot> {
     const urls = stack.gatewayUrls;
@@ -125,6 +148,8 @@ describe('dynacast', () => {
     /** Switched on (`outbound-rtp`'s `active`), when the WebRTC stack says. */
     active: boolean | undefined;
     reason: string | undefined;
+    /** What the sender's bandwidth estimator allowed then (bits per second). */
+    bwe: number | undefined;
   }
 
   /**
@@ -132,14 +157,15 @@ describe('dynacast', () => {
    * sender's statistics about a second apart.
    */
   async function sample(publisher: PagePublisher): Promise<EncodingSample[]> {
-    const before = await publisher.cameraEncodings();
+    const before = (await publisher.cameraEncodings()).encodings;
     await sleep(1_200); // 10 fps: a sending encoding sends several packets meanwhile
-    const after = await publisher.cameraEncodings();
-    return after.map((e, i) => ({
+    const { encodings, bwe } = await publisher.cameraEncodings();
+    return encodings.map((e, i) => ({
       rid: e.rid,
       sent: e.packetsSent - (before[i]?.packetsSent ?? 0),
       active: e.active,
       reason: e.qualityLimitationReason,
+      bwe,
     }));
   }
 
@@ -167,7 +193,7 @@ describe('dynacast', () => {
       url: stack.gatewayUrls[0]!,
       token: stack.mintJoinToken({ tenant: TENANT, user: 'u_pub', room: roomId, name: 'pub' }),
     });
-    const camera = await publisher.publishCamera();
+    camera = await publisher.publishCamera();
     const viewers = [await viewer('v0', 0), await viewer('v1', 1)];
     for (const v of viewers) await v.join();
     // Both viewers decode the camera; without views they have no preference: both layers go.
@@ -187,8 +213,7 @@ describe('dynacast', () => {
 
     // Every viewer shows the publisher small: the high encoding is switched off at the source.
     for (const v of viewers) await v.setView({ visible: [{ participantId, ...SMALL }], lastN: 1 });
-    const layersKey = `gw:view:{${TENANT}:${roomId}}:layers`;
-    expect(await redis.hget(layersKey, camera)).toBe('0');
+    await recorded('0');
     await sends('the low encoding only', publisher, [true, false]);
     // The viewers still receive it (the low layer).
     for (const v of viewers) {
@@ -203,7 +228,7 @@ describe('dynacast', () => {
 
     // One viewer enlarges the tile: the high encoding is switched on and sends again.
     await viewers[1]!.setView({ visible: [{ participantId, ...LARGE }], lastN: 1 });
-    expect(await redis.hget(layersKey, camera)).toBe('1');
+    await recorded('1');
     await sends('both encodings again', publisher, [true, true]);
     await eventually(
       'the large tile at the high layer',
@@ -214,7 +239,7 @@ describe('dynacast', () => {
 
     // Nobody shows it (views of nobody, and nobody has spoken): no encoding is sent at all.
     for (const v of viewers) await v.setView({ visible: [], lastN: 1 });
-    expect(await redis.hget(layersKey, camera)).toBe('none');
+    await recorded('none');
     await sends('no encoding', publisher, [false, false]);
 
     // The publisher's connection drops and, while it resumes, a viewer shows it small again: the

@@ -57,7 +57,7 @@ export class EventForwarder implements OnApplicationBootstrap {
         forget: async (participant, kind, id) => {
           const forgotten = await store.forget(participant, kind, id);
           // Dynacast: a consumer gone may leave a layer its publisher sends unwanted.
-          if (forgotten && kind === 'consumer') void views.consumerClosed(participant);
+          if (forgotten && kind === 'consumer') views.consumerClosed(participant);
           return forgotten;
         },
         reconnectRequired: (participant, reason) => sessions.reconnectRequired(participant, reason),

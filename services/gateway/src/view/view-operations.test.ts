@@ -9,11 +9,13 @@ const ROOM = { tenantId: 't1', roomId: 'r1' };
 const IDS = ['me', 'a', 'b', 'c', 'd'];
 
 /** The gateway's stores and nodes, in memory; node requests are recorded. */
-function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
+function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner, layersDelayMs = 0) {
   const views = new Map<string, ClientView>();
   let speakers: string[] = [];
   let audible: Audible | undefined;
   let layers = new Map<string, number | null>();
+  /** How many times the room's layers were worked out. */
+  const swaps = { count: 0 };
   /** What publishers were told of their producers' layers (dynacast), in order. */
   const told: Array<{ participantId: string; producerId: string; max: number | null }> = [];
   const roster = [...IDS];
@@ -47,6 +49,7 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
         return was;
       },
       swapLayers: async (_t, _r, next) => {
+        swaps.count += 1;
         const was = layers;
         layers = new Map(next);
         return was;
@@ -83,6 +86,7 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
         }),
     },
     log: { warn: (_fields, message) => void warnings.push(message) },
+    layersDelayMs,
     now: () => clock,
     rate,
     ...(audio ? { audio } : {}),
@@ -126,6 +130,7 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
     views,
     sent,
     told,
+    swaps,
     warnings,
     socket,
     hears,
@@ -359,6 +364,7 @@ describe('ViewOperations: dynacast', () => {
       await ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 });
     // a's camera: the lowest layer only. The others' cameras: a, without a view, still wants
     // them all at the top, as their publishers send them (nothing to tell).
+    await ops.layersSettled();
     expect(told).toEqual([{ participantId: 'a', producerId: 'a-cam', max: 0 }]);
   });
 
@@ -366,12 +372,16 @@ describe('ViewOperations: dynacast', () => {
     const { ops, told, socket, leave } = world();
     for (const viewer of ['me', 'b', 'c', 'd'])
       await ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 });
+    await ops.layersSettled();
     told.length = 0;
     await ops.setView(socket('c'), { visible: [tile('a', 720)], lastN: 1 });
+    await ops.layersSettled();
     expect(told).toEqual([{ participantId: 'a', producerId: 'a-cam', max: 2 }]);
     await ops.setView(socket('d'), { visible: [tile('a', 100)], lastN: 1 }); // no change
+    await ops.layersSettled();
     expect(told).toHaveLength(1);
     await leave('c');
+    await ops.layersSettled();
     expect(told.filter((t) => t.producerId === 'a-cam').at(-1)).toEqual({
       participantId: 'a',
       producerId: 'a-cam',
@@ -384,9 +394,12 @@ describe('ViewOperations: dynacast', () => {
     for (const viewer of ['me', 'a', 'c', 'd'])
       await ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 });
     // Everyone has a view now, and no view shows b (a's names itself, which it never receives).
+    await ops.layersSettled();
     expect(told.filter((t) => t.producerId === 'b-cam').at(-1)?.max).toBeNull();
+    await ops.layersSettled();
     told.length = 0;
     await ops.resumed({ ...ROOM, participantId: 'b' });
+    await ops.layersSettled();
     expect(told).toEqual([{ participantId: 'b', producerId: 'b-cam', max: null }]);
   });
 
@@ -394,8 +407,23 @@ describe('ViewOperations: dynacast', () => {
     const { ops, told, socket } = world();
     for (const viewer of ['me', 'a', 'c', 'd'])
       await ops.setView(socket(viewer), { visible: [tile('c', 100)], lastN: 2 });
+    await ops.layersSettled();
     expect(told.filter((t) => t.producerId === 'b-cam').at(-1)?.max).toBeNull();
     await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'b');
+    await ops.layersSettled();
     expect(told.at(-1)).toEqual({ participantId: 'b', producerId: 'b-cam', max: 0 });
+  });
+
+  it('works a burst of changes of a room out once, a moment later', async () => {
+    const { ops, told, swaps, socket } = world({ perSecond: 10, burst: 10 }, undefined, 20);
+    await Promise.all(
+      ['me', 'b', 'c', 'd'].map((viewer) =>
+        ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 }),
+      ),
+    );
+    expect(swaps.count).toBe(0);
+    await ops.layersSettled();
+    expect(swaps.count).toBe(1);
+    expect(told).toEqual([{ participantId: 'a', producerId: 'a-cam', max: 0 }]);
   });
 });

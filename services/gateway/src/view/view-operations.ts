@@ -28,6 +28,8 @@ export const VIEW_RATE_PER_SECOND = 5;
 export const VIEW_BURST = 10;
 /** Consumers per `consumer.setViewState` request (the node takes at most 500; 64 KiB of JSON). */
 const NODE_BATCH = 400;
+/** Dynacast's wait for more changes of a room (a layer wanted again is back within a second). */
+export const LAYERS_DELAY_MS = 100;
 
 type ViewStoreLike = Pick<
   ViewStore,
@@ -68,6 +70,8 @@ export interface ViewDeps {
    */
   publishers?: { layers(publisher: ParticipantRef, layers: ProducerLayers): void };
   dynacast?: Dynacast;
+  /** How long dynacast waits for more changes of a room before it works its layers out. */
+  layersDelayMs?: number;
 }
 
 /** A consumer the gateway just made, as far as views care. */
@@ -113,6 +117,8 @@ export class ViewOperations implements ViewHooks {
   readonly #planner: ViewPlanner;
   readonly #audio: AudioPlanner;
   readonly #dynacast: Dynacast;
+  /** Rooms whose layers are to be worked out again (dynacast), and whether once more. */
+  readonly #layerRuns = new Map<string, { again: boolean; done: Promise<void> }>();
   readonly #queue = new KeyedQueue();
   readonly #buckets = new WeakMap<SignalingSocket, TokenBucket>();
 
@@ -165,11 +171,7 @@ export class ViewOperations implements ViewHooks {
       const plans = this.#planner.plan(choice, producers, stored.consumers);
       await this.#apply(stored.nodeId, s, plans);
       await this.deps.views.setView(tenantId, roomId, s.participantId, view);
-      await this.#followLayers(tenantId, roomId, {
-        roster: roster.map((p) => p.participantId),
-        producers,
-        speakers,
-      });
+      this.#followLayersSoon(s);
       return { flowing: [...choice.keys()], paused: plans.filter((p) => p.paused).length };
     });
   }
@@ -202,7 +204,7 @@ export class ViewOperations implements ViewHooks {
           ...this.#audio.plan(heard.now, producers, consumers),
         ]);
         await this.#apply(s.nodeId, s, changes);
-        await this.#followLayers(tenantId, roomId, { roster: ids, producers, speakers });
+        this.#followLayersSoon(s);
       });
     } catch (error) {
       this.deps.log.warn(
@@ -231,7 +233,7 @@ export class ViewOperations implements ViewHooks {
         const ids = roster.map((p) => p.participantId);
         const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers });
         await this.#applyAudio(tenantId, roomId, ids, producers, heard);
-        await this.#followLayers(tenantId, roomId, { roster: ids, producers, speakers });
+        this.#followLayersSoon(participant);
       });
     } catch (error) {
       this.deps.log.warn(
@@ -304,12 +306,7 @@ export class ViewOperations implements ViewHooks {
             { tenantId, roomId, failed: failed.length, error: String(failed[0]!.reason) },
             'a speaker change was not applied to some views',
           );
-        await this.#followLayers(tenantId, roomId, {
-          roster: ids,
-          producers,
-          speakers: after,
-          views,
-        });
+        this.#followLayersSoon({ tenantId, roomId });
       });
     } catch (error) {
       this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'speaker change not applied');
@@ -318,24 +315,10 @@ export class ViewOperations implements ViewHooks {
 
   /**
    * A consumer of `participant` closed (it unsubscribed, or its node closed it): the layers its
-   * publisher sends may no longer be wanted (dynacast). Best effort, never throws.
+   * publisher sends may no longer be wanted (dynacast). Best effort, never throws; not awaited.
    */
-  async consumerClosed(participant: ParticipantRef): Promise<void> {
-    const { tenantId, roomId } = participant;
-    if (!this.deps.publishers) return;
-    try {
-      await this.#queue.run(roomKey(participant), async () => {
-        const [roster, producers, speakers] = await Promise.all([
-          this.deps.sessions.roster(tenantId, roomId),
-          this.deps.media.producers(tenantId, roomId),
-          this.deps.views.speakers(tenantId, roomId),
-        ]);
-        const ids = roster.map((p) => p.participantId);
-        await this.#followLayers(tenantId, roomId, { roster: ids, producers, speakers });
-      });
-    } catch (error) {
-      this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'layers not followed');
-    }
+  consumerClosed(participant: ParticipantRef): void {
+    this.#followLayersSoon(participant);
   }
 
   /**
@@ -384,36 +367,67 @@ export class ViewOperations implements ViewHooks {
   }
 
   /**
+   * Dynacast, soon: the room's layers are worked out again a moment from now (`layersDelayMs`),
+   * once for every change that comes meanwhile (a grid that scrolls, a burst of consumers), since
+   * each time reads every session of the room. Never throws.
+   */
+  #followLayersSoon(room: { tenantId: string; roomId: string }): void {
+    if (!this.deps.publishers) return;
+    const key = roomKey(room);
+    const pending = this.#layerRuns.get(key);
+    if (pending) {
+      pending.again = true;
+      return;
+    }
+    const delay = this.deps.layersDelayMs ?? LAYERS_DELAY_MS;
+    const run = { again: true, done: Promise.resolve() };
+    run.done = (async () => {
+      while (run.again) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        run.again = false; // what changed until now is read by the run that follows
+        await this.#queue
+          .run(key, () => this.#followLayers(room.tenantId, room.roomId))
+          .catch(() => undefined);
+      }
+      this.#layerRuns.delete(key);
+    })();
+    this.#layerRuns.set(key, run);
+  }
+
+  /** Resolves once no room's layers are waiting to be worked out (for tests). */
+  async layersSettled(): Promise<void> {
+    while (this.#layerRuns.size > 0)
+      await Promise.all([...this.#layerRuns.values()].map((r) => r.done));
+  }
+
+  /**
    * Dynacast: the highest layer wanted of each video producer of the room, from every view and
    * consumer of it (whichever node), recorded for the room; each publisher whose producer's
    * layer changed is told. Best effort: a failure is logged, and the room's next change of views,
    * speakers or consumers makes it right.
    */
-  async #followLayers(
-    tenantId: string,
-    roomId: string,
-    room: {
-      roster: readonly string[];
-      producers: readonly PlannedProducer[];
-      speakers: readonly string[];
-      views?: ReadonlyMap<string, ClientView>;
-    },
-  ): Promise<void> {
+  async #followLayers(tenantId: string, roomId: string): Promise<void> {
     const publishers = this.deps.publishers;
     if (!publishers) return;
     try {
-      const views = room.views ?? (await this.deps.views.views(tenantId, roomId));
+      const [roster, producers, speakers, views] = await Promise.all([
+        this.deps.sessions.roster(tenantId, roomId),
+        this.deps.media.producers(tenantId, roomId),
+        this.deps.views.speakers(tenantId, roomId),
+        this.deps.views.views(tenantId, roomId),
+      ]);
+      const ids = roster.map((p) => p.participantId);
       const viewers = await Promise.all(
-        room.roster.map(async (participantId) => ({
+        ids.map(async (participantId) => ({
           participantId,
           view: views.get(participantId),
           consumers:
             (await this.deps.sessions.get({ tenantId, roomId, participantId }))?.consumers ?? [],
         })),
       );
-      const next = this.#dynacast.wanted({ ...room, viewers });
+      const next = this.#dynacast.wanted({ viewers, speakers, roster: ids, producers });
       const previous = await this.deps.views.swapLayers(tenantId, roomId, next);
-      for (const change of this.#dynacast.changes(previous, next, room.producers)) {
+      for (const change of this.#dynacast.changes(previous, next, producers)) {
         publishers.layers(
           { tenantId, roomId, participantId: change.participantId },
           { producerId: change.producerId, maxSpatialLayer: change.maxSpatialLayer },
@@ -515,6 +529,6 @@ function ref(r: ParticipantRef): ParticipantRef {
   return { tenantId: r.tenantId, roomId: r.roomId, participantId: r.participantId };
 }
 
-function roomKey(r: ParticipantRef): string {
+function roomKey(r: { tenantId: string; roomId: string }): string {
   return `${r.tenantId}/${r.roomId}`;
 }
