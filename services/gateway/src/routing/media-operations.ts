@@ -352,7 +352,8 @@ export class MediaOperations {
       ...participant(s),
       consumerId: request.consumerId,
     });
-    await this.store.forget(s, 'consumer', request.consumerId);
+    // Dynacast: the layer it took may be wanted by nobody now.
+    if (await this.store.forget(s, 'consumer', request.consumerId)) this.views?.consumerClosed?.(s);
     return {};
   }
 

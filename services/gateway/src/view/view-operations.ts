@@ -88,6 +88,8 @@ export interface ViewHooks {
   consumersCreated(s: SessionBinding, consumers: readonly CreatedConsumer[]): Promise<void>;
   /** Best effort, never throws: a publisher that resumed is told its producers' layers again. */
   resumed?(publisher: ParticipantRef): Promise<void>;
+  /** Never throws, not awaited: a consumer of `participant` closed (dynacast follows). */
+  consumerClosed?(participant: ParticipantRef): void;
 }
 
 /**
