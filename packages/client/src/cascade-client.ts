@@ -22,6 +22,7 @@ import { DeviceLoader } from './media/device-loader';
 import { frameSizeOf, KIND_OF_SOURCE, publishProfile } from './media/encodings';
 import { chooseLayers, layerSpaceOf, layerTargets } from './media/layers';
 import { localTrack, type Publication, Publications } from './media/publications';
+import { PublishedLayers } from './media/published-layers';
 import { Subscriptions } from './media/subscriptions';
 import { resolveBackoff } from './reconnect/backoff';
 import { type Connection, Connector } from './reconnect/connector';
@@ -116,6 +117,8 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
   readonly #timings = new Timings((entry) => this.emit('timing', entry));
   readonly #model: RoomModel;
   readonly #publications: Publications;
+  /** Dynacast: the layers of its producers that nobody wants are not sent. */
+  readonly #layers = new PublishedLayers();
   readonly #subscriptions: Subscriptions;
   readonly #qualityMonitor: QualityMonitor;
   readonly #tokenRefresher: TokenRefresher;
@@ -751,6 +754,23 @@ export class CascadeClient extends TypedEmitter<CascadeClientEvents> {
         const muted = payload as SignalingEventOf<'producer.mutedByModerator'>;
         if (this.#publications.mutedByServer(muted.producerId))
           this.emit('mutedByModerator', muted);
+        return;
+      }
+      case 'producer.layers': {
+        const { producerId, maxSpatialLayer } = payload as SignalingEventOf<'producer.layers'>;
+        const sender = this.#publications.ofProducer(producerId)?.producer?.rtpSender;
+        this.#logger.debug('layers nobody wants are switched off', {
+          producerId,
+          maxSpatialLayer,
+          sender: sender !== undefined,
+        });
+        if (sender)
+          void this.#layers.limit(sender, maxSpatialLayer).catch((error: unknown) =>
+            this.#logger.warn('the layers nobody wants were not switched', {
+              producerId,
+              error: String(error),
+            }),
+          );
         return;
       }
       case 'producer.closed': {

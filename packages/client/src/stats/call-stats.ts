@@ -202,6 +202,7 @@ function encodingStats(stream: Stat, stats: Stat[]): LocalEncodingStats {
     packetsSent: numberOr(stream['packetsSent'], 0),
   };
   if (typeof stream['rid'] === 'string') result.rid = stream['rid'];
+  if (typeof stream['active'] === 'boolean') result.active = stream['active'];
   copyNumber(result, 'ssrc', stream);
   for (const field of ['frameWidth', 'frameHeight', 'framesPerSecond'] as const)
     copyNumber(result, field, stream);

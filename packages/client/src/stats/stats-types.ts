@@ -31,6 +31,8 @@ export interface RemoteTrackStats {
 export interface LocalEncodingStats {
   /** The encoding's RID (simulcast), if it has one. */
   rid?: string;
+  /** Whether the encoding is switched on (dynacast switches off those nobody wants), if known. */
+  active?: boolean;
   ssrc?: number;
   bytesSent: number;
   packetsSent: number;

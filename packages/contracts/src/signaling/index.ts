@@ -19,7 +19,7 @@ import {
   SctpCapabilities,
   SctpParameters,
 } from '../sfu/media-types';
-import { ClientView, SetViewResult } from './view';
+import { ClientView, ProducerLayers, SetViewResult } from './view';
 
 export * from './view';
 
@@ -505,6 +505,13 @@ export const SignalingEvents = {
     source: ModeratedSource,
     by: ParticipantId,
   }),
+  /**
+   * Dynacast, to the publisher only: of its producer's simulcast layers, those above
+   * `maxSpatialLayer` are wanted by no consumer anywhere in the room (on any node), so its
+   * client stops encoding and sending them (`null`: no consumer wants any layer). Sent when that
+   * changes; a producer the publisher was never told about sends every layer.
+   */
+  'producer.layers': ProducerLayers,
   'consumer.closed': z.object({ consumerId: MediaObjectId, producerId: MediaObjectId }),
   'consumer.layersChanged': z.object({
     consumerId: MediaObjectId,

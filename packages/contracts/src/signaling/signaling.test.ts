@@ -126,4 +126,12 @@ describe('signaling protocol', () => {
     );
     expect(ERROR_CODES).toContain('RATE_LIMITED');
   });
+
+  it('tells a publisher the highest layer anyone wants of a producer (dynacast), or none', () => {
+    const layers = SignalingEvents['producer.layers'];
+    expect(layers.safeParse({ producerId: uuid, maxSpatialLayer: 0 }).success).toBe(true);
+    expect(layers.safeParse({ producerId: uuid, maxSpatialLayer: null }).success).toBe(true);
+    expect(layers.safeParse({ producerId: uuid, maxSpatialLayer: 3 }).success).toBe(false);
+    expect(layers.safeParse({ producerId: uuid }).success).toBe(false);
+  });
 });

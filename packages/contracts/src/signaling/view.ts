@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { ParticipantId } from '../ids';
+import { MediaObjectId, ParticipantId } from '../ids';
 import { LastN } from '../media-model';
 
 /**
@@ -67,3 +67,19 @@ export function layerForSize(width: number, height: number): number {
   const layer = LAYER_MAX_HEIGHTS.findIndex((max) => edge <= max);
   return layer === -1 ? LAYER_MAX_HEIGHTS.length : layer;
 }
+
+/** The highest spatial layer a view asks for ({@link layerForSize}); a node clamps to a stream's. */
+export const MAX_SPATIAL_LAYER = LAYER_MAX_HEIGHTS.length;
+
+/**
+ * Dynacast (`producer.layers`, to the publisher): the highest simulcast spatial layer of one of
+ * its producers that some consumer in the room wants, `null` when none wants any. Layers above
+ * it are switched off at the source (the client's encodings, lowest first, by index).
+ */
+export const ProducerLayers = z
+  .object({
+    producerId: MediaObjectId,
+    maxSpatialLayer: z.number().int().min(0).max(MAX_SPATIAL_LAYER).nullable(),
+  })
+  .strict();
+export type ProducerLayers = z.infer<typeof ProducerLayers>;

@@ -54,7 +54,12 @@ export class EventForwarder implements OnApplicationBootstrap {
         },
         // Not awaited either: a big room's audio follows its loudest voices on every node.
         audioLevels: (tenantId, roomId, levels) => void views.audioLevels(tenantId, roomId, levels),
-        forget: (participant, kind, id) => store.forget(participant, kind, id),
+        forget: async (participant, kind, id) => {
+          const forgotten = await store.forget(participant, kind, id);
+          // Dynacast: a consumer gone may leave a layer its publisher sends unwanted.
+          if (forgotten && kind === 'consumer') views.consumerClosed(participant);
+          return forgotten;
+        },
         reconnectRequired: (participant, reason) => sessions.reconnectRequired(participant, reason),
       },
       io,

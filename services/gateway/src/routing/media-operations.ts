@@ -55,6 +55,12 @@ export class MediaOperations {
     return this.views.setView(socket, request);
   }
 
+  /** The session of `socket` was resumed: what views tell it is told again (not awaited). */
+  resumed(socket: SignalingSocket): void {
+    const s = socket.data.session;
+    if (s) void this.views?.resumed?.(s);
+  }
+
   /**
    * Makes, for a client that just joined, the transports and consumers its join asked for, all
    * at once: the client's first remote frame then waits for one round trip instead of four.
@@ -356,7 +362,8 @@ export class MediaOperations {
       ...participant(s),
       consumerId: request.consumerId,
     });
-    await this.store.forget(s, 'consumer', request.consumerId);
+    // Dynacast: the layer it took may be wanted by nobody now.
+    if (await this.store.forget(s, 'consumer', request.consumerId)) this.views?.consumerClosed?.(s);
     return {};
   }
 

@@ -20,7 +20,11 @@ export function signalingHandlers(
       const joined = await sessions.join(socket, request);
       return wanted ? media.withJoinMedia(socket, wanted, joined) : joined;
     },
-    'session.resume': (_request, socket) => sessions.resume(socket),
+    'session.resume': async (_request, socket) => {
+      const resumed = await sessions.resume(socket);
+      media.resumed(socket); // dynacast: the publisher's layers again
+      return resumed;
+    },
     'session.refresh': (request, socket) => lifetime.refresh(socket, request),
     'room.capabilities': () => sessions.capabilities(),
     'room.leave': (_request, socket) => sessions.leave(socket),

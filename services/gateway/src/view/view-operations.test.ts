@@ -11,10 +11,15 @@ const IDS = ['me', 'a', 'b', 'c', 'd'];
 const VIEWER = 'v';
 
 /** The gateway's stores and nodes, in memory; node requests are recorded. */
-function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
+function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner, layersDelayMs = 0) {
   const views = new Map<string, ClientView>();
   let speakers: string[] = [];
   let audible: Audible | undefined;
+  let layers = new Map<string, number | null>();
+  /** How many times the room's layers were worked out. */
+  const swaps = { count: 0 };
+  /** What publishers were told of their producers' layers (dynacast), in order. */
+  const told: Array<{ participantId: string; producerId: string; max: number | null }> = [];
   const roster = [...IDS];
   const producers: PlannedProducer[] = IDS.flatMap((id) => [
     { producerId: `${id}-cam`, participantId: id, kind: 'video' as const },
@@ -45,6 +50,13 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
         audible = next;
         return was;
       },
+      swapLayers: async (_t, _r, next) => {
+        swaps.count += 1;
+        const was = layers;
+        layers = new Map(next);
+        return was;
+      },
+      layers: async () => new Map(layers),
       pushSpeaker: async (_t, _r, p) => {
         const before = speakers;
         speakers = [p, ...before.filter((s) => s !== p)];
@@ -68,7 +80,16 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
         return { missing: [] };
       },
     },
+    publishers: {
+      layers: (publisher, { producerId, maxSpatialLayer }) =>
+        void told.push({
+          participantId: publisher.participantId,
+          producerId,
+          max: maxSpatialLayer,
+        }),
+    },
     log: { warn: (_fields, message) => void warnings.push(message) },
+    layersDelayMs,
     now: () => clock,
     rate,
     ...(audio ? { audio } : {}),
@@ -111,6 +132,8 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner) {
     ops,
     views,
     sent,
+    told,
+    swaps,
     warnings,
     socket,
     hears,
@@ -352,5 +375,91 @@ describe('ViewOperations: audio in a room larger than the policy’s size', () =
     await ops.audioLevels(ROOM.tenantId, ROOM.roomId, [{ participantId: 'b', volume: -10 }]);
     await leave('d');
     expect(sent).toEqual([]);
+  });
+});
+
+describe('ViewOperations: dynacast', () => {
+  it('tells a publisher the one layer every view asks of its camera, and nothing of the others', async () => {
+    const { ops, told, socket } = world();
+    for (const viewer of ['me', 'b', 'c', 'd', VIEWER])
+      await ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 });
+    // a's camera: the lowest layer only. The others' cameras: a, without a view, still wants
+    // them all at the top, as their publishers send them (nothing to tell).
+    await ops.layersSettled();
+    expect(told).toEqual([{ participantId: 'a', producerId: 'a-cam', max: 0 }]);
+  });
+
+  it('tells the publisher at once when one viewer enlarges the tile, and again when it leaves', async () => {
+    const { ops, told, socket, leave } = world();
+    for (const viewer of ['me', 'b', 'c', 'd', VIEWER])
+      await ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 });
+    await ops.layersSettled();
+    told.length = 0;
+    await ops.setView(socket('c'), { visible: [tile('a', 720)], lastN: 1 });
+    await ops.layersSettled();
+    expect(told).toEqual([{ participantId: 'a', producerId: 'a-cam', max: 2 }]);
+    await ops.setView(socket('d'), { visible: [tile('a', 100)], lastN: 1 }); // no change
+    await ops.layersSettled();
+    expect(told).toHaveLength(1);
+    await leave('c');
+    await ops.layersSettled();
+    expect(told.filter((t) => t.producerId === 'a-cam').at(-1)).toEqual({
+      participantId: 'a',
+      producerId: 'a-cam',
+      max: 0,
+    });
+  });
+
+  it('tells a publisher that nobody wants its camera, and tells it again after a resume', async () => {
+    const { ops, told, socket } = world();
+    for (const viewer of ['me', 'a', 'c', 'd', VIEWER])
+      await ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 });
+    // Everyone has a view now, and no view shows b (a's names itself, which it never receives).
+    await ops.layersSettled();
+    expect(told.filter((t) => t.producerId === 'b-cam').at(-1)?.max).toBeNull();
+    await ops.layersSettled();
+    told.length = 0;
+    await ops.resumed({ ...ROOM, participantId: 'b' });
+    await ops.layersSettled();
+    expect(told).toEqual([{ participantId: 'b', producerId: 'b-cam', max: null }]);
+  });
+
+  it('follows the speakers: a speaker entering views at the lowest layer is wanted again', async () => {
+    const { ops, told, socket } = world();
+    for (const viewer of ['me', 'a', 'c', 'd', VIEWER])
+      await ops.setView(socket(viewer), { visible: [tile('c', 100)], lastN: 2 });
+    await ops.layersSettled();
+    expect(told.filter((t) => t.producerId === 'b-cam').at(-1)?.max).toBeNull();
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'b');
+    await ops.layersSettled();
+    expect(told.at(-1)).toEqual({ participantId: 'b', producerId: 'b-cam', max: 0 });
+  });
+
+  it('works a burst of changes of a room out once, a moment later', async () => {
+    const { ops, told, swaps, socket } = world({ perSecond: 10, burst: 10 }, undefined, 20);
+    await Promise.all(
+      ['me', 'b', 'c', 'd', VIEWER].map((viewer) =>
+        ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 }),
+      ),
+    );
+    expect(swaps.count).toBe(0);
+    await ops.layersSettled();
+    expect(swaps.count).toBe(1);
+    expect(told).toEqual([{ participantId: 'a', producerId: 'a-cam', max: 0 }]);
+  });
+
+  it("counts a webinar viewer's view: a camera it alone shows large is wanted at the top", async () => {
+    const { ops, told, socket } = world();
+    for (const viewer of ['me', 'b', 'c', 'd'])
+      await ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 });
+    await ops.setView(socket(VIEWER), { visible: [tile('a', 720)], lastN: 1 });
+    await ops.layersSettled();
+    // The speakers ask a's camera small; the viewer, in no roster, asks it large.
+    expect(told.filter((t) => t.producerId === 'a-cam')).toEqual([]);
+    await ops.setView(socket(VIEWER), { visible: [tile('a', 100)], lastN: 1 });
+    await ops.layersSettled();
+    expect(told.filter((t) => t.producerId === 'a-cam')).toEqual([
+      { participantId: 'a', producerId: 'a-cam', max: 0 },
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import {
   type ClientView,
   type MediaKind,
   type ParticipantInfo,
+  type ProducerLayers,
   type SetViewResult,
   type SfuControlRequestOf,
   type SfuControlResult,
@@ -13,6 +14,7 @@ import type { ParticipantRef } from '../signaling/channels';
 import type { SessionBinding, SignalingSocket } from '../signaling/socket-data';
 import { TokenBucket } from '../signaling/token-bucket';
 import { type Audible, type AudibleInput, AudioPlanner, type VoiceLevel } from './audio-planner';
+import { Dynacast } from './dynacast';
 import {
   type ConsumerPlan,
   type PlannedConsumer,
@@ -26,10 +28,20 @@ export const VIEW_RATE_PER_SECOND = 5;
 export const VIEW_BURST = 10;
 /** Consumers per `consumer.setViewState` request (the node takes at most 500; 64 KiB of JSON). */
 const NODE_BATCH = 400;
+/** Dynacast's wait for more changes of a room (a layer wanted again is back within a second). */
+export const LAYERS_DELAY_MS = 100;
 
 type ViewStoreLike = Pick<
   ViewStore,
-  'view' | 'views' | 'setView' | 'forget' | 'speakers' | 'pushSpeaker' | 'swapAudible'
+  | 'view'
+  | 'views'
+  | 'setView'
+  | 'forget'
+  | 'speakers'
+  | 'pushSpeaker'
+  | 'swapAudible'
+  | 'swapLayers'
+  | 'layers'
 >;
 
 /** What view operations read and do elsewhere (the gateway's stores and its SFU nodes). */
@@ -54,6 +66,14 @@ export interface ViewDeps {
   /** Whose audio a big room hears (default: its 3 loudest above 20 participants). */
   audio?: AudioPlanner;
   rate?: { perSecond: number; burst: number };
+  /**
+   * Dynacast: tells a publisher (its sockets only) the highest layer anyone wants of one of its
+   * producers. Without it, publishers send every layer.
+   */
+  publishers?: { layers(publisher: ParticipantRef, layers: ProducerLayers): void };
+  dynacast?: Dynacast;
+  /** How long dynacast waits for more changes of a room before it works its layers out. */
+  layersDelayMs?: number;
 }
 
 /** A consumer the gateway just made, as far as views care. */
@@ -68,6 +88,10 @@ export interface ViewHooks {
   setView(socket: SignalingSocket, view: ClientView): Promise<SetViewResult>;
   /** Best effort, never throws: applies the session's view to consumers it just got. */
   consumersCreated(s: SessionBinding, consumers: readonly CreatedConsumer[]): Promise<void>;
+  /** Best effort, never throws: a publisher that resumed is told its producers' layers again. */
+  resumed?(publisher: ParticipantRef): Promise<void>;
+  /** Never throws, not awaited: a consumer of `participant` closed (dynacast follows). */
+  consumerClosed?(participant: ParticipantRef): void;
 }
 
 /**
@@ -86,16 +110,26 @@ export interface ViewHooks {
  * the last one. It is made again whenever it may change: a speaker change, a consumer made (a
  * newcomer receives), a participant who left; the consumers of every session whose audio changes
  * are paused or resumed on their nodes.
+ *
+ * Dynacast too: after each of those changes (and when a consumer closes), the highest layer any
+ * consumer of the room wants of each video producer ({@link Dynacast}) is worked out and
+ * recorded in Redis (`swapLayers`), and the publishers whose producers' layers changed are told
+ * (`producer.layers`, to their sockets only), so that their clients stop sending what nobody
+ * receives.
  */
 export class ViewOperations implements ViewHooks {
   readonly #planner: ViewPlanner;
   readonly #audio: AudioPlanner;
+  readonly #dynacast: Dynacast;
+  /** Rooms whose layers are to be worked out again (dynacast), and whether once more. */
+  readonly #layerRuns = new Map<string, { again: boolean; done: Promise<void> }>();
   readonly #queue = new KeyedQueue();
   readonly #buckets = new WeakMap<SignalingSocket, TokenBucket>();
 
   constructor(private readonly deps: ViewDeps) {
     this.#planner = deps.planner ?? new ViewPlanner();
     this.#audio = deps.audio ?? new AudioPlanner();
+    this.#dynacast = deps.dynacast ?? new Dynacast(this.#planner);
   }
 
   /**
@@ -141,6 +175,7 @@ export class ViewOperations implements ViewHooks {
       const plans = this.#planner.plan(choice, producers, stored.consumers);
       await this.#apply(stored.nodeId, s, plans);
       await this.deps.views.setView(tenantId, roomId, s.participantId, view);
+      this.#followLayersSoon(s);
       return { flowing: [...choice.keys()], paused: plans.filter((p) => p.paused).length };
     });
   }
@@ -175,6 +210,7 @@ export class ViewOperations implements ViewHooks {
           ...this.#audio.plan(heard.now, producers, consumers),
         ]);
         await this.#apply(s.nodeId, s, changes);
+        this.#followLayersSoon(s);
       });
     } catch (error) {
       this.deps.log.warn(
@@ -204,6 +240,7 @@ export class ViewOperations implements ViewHooks {
         const ids = roster.map((p) => p.participantId);
         const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers });
         await this.#applyAudio(tenantId, roomId, [...ids, ...viewers], producers, heard);
+        this.#followLayersSoon(participant);
       });
     } catch (error) {
       this.deps.log.warn(
@@ -279,9 +316,41 @@ export class ViewOperations implements ViewHooks {
             { tenantId, roomId, failed: failed.length, error: String(failed[0]!.reason) },
             'a speaker change was not applied to some views',
           );
+        this.#followLayersSoon({ tenantId, roomId });
       });
     } catch (error) {
       this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'speaker change not applied');
+    }
+  }
+
+  /**
+   * A consumer of `participant` closed (it unsubscribed, or its node closed it): the layers its
+   * publisher sends may no longer be wanted (dynacast). Best effort, never throws; not awaited.
+   */
+  consumerClosed(participant: ParticipantRef): void {
+    this.#followLayersSoon(participant);
+  }
+
+  /**
+   * A publisher took its session back (`session.resume`): what it was told of its producers'
+   * layers while its socket was gone is told again (dynacast). Best effort, never throws.
+   */
+  async resumed(publisher: ParticipantRef): Promise<void> {
+    const { tenantId, roomId, participantId } = publisher;
+    const publishers = this.deps.publishers;
+    if (!publishers) return;
+    try {
+      const [layers, producers] = await Promise.all([
+        this.deps.views.layers(tenantId, roomId),
+        this.deps.media.producers(tenantId, roomId),
+      ]);
+      for (const p of producers) {
+        const maxSpatialLayer = layers.get(p.producerId);
+        if (p.participantId !== participantId || maxSpatialLayer === undefined) continue;
+        publishers.layers(ref(publisher), { producerId: p.producerId, maxSpatialLayer });
+      }
+    } catch (error) {
+      this.deps.log.warn({ ...ref(publisher), error: String(error) }, 'layers not told again');
     }
   }
 
@@ -304,6 +373,80 @@ export class ViewOperations implements ViewHooks {
       await this.speakerChanged(tenantId, roomId, voice);
     } catch (error) {
       this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'audio levels not applied');
+    }
+  }
+
+  /**
+   * Dynacast, soon: the room's layers are worked out again a moment from now (`layersDelayMs`),
+   * once for every change that comes meanwhile (a grid that scrolls, a burst of consumers), since
+   * each time reads every session of the room. Never throws.
+   */
+  #followLayersSoon(room: { tenantId: string; roomId: string }): void {
+    if (!this.deps.publishers) return;
+    const key = roomKey(room);
+    const pending = this.#layerRuns.get(key);
+    if (pending) {
+      pending.again = true;
+      return;
+    }
+    const delay = this.deps.layersDelayMs ?? LAYERS_DELAY_MS;
+    const run = { again: true, done: Promise.resolve() };
+    run.done = (async () => {
+      while (run.again) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        run.again = false; // what changed until now is read by the run that follows
+        await this.#queue
+          .run(key, () => this.#followLayers(room.tenantId, room.roomId))
+          .catch(() => undefined);
+      }
+      this.#layerRuns.delete(key);
+    })();
+    this.#layerRuns.set(key, run);
+  }
+
+  /** Resolves once no room's layers are waiting to be worked out (for tests). */
+  async layersSettled(): Promise<void> {
+    while (this.#layerRuns.size > 0)
+      await Promise.all([...this.#layerRuns.values()].map((r) => r.done));
+  }
+
+  /**
+   * Dynacast: the highest layer wanted of each video producer of the room, from every view and
+   * consumer of it (whichever node), recorded for the room; each publisher whose producer's
+   * layer changed is told. Best effort: a failure is logged, and the room's next change of views,
+   * speakers or consumers makes it right.
+   */
+  async #followLayers(tenantId: string, roomId: string): Promise<void> {
+    const publishers = this.deps.publishers;
+    if (!publishers) return;
+    try {
+      const [roster, webinarViewers, producers, speakers, views] = await Promise.all([
+        this.deps.sessions.roster(tenantId, roomId),
+        this.deps.sessions.viewerIds(tenantId, roomId),
+        this.deps.media.producers(tenantId, roomId),
+        this.deps.views.speakers(tenantId, roomId),
+        this.deps.views.views(tenantId, roomId),
+      ]);
+      const ids = roster.map((p) => p.participantId);
+      // Whoever consumes wants layers: the speakers and a webinar's viewers (not in the roster).
+      const viewers = await Promise.all(
+        [...ids, ...webinarViewers].map(async (participantId) => ({
+          participantId,
+          view: views.get(participantId),
+          consumers:
+            (await this.deps.sessions.get({ tenantId, roomId, participantId }))?.consumers ?? [],
+        })),
+      );
+      const next = this.#dynacast.wanted({ viewers, speakers, roster: ids, producers });
+      const previous = await this.deps.views.swapLayers(tenantId, roomId, next);
+      for (const change of this.#dynacast.changes(previous, next, producers)) {
+        publishers.layers(
+          { tenantId, roomId, participantId: change.participantId },
+          { producerId: change.producerId, maxSpatialLayer: change.maxSpatialLayer },
+        );
+      }
+    } catch (error) {
+      this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'layers not followed');
     }
   }
 
@@ -398,6 +541,6 @@ function ref(r: ParticipantRef): ParticipantRef {
   return { tenantId: r.tenantId, roomId: r.roomId, participantId: r.participantId };
 }
 
-function roomKey(r: ParticipantRef): string {
+function roomKey(r: { tenantId: string; roomId: string }): string {
   return `${r.tenantId}/${r.roomId}`;
 }

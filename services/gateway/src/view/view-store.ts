@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 import { type StoredDocumentLog, nestWarnings, readStoredJson } from '../sessions/session-store';
 import type { Audible } from './audio-planner';
+import type { WantedLayer } from './dynacast';
 
 /** How long a room's views and speakers outlive their last change. */
 const ROOM_VIEW_TTL_MS = 24 * 3_600_000;
@@ -19,7 +20,12 @@ const viewKeys = {
   speakers: (tenantId: string, roomId: string) => `gw:view:{${tenantId}:${roomId}}:speakers`,
   /** Whose audio the room's consumers were last set to let through (JSON: `"all"` or ids). */
   audible: (tenantId: string, roomId: string) => `gw:view:{${tenantId}:${roomId}}:audible`,
+  /** Hash producerId → the layer its publisher was last told (dynacast: a number or `none`). */
+  layers: (tenantId: string, roomId: string) => `gw:view:{${tenantId}:${roomId}}:layers`,
 };
+
+/** How a producer's wanted layer is kept: its number, or this for none. */
+const NO_LAYER = 'none';
 
 const StoredAudible = z.union([z.literal('all'), z.array(ParticipantId).max(MAX_LAST_N)]);
 
@@ -107,6 +113,41 @@ export class ViewStore {
     );
     const was = raw === null ? undefined : readStoredJson(StoredAudible, raw, key, this.log);
     return was === undefined || was === 'all' ? 'all' : new Set(was);
+  }
+
+  /**
+   * Records the layers the room's publishers are told of their video producers from now on
+   * (dynacast); answers what they were told until now (a producer not in it: nothing yet).
+   */
+  async swapLayers(
+    tenantId: string,
+    roomId: string,
+    layers: ReadonlyMap<string, WantedLayer>,
+  ): Promise<Map<string, WantedLayer>> {
+    const key = viewKeys.layers(tenantId, roomId);
+    const tx = this.redis.multi().hgetall(key).del(key);
+    if (layers.size > 0) {
+      tx.hset(
+        key,
+        Object.fromEntries([...layers].map(([id, layer]) => [id, String(layer ?? NO_LAYER)])),
+      ).pexpire(key, ROOM_VIEW_TTL_MS);
+    }
+    const [[error, was] = [null, {}]] = (await tx.exec()) ?? [];
+    if (error) throw error;
+    const previous = new Map<string, WantedLayer>();
+    for (const [id, raw] of Object.entries(was as Record<string, string>)) {
+      const layer = raw === NO_LAYER ? null : Number(raw);
+      if (layer === null || Number.isInteger(layer)) previous.set(id, layer);
+    }
+    return previous;
+  }
+
+  /** What the publishers of the room were last told of their producers (dynacast). */
+  async layers(tenantId: string, roomId: string): Promise<Map<string, WantedLayer>> {
+    const all = await this.redis.hgetall(viewKeys.layers(tenantId, roomId));
+    return new Map(
+      Object.entries(all).map(([id, raw]) => [id, raw === NO_LAYER ? null : Number(raw)]),
+    );
   }
 
   /** Makes `participantId` the most recent speaker; answers the speakers before and after. */

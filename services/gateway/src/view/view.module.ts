@@ -8,17 +8,26 @@ import { ParticipantSessions } from '../sessions/participant-sessions';
 import { RoomMedia } from '../sessions/room-media';
 import { SessionStore } from '../sessions/session-store';
 import { SessionsModule } from '../sessions/sessions.module';
+import { SocketIoModule, SocketIoServer } from '../signaling/socket-io.server';
 import { AudioPlanner } from './audio-planner';
 import { ViewOperations } from './view-operations';
 import { ViewStore } from './view-store';
 
 /** Subscriptions that follow the view: one {@link ViewOperations} for signaling and events. */
 @Module({
-  imports: [SessionsModule, RoutingModule],
+  imports: [SessionsModule, RoutingModule, SocketIoModule],
   providers: [
     {
       provide: ViewOperations,
-      inject: [SERVICE_CONFIG, REDIS, SessionStore, RoomMedia, Routing, ParticipantSessions],
+      inject: [
+        SERVICE_CONFIG,
+        REDIS,
+        SessionStore,
+        RoomMedia,
+        Routing,
+        ParticipantSessions,
+        SocketIoServer,
+      ],
       useFactory: (
         config: GatewayConfig,
         redis: RedisClient,
@@ -26,6 +35,7 @@ import { ViewStore } from './view-store';
         media: RoomMedia,
         routing: Routing,
         sessions: ParticipantSessions,
+        io: SocketIoServer,
       ) => {
         const logger = new Logger('views');
         const operations = new ViewOperations({
@@ -35,6 +45,10 @@ import { ViewStore } from './view-store';
           nodes: {
             setViewState: async (nodeId, request) =>
               (await routing.node(nodeId)).request('consumer.setViewState', request),
+          },
+          // Dynacast: a publisher hears of its own producers' layers, on its own sockets.
+          publishers: {
+            layers: (publisher, layers) => io.toParticipant(publisher, 'producer.layers', layers),
           },
           log: { warn: (fields, msg) => logger.warn({ ...fields, msg }) },
           audio: new AudioPlanner({
