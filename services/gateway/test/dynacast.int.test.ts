@@ -22,11 +22,9 @@ const stack = useCascadeStack({
   sfuNodes: 2,
   sfuMaxStreams: 40,
   orchestratorStickyThreshold: 0.05,
-  // The nodes' transports send transport-cc feedback. Without it (the default) Chromium's
-  // estimate of its uplink, fed nothing, decays to its 30 kbps floor within seconds, and an
-  // encoding switched back on has no bandwidth to send in: what dynacast saves would look like
-  // what starvation does.
-  sfuNodeEnv: { SFU_BWE_ENABLED: 'true' },
+  // With the nodes' defaults: a publisher's transport gets transport-cc feedback whatever
+  // SFU_BWE_ENABLED says (without it Chromium's uplink estimate sinks to its 30 kbps floor and an
+  // encoding switched back on has no bandwidth to send in).
 });
 const TENANT = 'acme';
 /** The viewers publish nothing (the media settings are unused). */

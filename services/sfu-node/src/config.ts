@@ -64,11 +64,12 @@ export const SfuNodeConfigSchema = z
     SFU_MAX_STREAMS: z.coerce.number().int().positive().default(2_000),
     SFU_MAX_BITRATE_OUT_BPS: z.coerce.number().int().positive().default(1_000_000_000),
     /**
-     * mediasoup's downlink bandwidth estimation on the clients' WebRTC transports (`enableBwe`).
-     * Off by default: mediasoup 3.32's new estimator (3.32.0) can settle below the cost of one
-     * video and then starves every layered video consumer of that receiver for good (measured
-     * in the four-participant end-to-end test under load: 3 of 3 runs; issue 17). Off, each
-     * consumer forwards the layers its client and view prefer.
+     * mediasoup's downlink bandwidth estimation on the transports clients receive on
+     * (`enableBwe`). Off by default: mediasoup 3.32's new estimator (3.32.0) can settle below the
+     * cost of one video and then starves every layered video consumer of that receiver for good
+     * (measured in the four-participant end-to-end test under load: 3 of 3 runs; issue 17). Off,
+     * each consumer forwards the layers its client and view prefer. The transports clients send
+     * on always have it: it is what gives publishers congestion feedback (room-transports.ts).
      */
     SFU_BWE_ENABLED: envBoolean().default(false),
     SFU_MAX_TRANSPORTS_PER_PARTICIPANT: z.coerce.number().int().min(1).max(64).default(4),

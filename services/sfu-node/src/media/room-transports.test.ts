@@ -83,7 +83,7 @@ describe('room transports', () => {
     expect(ended).toEqual(['t1 dtls-failed']);
   });
 
-  it('asks mediasoup for bandwidth estimation only when the node is configured for it', async () => {
+  it('gives a sending client congestion feedback always, a receiving one the downlink estimate only when configured', async () => {
     const seen: Array<boolean | undefined> = [];
     const router = {
       createWebRtcTransport: async (options: { enableBwe?: boolean }) => {
@@ -96,17 +96,19 @@ describe('room transports', () => {
         });
       },
     };
-    const open = (enableBwe?: boolean) =>
+    const open = (direction: 'send' | 'recv', enableBwe?: boolean) =>
       openWebRtcTransport(
         new RoomParticipant(`p${seen.length}`, 0, LIMITS),
         router as unknown as ms.Router,
         {} as ms.WebRtcServer,
-        { direction: 'recv' } as never,
+        { direction } as never,
         () => undefined,
         enableBwe,
       );
-    await open();
-    await open(true);
-    expect(seen).toEqual([false, true]);
+    await open('recv');
+    await open('recv', true);
+    await open('send');
+    await open('send', true);
+    expect(seen).toEqual([false, true, true, true]);
   });
 });

@@ -10,6 +10,12 @@ export type TransportEndReason = 'closed' | 'dtls-failed' | 'dtls-closed';
 /**
  * Makes a participant's WebRTC transport on its router, through the worker's WebRtcServer (one
  * port for all), with SCTP when asked. `ended` hears of DTLS failing or closing.
+ *
+ * Bandwidth estimation (mediasoup's `enableBwe`, 3.32) works both ways on a transport: on one the
+ * client sends on, the node answers the client's media with congestion feedback (transport-cc or
+ * REMB), without which a browser's send-side estimate sinks to ~30 kbps and only its lowest
+ * simulcast layer goes out; so it is always on there. On one the client receives on, it is the
+ * node's own downlink estimate, which can starve a receiver (see SFU_BWE_ENABLED): `enableBwe`.
  */
 export async function openWebRtcTransport(
   participant: RoomParticipant,
@@ -24,7 +30,7 @@ export async function openWebRtcTransport(
     enableUdp: true,
     enableTcp: true,
     preferUdp: true,
-    enableBwe,
+    enableBwe: r.direction === 'send' || enableBwe,
     // mediasoup's own SCTP stack (>= 3.20) negotiates the stream counts: the client's wish
     // only switches SCTP on.
     enableSctp: r.sctp !== undefined,
