@@ -342,7 +342,7 @@ ${table(
   a.goals.map((g) => [g.goal, g.measured, mark(g.met)]),
 )}
 
-Dynacast's saving in publisher upload is **not measured here**: dynacast is being built on another branch. The publishers' camera upload is already measured in both modes (column below); once dynacast lands, the saving is that column's drop from everyone-subscribes to last-N, one more entry in the report's column list.
+Dynacast's saving in publisher upload is **not measured here**: the publishers are the SDK on \`@roamhq/wrtc\`, whose libwebrtc refuses \`RTCRtpSender.setParameters\` on a negotiated sender, so they keep sending every layer (dynacast works in browsers: \`services/gateway/test/dynacast.int.test.ts\` runs a Chromium publisher). Measuring it here needs Chromium publishers (\`ChromiumSdkPage\`); the publishers' camera upload is already a column in both modes, so the saving is that column's drop from everyone-subscribes to last-N.
 
 ## Who is in the room
 
