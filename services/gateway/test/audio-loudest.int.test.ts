@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-import type { SfuRoomDump } from '@cascade/contracts';
-import { OrchestratorClient, SfuNodeClient } from '@cascade/sfu-client';
 import { SdkBot, eventually } from '@cascade/testing';
 import { Redis } from 'ioredis';
 
+import { consumersOnNode, placements } from './support/room-dumps';
 import { type SignalingClient, opusRtpParameters, useCascadeStack } from './support/stack';
 
 /**
@@ -45,20 +44,12 @@ describe('audio in a room larger than the configured size', () => {
   /** Each microphone's participant, as the test learns them. */
   const owners = new Map<string, string>();
 
-  const orchestrator = () => new OrchestratorClient(stack.nc, stack.subjects, { timeoutMs: 3_000 });
   const speakersKey = () => `gw:view:{${TENANT}:${roomId}}:speakers`;
 
   /** `participantId`'s audio consumers on its SFU node, by the participant each one hears. */
   async function nodeAudio(participantId: string): Promise<Record<string, NodeAudio>> {
-    const room = await orchestrator().admin({ op: 'room.get', tenantId: TENANT, roomId });
-    const nodeId = room.participants.find((p) => p.participantId === participantId)?.nodeId;
-    if (!nodeId) throw new Error(`${participantId} is not placed`);
-    const dump: SfuRoomDump = await new SfuNodeClient(stack.nc, stack.subjects, nodeId, {
-      timeoutMs: 3_000,
-    }).request('room.dump', { tenantId: TENANT, roomId, consumerStats: true });
-    const mine = dump.participants.find((p) => p.participantId === participantId);
     const audio: Record<string, NodeAudio> = {};
-    for (const c of mine?.consumers ?? []) {
+    for (const c of await consumersOnNode(stack, TENANT, roomId, participantId)) {
       if (c.kind !== 'audio') continue;
       audio[owners.get(c.producerId) ?? c.producerId] = {
         paused: c.paused,
@@ -191,8 +182,7 @@ describe('audio in a room larger than the configured size', () => {
       (heard) => heard.alice.join() === b && heard.bob.length === 0,
       { timeoutMs: 10_000, intervalMs: 200 },
     );
-    const placed = await orchestrator().admin({ op: 'room.get', tenantId: TENANT, roomId });
-    const nodes = new Set(placed.participants.map((p) => p.nodeId));
+    const nodes = new Set((await placements(stack, TENANT, roomId)).values());
 
     // The filler leaves: three again, every audio consumer flows.
     await filler.call('room.leave', {});

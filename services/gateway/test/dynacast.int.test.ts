@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-import { OrchestratorClient } from '@cascade/sfu-client';
 import { ChromiumSdkPage, SdkBot, eventually } from '@cascade/testing';
 import { Redis } from 'ioredis';
 
+import { placements } from './support/room-dumps';
 import { useCascadeStack } from './support/stack';
 
 /**
@@ -204,10 +204,7 @@ describe('dynacast', () => {
       );
     await sends('without views, every encoding', publisher, [true, true]);
     // The room spans both nodes: a viewer receives the camera through a pipe.
-    const placed = await new OrchestratorClient(stack.nc, stack.subjects, {
-      timeoutMs: 3_000,
-    }).admin({ op: 'room.get', tenantId: TENANT, roomId });
-    expect(new Set(placed.participants.map((p) => p.nodeId)).size).toBe(2);
+    expect(new Set((await placements(stack, TENANT, roomId)).values()).size).toBe(2);
 
     // Every viewer shows the publisher small: the high encoding is switched off at the source.
     for (const v of viewers) await v.setView({ visible: [{ participantId, ...SMALL }], lastN: 1 });

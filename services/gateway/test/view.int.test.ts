@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
-import type { ClientView, SfuRoomDump } from '@cascade/contracts';
-import { OrchestratorClient, SfuNodeClient } from '@cascade/sfu-client';
+import type { ClientView } from '@cascade/contracts';
 import { type BotRoom, SdkBot, eventually } from '@cascade/testing';
 import { Redis } from 'ioredis';
 
+import { consumersOnNode, placements } from './support/room-dumps';
 import { type SignalingClient, useCascadeStack } from './support/stack';
 
 /**
@@ -57,19 +57,10 @@ describe('subscriptions follow the view', () => {
   let roomId: string;
   let redis: Redis;
 
-  const orchestrator = () => new OrchestratorClient(stack.nc, stack.subjects, { timeoutMs: 3_000 });
-
   /** `participantId`'s video consumers on its SFU node (with their RTP counters). */
   async function nodeConsumers(participantId: string) {
-    const room = await orchestrator().admin({ op: 'room.get', tenantId: TENANT, roomId });
-    const nodeId = room.participants.find((p) => p.participantId === participantId)?.nodeId;
-    if (!nodeId) throw new Error(`${participantId} is not placed`);
-    const dump: SfuRoomDump = await new SfuNodeClient(stack.nc, stack.subjects, nodeId, {
-      timeoutMs: 3_000,
-    }).request('room.dump', { tenantId: TENANT, roomId, consumerStats: true });
-    const mine = dump.participants.find((p) => p.participantId === participantId);
     const owner = new Map(publishers.map((p) => [p.camera, p.id]));
-    return (mine?.consumers ?? [])
+    return (await consumersOnNode(stack, TENANT, roomId, participantId))
       .filter((c) => c.kind === 'video')
       .map((c) => ({ ...c, publisher: owner.get(c.producerId) ?? c.producerId }));
   }
@@ -165,9 +156,8 @@ describe('subscriptions follow the view', () => {
     viewer = await bot('viewer', 0, { camera: false, microphone: false });
     viewerId = (await viewer.join()).participantId;
     const [p0, p1, p2, p3] = publishers.map((p) => p.id) as [string, string, string, string];
-    const placed = await orchestrator().admin({ op: 'room.get', tenantId: TENANT, roomId });
     // The room spans all three nodes: views and speakers are decided room-wide, applied per node.
-    expect(new Set(placed.participants.map((p) => p.nodeId)).size).toBe(3);
+    expect(new Set((await placements(stack, TENANT, roomId)).values()).size).toBe(3);
 
     // No view yet: everyone's video flows (four, under the default last-N).
     await decodes('without a view, every camera at the viewer', [p0, p1, p2, p3], 4);
