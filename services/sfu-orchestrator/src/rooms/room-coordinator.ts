@@ -242,16 +242,8 @@ export class RoomCoordinator {
    * the node (placed after its return) stays. The state does not change.
    */
   async nodeReturned(state: RoomState, nodeId: string): Promise<void> {
-    let dump: NodeRoomDump;
-    try {
-      dump = await this.nodes.request(nodeId, 'room.dump', {
-        tenantId: state.tenantId,
-        roomId: state.roomId,
-      });
-    } catch (error) {
-      if (error instanceof CascadeError && error.code === 'NOT_FOUND') return; // nothing kept
-      throw error;
-    }
+    const dump = await this.#roomDump(state, nodeId);
+    if (!dump) return; // nothing kept
     const room = { tenantId: state.tenantId, roomId: state.roomId };
     const placed = new Set(participantsOn(state, nodeId).map((p) => p.participantId));
     const stale = dump.participants.filter((p) => !placed.has(p.participantId));
@@ -268,6 +260,19 @@ export class RoomCoordinator {
     }
   }
 
+  /** What `nodeId` holds of the room (its dump); undefined when it holds nothing of it. */
+  async #roomDump(state: RoomState, nodeId: string): Promise<NodeRoomDump | undefined> {
+    try {
+      return await this.nodes.request(nodeId, 'room.dump', {
+        tenantId: state.tenantId,
+        roomId: state.roomId,
+      });
+    } catch (error) {
+      if (error instanceof CascadeError && error.code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
   /**
    * Brings the room's state in line with what its nodes report (after a restart, a lost event,
    * or a dead worker): participants and producers that are gone leave; producers the state
@@ -281,18 +286,12 @@ export class RoomCoordinator {
       }
       let dump: NodeRoomDump;
       try {
-        dump = await this.nodes.request(nodeId, 'room.dump', {
-          tenantId: state.tenantId,
-          roomId: state.roomId,
-        });
+        dump = (await this.#roomDump(state, nodeId)) ?? EMPTY_DUMP;
       } catch (error) {
-        if (error instanceof CascadeError && error.code === 'NOT_FOUND') dump = EMPTY_DUMP;
-        else {
-          // The node does not answer now: leave its part of the room as it is; the registry
-          // declares it dead if it stays silent, and that cleans up.
-          this.log.warn({ nodeId, error: String(error) }, 'reconcile skipped a node');
-          continue;
-        }
+        // The node does not answer now: leave its part of the room as it is; the registry
+        // declares it dead if it stays silent, and that cleans up.
+        this.log.warn({ nodeId, error: String(error) }, 'reconcile skipped a node');
+        continue;
       }
       const present = new Set(dump.participants.map((p) => p.participantId));
       for (const p of participantsOn(state, nodeId)) {
