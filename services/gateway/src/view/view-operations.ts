@@ -185,19 +185,15 @@ export class ViewOperations implements ViewHooks {
     try {
       await this.#queue.run(roomKey(s), async () => {
         const { tenantId, roomId } = s;
-        const [roster, viewers, producers, speakers, view] = await Promise.all([
-          this.deps.sessions.roster(tenantId, roomId),
-          this.deps.sessions.viewerIds(tenantId, roomId),
-          this.deps.media.producers(tenantId, roomId),
+        const [{ ids, receivers, producers }, speakers, view] = await Promise.all([
+          this.#members(tenantId, roomId),
           this.deps.views.speakers(tenantId, roomId),
           this.deps.views.view(tenantId, roomId, s.participantId),
         ]);
-        const ids = roster.map((p) => p.participantId);
         // The room may just have grown past the audio policy's size (a newcomer receives).
         const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers });
         const made = new Set(consumers.map((c) => c.consumerId));
-        // Everyone who receives hears the same voices: the speakers and a webinar's viewers.
-        await this.#applyAudio(tenantId, roomId, [...ids, ...viewers], producers, heard, made);
+        await this.#applyAudio(tenantId, roomId, receivers, producers, heard, made);
         const choice = this.#planner.choose({
           participantId: s.participantId,
           view,
@@ -231,15 +227,12 @@ export class ViewOperations implements ViewHooks {
     try {
       await this.#queue.run(roomKey(participant), async () => {
         await this.deps.views.forget(tenantId, roomId, [participantId]);
-        const [roster, viewers, producers, speakers] = await Promise.all([
-          this.deps.sessions.roster(tenantId, roomId),
-          this.deps.sessions.viewerIds(tenantId, roomId),
-          this.deps.media.producers(tenantId, roomId),
+        const [{ ids, receivers, producers }, speakers] = await Promise.all([
+          this.#members(tenantId, roomId),
           this.deps.views.speakers(tenantId, roomId),
         ]);
-        const ids = roster.map((p) => p.participantId);
         const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers });
-        await this.#applyAudio(tenantId, roomId, [...ids, ...viewers], producers, heard);
+        await this.#applyAudio(tenantId, roomId, receivers, producers, heard);
         this.#followLayersSoon(participant);
       });
     } catch (error) {
@@ -265,15 +258,10 @@ export class ViewOperations implements ViewHooks {
         // Read after the push: a speaker whose event arrived after it left (the session ended,
         // maybe on another instance) is forgotten here or by that instance's participantLeft,
         // whichever runs last (it removes the session before it forgets).
-        const [roster, viewers, producers, views] = await Promise.all([
-          this.deps.sessions.roster(tenantId, roomId),
-          this.deps.sessions.viewerIds(tenantId, roomId),
-          this.deps.media.producers(tenantId, roomId),
+        const [{ ids, receivers, producers }, views] = await Promise.all([
+          this.#members(tenantId, roomId),
           this.deps.views.views(tenantId, roomId),
         ]);
-        const ids = roster.map((p) => p.participantId);
-        // Everyone who receives: the speakers (the tiles) and the viewers of a webinar.
-        const receivers = [...ids, ...viewers];
         const present = new Set(receivers);
         const gone = [...new Set([...views.keys(), ...after])].filter((id) => !present.has(id));
         if (gone.length > 0) await this.deps.views.forget(tenantId, roomId, gone);
@@ -420,17 +408,14 @@ export class ViewOperations implements ViewHooks {
     const publishers = this.deps.publishers;
     if (!publishers) return;
     try {
-      const [roster, webinarViewers, producers, speakers, views] = await Promise.all([
-        this.deps.sessions.roster(tenantId, roomId),
-        this.deps.sessions.viewerIds(tenantId, roomId),
-        this.deps.media.producers(tenantId, roomId),
+      const [{ ids, receivers, producers }, speakers, views] = await Promise.all([
+        this.#members(tenantId, roomId),
         this.deps.views.speakers(tenantId, roomId),
         this.deps.views.views(tenantId, roomId),
       ]);
-      const ids = roster.map((p) => p.participantId);
-      // Whoever consumes wants layers: the speakers and a webinar's viewers (not in the roster).
+      // Whoever consumes wants layers: the speakers and a webinar's viewers.
       const viewers = await Promise.all(
-        [...ids, ...webinarViewers].map(async (participantId) => ({
+        receivers.map(async (participantId) => ({
           participantId,
           view: views.get(participantId),
           consumers:
@@ -448,6 +433,21 @@ export class ViewOperations implements ViewHooks {
     } catch (error) {
       this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'layers not followed');
     }
+  }
+
+  /**
+   * Who is in the room: `ids`, the roster (the tiles: speakers, in the order they joined), and
+   * `receivers`, everyone who receives (the roster and a webinar's viewers, who are in no
+   * roster); and the room's producers.
+   */
+  async #members(tenantId: string, roomId: string) {
+    const [roster, viewers, producers] = await Promise.all([
+      this.deps.sessions.roster(tenantId, roomId),
+      this.deps.sessions.viewerIds(tenantId, roomId),
+      this.deps.media.producers(tenantId, roomId),
+    ]);
+    const ids = roster.map((p) => p.participantId);
+    return { ids, receivers: [...ids, ...viewers], producers };
   }
 
   /** Records whose audio the room hears under `input`; answers whose it heard until now. */
