@@ -51,6 +51,15 @@ const urlWithProtocols = (protocols: readonly string[], example: string) =>
     { message: `must be a URL such as ${example} (${protocols.join(', ')})` },
   );
 
+/** A comma-separated list: each item trimmed, empty items dropped (`a, b,` → `['a', 'b']`). */
+export const commaList = () =>
+  z.string().transform((v): string[] =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  );
+
 export const port = () => z.coerce.number().int().min(1).max(65_535);
 
 export const envBoolean = () =>
@@ -127,15 +136,9 @@ export const natsEnv = {
  * are checked together by {@link refineRedisEnv}, which every service's schema applies.
  */
 export const redisEnv = {
-  REDIS_URL: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== ''),
-    )
-    .pipe(z.array(urlWithProtocols(['redis', 'rediss'], 'redis://127.0.0.1:6379')).min(1)),
+  REDIS_URL: commaList().pipe(
+    z.array(urlWithProtocols(['redis', 'rediss'], 'redis://127.0.0.1:6379')).min(1),
+  ),
   REDIS_MODE: z.enum(['standalone', 'cluster']).default('standalone'),
   REDIS_KEY_PREFIX: z
     .string()

@@ -1,6 +1,7 @@
 import { IceServer, MAX_LAST_N, Region } from '@cascade/contracts';
 import {
   baseEnv,
+  commaList,
   envBoolean,
   natsEnv,
   pemListEnv,
@@ -32,14 +33,7 @@ const iceServers = z
  * answered with credentials (CORS), so `*` is refused: it would let any site ride a user's
  * cookies.
  */
-const corsOrigins = z
-  .string()
-  .transform((v): string[] =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
-  )
+const corsOrigins = commaList()
   .refine((v) => !v.includes('*'), {
     message:
       'cannot be * (origins are answered with credentials): list them, e.g. https://app.example.com',
@@ -103,14 +97,7 @@ export const GatewayConfigSchema = z
      * TURN servers (comma-separated `turn:`/`turns:` URIs) for which each session gets its own
      * time-limited credential (coturn `use-auth-secret`); empty: no TURN credentials are minted.
      */
-    GATEWAY_TURN_URLS: z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== ''),
-      )
+    GATEWAY_TURN_URLS: commaList()
       .pipe(
         z
           .array(

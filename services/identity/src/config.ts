@@ -1,6 +1,7 @@
 import { JOIN_TOKEN_MAX_TTL_SECONDS, Origin, TenantSlug } from '@cascade/contracts';
 import {
   baseEnv,
+  commaList,
   envBoolean,
   natsEnv,
   postgresEnv,
@@ -80,14 +81,7 @@ export const IdentityConfigSchema = z
      * Requests that act on the session cookie (refresh, logout) are refused from any other
      * `Origin`, so a foreign page cannot drive them.
      */
-    IDENTITY_PUBLIC_ORIGINS: z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
+    IDENTITY_PUBLIC_ORIGINS: commaList()
       .pipe(z.array(Origin).min(1).max(20))
       .default(['http://localhost:8080', 'http://127.0.0.1:8080']),
     /** How often expired Google sign-in states (`oauth_states`) are deleted. */
@@ -138,16 +132,7 @@ export const IdentityConfigSchema = z
     IDENTITY_DEFAULT_TENANT: TenantSlug.optional(),
     IDENTITY_MIGRATE_ON_START: envBoolean().default(true),
     /** Tenants (slugs, comma-separated) that must exist: created at start when missing. */
-    IDENTITY_BOOTSTRAP_TENANTS: z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(TenantSlug).max(20))
-      .default([]),
+    IDENTITY_BOOTSTRAP_TENANTS: commaList().pipe(z.array(TenantSlug).max(20)).default([]),
     GOOGLE_CLIENT_ID: z.string().min(1).optional(),
     GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
     /** Where Google sends the browser back: this service's `/auth/google/callback`, as reachable by browsers. */
