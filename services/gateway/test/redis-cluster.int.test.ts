@@ -1,7 +1,6 @@
 import { type Server as HttpServer, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { RoomGrants } from '@cascade/contracts';
 import {
   type NatsBus,
   RateLimiter,
@@ -17,11 +16,12 @@ import { RevocationList } from '../src/auth/revocation-list';
 import { type GatewayConfig, GatewayConfigSchema } from '../src/config';
 import { keys } from '../src/sessions/keys';
 import { RoomMedia } from '../src/sessions/room-media';
-import { type NewSession, SessionStore } from '../src/sessions/session-store';
+import { SessionStore } from '../src/sessions/session-store';
 import { participantChannel, roomChannel } from '../src/signaling/channels';
 import { SocketIoServer } from '../src/signaling/socket-io.server';
 import { UserConnectionSlots } from '../src/user-connections/user-connection-slots';
 import { ViewStore } from '../src/view/view-store';
+import { createSession } from './support/sessions';
 
 /**
  * The gateway on a real Redis Cluster (three masters of its own, `redis-server` with
@@ -53,27 +53,8 @@ afterAll(async () => {
   await redis?.quit();
 });
 
-const grants: RoomGrants = { room: 'r', join: true, publish: true, subscribe: true, admin: false };
-let seq = 0;
-
-async function session(store: SessionStore, roomId: string, socketId: string) {
-  const s: NewSession = {
-    tenantId: 'acme',
-    roomId,
-    participantId: `p_${++seq}`,
-    userId: `u_${seq}`,
-    displayName: 'Someone',
-    grants,
-    joinedAt: 1_000 + seq,
-    nodeId: 'n1',
-    workerIndex: 0,
-    rtpCapabilities: { codecs: [], headerExtensions: [] },
-    resumeHash: `hash-${seq}`,
-    socketId,
-  };
-  await store.create(s);
-  return s;
-}
+const session = (store: SessionStore, roomId: string, socketId: string) =>
+  createSession(store, { roomId, socketId });
 
 /** Names whose keys (`keyOf`, under the suite's key prefix) are on every master. */
 const onEveryShard = (name: string, keyOf: (name: string) => string) =>

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import type { RoomGrants } from '@cascade/contracts';
 import { eventually, useInfrastructure } from '@cascade/testing';
 import { Redis } from 'ioredis';
 
 import { keys } from '../src/sessions/keys';
 import { RoomMedia } from '../src/sessions/room-media';
 import { type NewSession, SessionStore } from '../src/sessions/session-store';
+import { createSession } from './support/sessions';
 
 /**
  * The session store's atomic steps against a real Redis, as two gateway instances (two stores
@@ -28,27 +28,9 @@ beforeAll(async () => {
 
 afterAll(() => redis?.disconnect());
 
-const grants: RoomGrants = { room: 'r', join: true, publish: true, subscribe: true, admin: false };
-
 /** A fresh session (own room) created by `store`, held by socket `socketId`. */
-async function session(store: SessionStore, socketId = `s${++seq}`): Promise<NewSession> {
-  const s: NewSession = {
-    tenantId: 'acme',
-    roomId: `room-${++seq}`,
-    participantId: `p_${seq}`,
-    userId: `u_${seq}`,
-    displayName: 'Someone',
-    grants,
-    joinedAt: 1_000 + seq,
-    nodeId: 'n1',
-    workerIndex: 0,
-    rtpCapabilities: { codecs: [], headerExtensions: [] },
-    resumeHash: `hash-${seq}`,
-    socketId,
-  };
-  await store.create(s);
-  return s;
-}
+const session = (store: SessionStore, socketId?: string): Promise<NewSession> =>
+  createSession(store, socketId === undefined ? {} : { socketId });
 
 describe('session store', () => {
   it('keeps a session with its media, and the room roster', async () => {
