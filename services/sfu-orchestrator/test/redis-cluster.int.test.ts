@@ -5,6 +5,7 @@ import { OrchestratorConfigSchema } from '../src/config';
 import { RoomLeases } from '../src/rooms/room-leases';
 import type { RoomState } from '../src/rooms/room-state';
 import { RoomStore } from '../src/rooms/room-store';
+import { roomOn } from './support/rooms';
 
 /**
  * The orchestrator's room state on a real Redis Cluster (three masters of its own), configured
@@ -31,21 +32,7 @@ afterAll(async () => {
 
 const quiet = { warn: () => undefined };
 
-function room(roomId: string, nodes: string[]): RoomState {
-  return {
-    tenantId: 'acme',
-    roomId,
-    participants: Object.fromEntries(
-      nodes.map((nodeId, i) => [
-        `p${i}`,
-        { participantId: `p${i}`, nodeId, workerIndex: 0, joinedAt: 1_700_000_000_000 + i },
-      ]),
-    ),
-    producers: {},
-    pipes: {},
-    piped: {},
-  };
-}
+const room = (roomId: string, nodes: string[]): RoomState => roomOn(nodes, roomId);
 
 describe('the orchestrator’s room state on a Redis Cluster', () => {
   it('connects with the cluster client', () => {

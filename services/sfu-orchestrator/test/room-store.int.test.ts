@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 
 import type { RoomState } from '../src/rooms/room-state';
 import { ROOMS_TAG, RoomStore, roomDoc } from '../src/rooms/room-store';
+import { roomOn } from './support/rooms';
 
 /**
  * The room store on a real Redis: every key of its MULTI in one hash slot (what Redis Cluster
@@ -19,23 +20,7 @@ beforeAll(() => {
 });
 afterAll(() => redis?.disconnect());
 
-let seq = 0;
-function room(nodes: string[]): RoomState {
-  const roomId = `room-${++seq}-${Date.now()}`;
-  return {
-    tenantId: 'acme',
-    roomId,
-    participants: Object.fromEntries(
-      nodes.map((nodeId, i) => [
-        `p${i}`,
-        { participantId: `p${i}`, nodeId, workerIndex: 0, joinedAt: 1_700_000_000_000 + i },
-      ]),
-    ),
-    producers: {},
-    pipes: {},
-    piped: {},
-  };
-}
+const room = (nodes: string[]): RoomState => roomOn(nodes);
 
 /** Records the keys of every MULTI the client opens (each command's key, with the prefix). */
 function recordKeys(client: Redis): { keys: string[][]; stop(): void } {
