@@ -140,7 +140,14 @@ describe('the gateway’s stores on a Redis Cluster', () => {
       expect(await views.pushSpeaker('acme', room, 'p_2')).toEqual({
         before: ['p_1'],
         after: ['p_2', 'p_1'],
+        epoch: 3, // the view set, and two speakers pushed
       });
+      expect(await views.swapAudible('acme', room, new Set(['p_2']))).toEqual({
+        was: 'all',
+        epoch: 4,
+        changed: true,
+      });
+      expect(await views.speakersAt('acme', room)).toEqual({ speakers: ['p_2', 'p_1'], epoch: 4 });
       expect(await views.view('acme', room, 'p_1')).toEqual({ visible: [], lastN: 3 });
     }
   });

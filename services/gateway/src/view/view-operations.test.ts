@@ -2,7 +2,7 @@ import type { ClientView, ParticipantInfo } from '@cascade/contracts';
 
 import type { SignalingSocket } from '../signaling/socket-data';
 import { type Audible, AudioPlanner } from './audio-planner';
-import { ViewOperations } from './view-operations';
+import { type ViewDeps, ViewOperations } from './view-operations';
 import type { PlannedConsumer, PlannedProducer } from './view-planner';
 
 const ROOM = { tenantId: 't1', roomId: 'r1' };
@@ -35,20 +35,32 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner, layersDe
   /** What the nodes were last told of each consumer (never told: flowing). */
   const viewPaused = new Map<string, boolean>();
   let clock = 0;
-  const ops = new ViewOperations({
+  /** The room's epoch: counted up by each change that decides what flows. */
+  let epoch = 0;
+  const audibleKey = (a: Audible | undefined) =>
+    a === undefined ? '' : a === 'all' ? 'all' : [...a].sort().join();
+  const deps: ViewDeps = {
     views: {
       view: async (_t, _r, p) => views.get(p),
       views: async () => new Map(views),
-      setView: async (_t, _r, p, v) => void views.set(p, v),
+      setView: async (_t, _r, p, v) => {
+        views.set(p, v);
+        return ++epoch;
+      },
       forget: async (_t, _r, ids) => {
         ids.forEach((id) => views.delete(id));
         speakers = speakers.filter((id) => !ids.includes(id));
+        return ++epoch;
       },
       speakers: async () => [...speakers],
+      speakersAt: async () => ({ speakers: [...speakers], epoch }),
+      epoch: async () => epoch,
       swapAudible: async (_t, _r, next) => {
         const was = audible ?? 'all';
+        const changed = audibleKey(audible) !== audibleKey(next);
         audible = next;
-        return was;
+        if (changed) epoch += 1;
+        return { was, epoch, changed };
       },
       swapLayers: async (_t, _r, next) => {
         swaps.count += 1;
@@ -60,7 +72,7 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner, layersDe
       pushSpeaker: async (_t, _r, p) => {
         const before = speakers;
         speakers = [p, ...before.filter((s) => s !== p)];
-        return { before, after: speakers };
+        return { before, after: speakers, epoch: ++epoch };
       },
     },
     sessions: {
@@ -93,7 +105,8 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner, layersDe
     now: () => clock,
     rate,
     ...(audio ? { audio } : {}),
-  });
+  };
+  const ops = new ViewOperations(deps);
   const sockets = new Map<string, SignalingSocket>();
   /** The one socket of each participant. */
   const socket = (participantId: string): SignalingSocket => {
@@ -130,6 +143,8 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner, layersDe
   };
   return {
     ops,
+    deps,
+    viewPaused,
     views,
     sent,
     told,
@@ -261,6 +276,33 @@ describe('ViewOperations', () => {
     views.set('left-long-ago', { visible: [], lastN: 1 });
     await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
     expect([...views.keys()]).toEqual(['me']);
+  });
+
+  it('two instances racing on speaker changes: the node ends with the latest choice, not the one whose changes arrived last', async () => {
+    const { ops, deps, viewPaused, socket } = world();
+    // me shows a and keeps one slot for the most recent speaker.
+    await ops.setView(socket('me'), { visible: [tile('a', 360)], lastN: 2 });
+    // Another gateway, whose requests to the node arrive late (held until released).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const late = new ViewOperations({
+      ...deps,
+      nodes: {
+        setViewState: async (nodeId, request) => {
+          await held;
+          return deps.nodes.setViewState(nodeId, request);
+        },
+      },
+    });
+    // c speaks (handled by the late instance), then d (handled here, applied at once); the late
+    // instance's changes (c flows) reach the node after this one's (c paused, d flows).
+    const first = late.speakerChanged(ROOM.tenantId, ROOM.roomId, 'c');
+    await new Promise((resolve) => setImmediate(resolve));
+    await ops.speakerChanged(ROOM.tenantId, ROOM.roomId, 'd');
+    release();
+    await first;
+    const flowing = IDS.filter((id) => id !== 'me' && !viewPaused.get(`me>${id}-cam`));
+    expect(flowing).toEqual(['a', 'd']);
   });
 
   it('logs, and does not throw, when a node does not answer a new consumer’s view', async () => {

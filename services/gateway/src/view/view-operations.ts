@@ -30,6 +30,8 @@ export const VIEW_BURST = 10;
 const NODE_BATCH = 400;
 /** Dynacast's wait for more changes of a room (a layer wanted again is back within a second). */
 export const LAYERS_DELAY_MS = 100;
+/** How many times a change raced by another instance's is set again from the room's latest. */
+const SETTLE_ROUNDS = 4;
 
 type ViewStoreLike = Pick<
   ViewStore,
@@ -38,6 +40,8 @@ type ViewStoreLike = Pick<
   | 'setView'
   | 'forget'
   | 'speakers'
+  | 'speakersAt'
+  | 'epoch'
   | 'pushSpeaker'
   | 'swapAudible'
   | 'swapLayers'
@@ -116,6 +120,13 @@ export interface ViewHooks {
  * recorded in Redis (`swapLayers`), and the publishers whose producers' layers changed are told
  * (`producer.layers`, to their sockets only), so that their clients stop sending what nobody
  * receives.
+ *
+ * Several instances apply changes of one room at once (a room's speaker events reach any
+ * gateway), each computed from what it read, so the node may get an older instance's changes
+ * after a newer one's. Every change that decides what flows counts up the room's epoch in Redis;
+ * an operation that sent changes looks at the epoch afterwards, and when another instance counted
+ * it meanwhile, sets the sessions it touched again, whole, from what the room holds now
+ * (`#settle`), until the epoch stays still.
  */
 export class ViewOperations implements ViewHooks {
   readonly #planner: ViewPlanner;
@@ -147,12 +158,13 @@ export class ViewOperations implements ViewHooks {
     }
     return this.#queue.run(roomKey(s), async () => {
       const { tenantId, roomId } = s;
-      const [roster, producers, speakers, stored] = await Promise.all([
+      const [roster, producers, { speakers, epoch }, stored] = await Promise.all([
         this.deps.sessions.roster(tenantId, roomId),
         this.deps.media.producers(tenantId, roomId),
-        this.deps.views.speakers(tenantId, roomId),
+        this.deps.views.speakersAt(tenantId, roomId),
         this.deps.sessions.get(s),
       ]);
+      const seen = new Seen(epoch);
       const inRoom = new Set(roster.map((p) => p.participantId));
       const strangers = view.visible.map((t) => t.participantId).filter((id) => !inRoom.has(id));
       if (strangers.length > 0) {
@@ -174,7 +186,8 @@ export class ViewOperations implements ViewHooks {
       });
       const plans = this.#planner.plan(choice, producers, stored.consumers);
       await this.#apply(stored.nodeId, s, plans);
-      await this.deps.views.setView(tenantId, roomId, s.participantId, view);
+      seen.own(await this.deps.views.setView(tenantId, roomId, s.participantId, view));
+      await this.#settle(tenantId, roomId, [s.participantId], seen);
       this.#followLayersSoon(s);
       return { flowing: [...choice.keys()], paused: plans.filter((p) => p.paused).length };
     });
@@ -185,13 +198,19 @@ export class ViewOperations implements ViewHooks {
     try {
       await this.#queue.run(roomKey(s), async () => {
         const { tenantId, roomId } = s;
-        const [{ ids, receivers, producers }, speakers, view] = await Promise.all([
+        const [{ speakers, epoch }, { ids, receivers, producers }, view] = await Promise.all([
+          this.deps.views.speakersAt(tenantId, roomId),
           this.#members(tenantId, roomId),
-          this.deps.views.speakers(tenantId, roomId),
           this.deps.views.view(tenantId, roomId, s.participantId),
         ]);
+        const seen = new Seen(epoch);
         // The room may just have grown past the audio policy's size (a newcomer receives).
-        const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers });
+        const heard = await this.#hear(
+          tenantId,
+          roomId,
+          { speakers, roster: ids, producers },
+          seen,
+        );
         const made = new Set(consumers.map((c) => c.consumerId));
         await this.#applyAudio(tenantId, roomId, receivers, producers, heard, made);
         const choice = this.#planner.choose({
@@ -206,6 +225,7 @@ export class ViewOperations implements ViewHooks {
           ...this.#audio.plan(heard.now, producers, consumers),
         ]);
         await this.#apply(s.nodeId, s, changes);
+        await this.#settle(tenantId, roomId, heard.moved ? 'all' : [s.participantId], seen);
         this.#followLayersSoon(s);
       });
     } catch (error) {
@@ -226,13 +246,19 @@ export class ViewOperations implements ViewHooks {
     const { tenantId, roomId, participantId } = participant;
     try {
       await this.#queue.run(roomKey(participant), async () => {
-        await this.deps.views.forget(tenantId, roomId, [participantId]);
+        const seen = new Seen(await this.deps.views.forget(tenantId, roomId, [participantId]));
         const [{ ids, receivers, producers }, speakers] = await Promise.all([
           this.#members(tenantId, roomId),
           this.deps.views.speakers(tenantId, roomId),
         ]);
-        const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers });
+        const heard = await this.#hear(
+          tenantId,
+          roomId,
+          { speakers, roster: ids, producers },
+          seen,
+        );
         await this.#applyAudio(tenantId, roomId, receivers, producers, heard);
+        if (heard.moved) await this.#settle(tenantId, roomId, 'all', seen);
         this.#followLayersSoon(participant);
       });
     } catch (error) {
@@ -250,11 +276,12 @@ export class ViewOperations implements ViewHooks {
   async speakerChanged(tenantId: string, roomId: string, participantId: string): Promise<void> {
     try {
       await this.#queue.run(`${tenantId}/${roomId}`, async () => {
-        const { before, after } = await this.deps.views.pushSpeaker(
+        const { before, after, epoch } = await this.deps.views.pushSpeaker(
           tenantId,
           roomId,
           participantId,
         );
+        const seen = new Seen(epoch);
         // Read after the push: a speaker whose event arrived after it left (the session ended,
         // maybe on another instance) is forgotten here or by that instance's participantLeft,
         // whichever runs last (it removes the session before it forgets).
@@ -264,13 +291,15 @@ export class ViewOperations implements ViewHooks {
         ]);
         const present = new Set(receivers);
         const gone = [...new Set([...views.keys(), ...after])].filter((id) => !present.has(id));
-        if (gone.length > 0) await this.deps.views.forget(tenantId, roomId, gone);
+        if (gone.length > 0) seen.own(await this.deps.views.forget(tenantId, roomId, gone));
         if (before[0] === participantId || !ids.includes(participantId)) return;
-        const heard = await this.#hear(tenantId, roomId, {
-          speakers: after,
-          roster: ids,
-          producers,
-        });
+        const heard = await this.#hear(
+          tenantId,
+          roomId,
+          { speakers: after, roster: ids, producers },
+          seen,
+        );
+        const touched: string[] = [];
         const outcomes = await Promise.allSettled(
           receivers.map(async (viewer) => {
             const input = {
@@ -295,6 +324,7 @@ export class ViewOperations implements ViewHooks {
                 : []),
               ...this.#audioChanges(heard, producers, stored.consumers),
             ];
+            if (changes.length > 0) touched.push(viewer);
             await this.#apply(stored.nodeId, r, changes);
           }),
         );
@@ -304,6 +334,7 @@ export class ViewOperations implements ViewHooks {
             { tenantId, roomId, failed: failed.length, error: String(failed[0]!.reason) },
             'a speaker change was not applied to some views',
           );
+        await this.#settle(tenantId, roomId, heard.moved ? 'all' : touched, seen);
         this.#followLayersSoon({ tenantId, roomId });
       });
     } catch (error) {
@@ -450,11 +481,68 @@ export class ViewOperations implements ViewHooks {
     return { ids, receivers: [...ids, ...viewers], producers };
   }
 
-  /** Records whose audio the room hears under `input`; answers whose it heard until now. */
-  async #hear(tenantId: string, roomId: string, input: AudibleInput): Promise<Heard> {
+  /**
+   * Records whose audio the room hears under `input`; answers whose it heard until now. A change
+   * of the record counts up the room's epoch, as `seen` notes.
+   */
+  async #hear(tenantId: string, roomId: string, input: AudibleInput, seen: Seen): Promise<Heard> {
     const now = this.#audio.audible(input);
-    const was = await this.deps.views.swapAudible(tenantId, roomId, now);
+    const { was, epoch, changed } = await this.deps.views.swapAudible(tenantId, roomId, now);
+    seen.own(epoch, changed);
     return { was, now, moved: !AudioPlanner.same(was, now) };
+  }
+
+  /**
+   * After an operation sent its changes: when another instance changed the room meanwhile (the
+   * epoch moved past what the operation saw and counted itself), the sessions of `whom` (`'all'`:
+   * everyone who receives) are set again, each of their consumers whole, from what the room
+   * holds now; again while the epoch moves on, at most {@link SETTLE_ROUNDS} times. Whatever
+   * instance changes the room after that sets what it changes from what it reads after its own
+   * count, so the nodes end with the room's latest choice.
+   */
+  async #settle(
+    tenantId: string,
+    roomId: string,
+    whom: readonly string[] | 'all',
+    seen: Seen,
+  ): Promise<void> {
+    if (whom !== 'all' && whom.length === 0) return;
+    for (let round = 0; round < SETTLE_ROUNDS; round += 1) {
+      const epoch = await this.deps.views.epoch(tenantId, roomId);
+      if (!seen.stale && epoch === seen.epoch) return;
+      seen = new Seen(epoch);
+      const [{ ids, receivers, producers }, speakers, views] = await Promise.all([
+        this.#members(tenantId, roomId),
+        this.deps.views.speakers(tenantId, roomId),
+        this.deps.views.views(tenantId, roomId),
+      ]);
+      const heard = await this.#hear(tenantId, roomId, { speakers, roster: ids, producers }, seen);
+      const present = new Set(receivers);
+      const targets =
+        whom === 'all' || heard.moved ? receivers : whom.filter((id) => present.has(id));
+      await Promise.allSettled(
+        targets.map(async (participantId) => {
+          const r = { tenantId, roomId, participantId };
+          const stored = await this.deps.sessions.get(r);
+          if (!stored) return;
+          const choice = this.#planner.choose({
+            participantId,
+            view: views.get(participantId),
+            speakers,
+            roster: ids,
+            producers,
+          });
+          await this.#apply(stored.nodeId, r, [
+            ...this.#planner.plan(choice, producers, stored.consumers),
+            ...this.#audio.plan(heard.now, producers, stored.consumers),
+          ]);
+        }),
+      );
+    }
+    this.deps.log.warn(
+      { tenantId, roomId, rounds: SETTLE_ROUNDS },
+      'the room kept changing while its views were set again; its next change sets them',
+    );
   }
 
   /** The audio consumers among `consumers` whose state changes with `heard`. */
@@ -521,6 +609,21 @@ export class ViewOperations implements ViewHooks {
       this.#buckets.set(socket, bucket);
     }
     return bucket;
+  }
+}
+
+/**
+ * What one operation knows of its room's epoch: the count its reads saw (moved on by each change
+ * of its own), and whether another instance counted one in between (`stale`).
+ */
+class Seen {
+  stale = false;
+  constructor(public epoch: number) {}
+
+  /** The epoch after a change of this operation's own (`counted`: whether it counted one). */
+  own(epoch: number, counted = true): void {
+    if (epoch !== this.epoch + (counted ? 1 : 0)) this.stale = true;
+    this.epoch = epoch;
   }
 }
 

@@ -22,6 +22,12 @@ const viewKeys = {
   audible: (tenantId: string, roomId: string) => `gw:view:{${tenantId}:${roomId}}:audible`,
   /** Hash producerId → the layer its publisher was last told (dynacast: a number or `none`). */
   layers: (tenantId: string, roomId: string) => `gw:view:{${tenantId}:${roomId}}:layers`,
+  /**
+   * Counter of the room's changes that decide what flows (a speaker pushed, a view set, someone
+   * forgotten, whose audio is heard): each instance that applied a change computed from what it
+   * read compares it afterwards, to learn whether another instance changed the room meanwhile.
+   */
+  epoch: (tenantId: string, roomId: string) => `gw:view:{${tenantId}:${roomId}}:epoch`,
 };
 
 /** How a producer's wanted layer is kept: its number, or this for none. */
@@ -29,14 +35,43 @@ const NO_LAYER = 'none';
 
 const StoredAudible = z.union([z.literal('all'), z.array(ParticipantId).max(MAX_LAST_N)]);
 
-/** Moves a speaker to the front; answers the list as it was before. */
+/**
+ * Moves a speaker to the front and counts a change of the room; answers the list as it was
+ * before and the room's epoch after.
+ */
 const PUSH_SPEAKER = `
 local before = redis.call('LRANGE', KEYS[1], 0, -1)
 redis.call('LREM', KEYS[1], 0, ARGV[1])
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return before`;
+local epoch = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return {before, epoch}`;
+
+/**
+ * Records whose audio the room hears; counts a change of the room when it differs from what was
+ * recorded. Answers what was recorded ('' for nothing), the room's epoch after, and 1 when it
+ * counted a change (else 0).
+ */
+const SWAP_AUDIBLE = `
+local was = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local changed = 0
+if was ~= ARGV[1] then
+  redis.call('INCR', KEYS[2])
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  changed = 1
+end
+local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
+if not was then was = '' end
+return {was, epoch, changed}`;
+
+/** The room's epoch from its stored counter (none yet: 0). */
+function epochOf(raw: unknown): number {
+  const n = Number(raw ?? 0);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
 
 /**
  * What the gateway keeps of views, in Redis (any instance may apply a view change, or a speaker
@@ -67,30 +102,60 @@ export class ViewStore {
     return views;
   }
 
+  /** Stores a participant's view; answers the room's epoch after (a change of the room). */
   async setView(
     tenantId: string,
     roomId: string,
     participantId: string,
     view: ClientView,
-  ): Promise<void> {
+  ): Promise<number> {
     const key = viewKeys.views(tenantId, roomId);
-    await this.redis
+    const epoch = viewKeys.epoch(tenantId, roomId);
+    const results = await this.redis
       .multi()
       .hset(key, participantId, JSON.stringify(view))
       .pexpire(key, ROOM_VIEW_TTL_MS)
+      .incr(epoch)
+      .pexpire(epoch, ROOM_VIEW_TTL_MS)
       .exec();
+    return epochOf(resultAt(results, 2));
+  }
+
+  /** The room's epoch: how many changes deciding what flows it has seen (see `viewKeys.epoch`). */
+  async epoch(tenantId: string, roomId: string): Promise<number> {
+    return epochOf(await this.redis.get(viewKeys.epoch(tenantId, roomId)));
+  }
+
+  /** The room's active speakers, most recent first, and its epoch, read at one instant. */
+  async speakersAt(
+    tenantId: string,
+    roomId: string,
+  ): Promise<{ speakers: string[]; epoch: number }> {
+    const results = await this.redis
+      .multi()
+      .lrange(viewKeys.speakers(tenantId, roomId), 0, -1)
+      .get(viewKeys.epoch(tenantId, roomId))
+      .exec();
+    return { speakers: resultAt(results, 0) as string[], epoch: epochOf(resultAt(results, 1)) };
   }
 
   /**
    * Drops what the room keeps of participants who left: their views (kept until then: a resumed
    * session has its own) and their places among the recent speakers (else the room's last-N
-   * list fills with people who are gone and pushes out those still here).
+   * list fills with people who are gone and pushes out those still here). Answers the room's
+   * epoch after.
    */
-  async forget(tenantId: string, roomId: string, participantIds: readonly string[]): Promise<void> {
-    if (participantIds.length === 0) return;
+  async forget(
+    tenantId: string,
+    roomId: string,
+    participantIds: readonly string[],
+  ): Promise<number> {
+    if (participantIds.length === 0) return this.epoch(tenantId, roomId);
+    const epoch = viewKeys.epoch(tenantId, roomId);
     const tx = this.redis.multi().hdel(viewKeys.views(tenantId, roomId), ...participantIds);
     for (const id of participantIds) tx.lrem(viewKeys.speakers(tenantId, roomId), 0, id);
-    await tx.exec();
+    const results = await tx.incr(epoch).pexpire(epoch, ROOM_VIEW_TTL_MS).exec();
+    return epochOf(resultAt(results, 1 + participantIds.length));
   }
 
   /** The room's active speakers, most recent first. */
@@ -100,19 +165,29 @@ export class ViewStore {
 
   /**
    * Records whose audio the room hears from now on; answers whose it heard until now (`'all'`
-   * when nothing was recorded: consumers flow as the nodes make them).
+   * when nothing was recorded: consumers flow as the nodes make them), the room's epoch after,
+   * and whether that counted a change (the record differs).
    */
-  async swapAudible(tenantId: string, roomId: string, audible: Audible): Promise<Audible> {
+  async swapAudible(
+    tenantId: string,
+    roomId: string,
+    audible: Audible,
+  ): Promise<{ was: Audible; epoch: number; changed: boolean }> {
     const key = viewKeys.audible(tenantId, roomId);
-    const raw = await this.redis.set(
+    const [raw, epoch, changed] = (await this.redis.eval(
+      SWAP_AUDIBLE,
+      2,
       key,
-      JSON.stringify(audible === 'all' ? 'all' : [...audible]),
-      'PX',
-      ROOM_VIEW_TTL_MS,
-      'GET',
-    );
-    const was = raw === null ? undefined : readStoredJson(StoredAudible, raw, key, this.log);
-    return was === undefined || was === 'all' ? 'all' : new Set(was);
+      viewKeys.epoch(tenantId, roomId),
+      JSON.stringify(audible === 'all' ? 'all' : [...audible].sort()),
+      String(ROOM_VIEW_TTL_MS),
+    )) as [string, number, number];
+    const was = raw === '' ? undefined : readStoredJson(StoredAudible, raw, key, this.log);
+    return {
+      was: was === undefined || was === 'all' ? 'all' : new Set(was),
+      epoch: epochOf(epoch),
+      changed: changed === 1,
+    };
   }
 
   /**
@@ -150,24 +225,35 @@ export class ViewStore {
     );
   }
 
-  /** Makes `participantId` the most recent speaker; answers the speakers before and after. */
+  /**
+   * Makes `participantId` the most recent speaker; answers the speakers before and after, and the
+   * room's epoch after.
+   */
   async pushSpeaker(
     tenantId: string,
     roomId: string,
     participantId: string,
-  ): Promise<{ before: string[]; after: string[] }> {
-    const before = (await this.redis.eval(
+  ): Promise<{ before: string[]; after: string[]; epoch: number }> {
+    const [before, epoch] = (await this.redis.eval(
       PUSH_SPEAKER,
-      1,
+      2,
       viewKeys.speakers(tenantId, roomId),
+      viewKeys.epoch(tenantId, roomId),
       participantId,
       String(MAX_LAST_N),
       String(ROOM_VIEW_TTL_MS),
-    )) as string[];
+    )) as [string[], number];
     const after = [participantId, ...before.filter((id) => id !== participantId)].slice(
       0,
       MAX_LAST_N,
     );
-    return { before, after };
+    return { before, after, epoch: epochOf(epoch) };
   }
+}
+
+/** The reply of a transaction's command `i`; its error thrown. */
+function resultAt(results: [Error | null, unknown][] | null, i: number): unknown {
+  const [error, value] = results?.[i] ?? [new Error('the transaction was discarded'), undefined];
+  if (error) throw error;
+  return value;
 }
