@@ -29,6 +29,7 @@ describe('gateway configuration', () => {
       GATEWAY_REQUEST_TIMEOUT_MS: 5_000,
       GATEWAY_AUDIO_LOUDEST_ABOVE: 20,
       GATEWAY_AUDIO_LOUDEST_N: 3,
+      GATEWAY_DYNACAST_LOWER_DELAY_MS: 2_000,
     });
     expect(load(base).GATEWAY_REGION).toBeUndefined();
   });
@@ -174,6 +175,11 @@ describe('gateway configuration', () => {
       'a room size under two for limiting audio',
       { GATEWAY_AUDIO_LOUDEST_ABOVE: '1' },
       /GATEWAY_AUDIO_LOUDEST_ABOVE is invalid/,
+    ],
+    [
+      'a negative dynacast lowering delay',
+      { GATEWAY_DYNACAST_LOWER_DELAY_MS: '-1' },
+      /GATEWAY_DYNACAST_LOWER_DELAY_MS is invalid/,
     ],
     [
       'no speaker heard at all',

@@ -142,6 +142,11 @@ export const GatewayConfigSchema = z
     GATEWAY_AUDIO_LOUDEST_ABOVE: z.coerce.number().int().min(2).max(100_000).default(20),
     /** How many speakers a room larger than `GATEWAY_AUDIO_LOUDEST_ABOVE` hears. */
     GATEWAY_AUDIO_LOUDEST_N: z.coerce.number().int().min(1).max(MAX_LAST_N).default(3),
+    /**
+     * Dynacast: how long a simulcast layer nobody wants any more stays on before its publisher is
+     * told to stop sending it (0: at once). A layer wanted again is told at once.
+     */
+    GATEWAY_DYNACAST_LOWER_DELAY_MS: ms(0, 60_000).default(2_000),
     /** Placement hint passed with joins when the client gives none. */
     GATEWAY_REGION: Region.optional(),
   })

@@ -42,7 +42,8 @@ export interface LayersChange {
 export class Dynacast {
   constructor(
     private readonly planner: ViewPlanner = new ViewPlanner(),
-    private readonly top: number = MAX_SPATIAL_LAYER,
+    /** The highest layer a publisher sends (what it sends before it is told anything). */
+    readonly top: number = MAX_SPATIAL_LAYER,
   ) {}
 
   /** The layer wanted of every video producer of the room, by producer id. */

@@ -11,7 +11,12 @@ const IDS = ['me', 'a', 'b', 'c', 'd'];
 const VIEWER = 'v';
 
 /** The gateway's stores and nodes, in memory; node requests are recorded. */
-function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner, layersDelayMs = 0) {
+function world(
+  rate = { perSecond: 1, burst: 3 },
+  audio?: AudioPlanner,
+  layersDelayMs = 0,
+  lowerDelayMs = 0,
+) {
   const views = new Map<string, ClientView>();
   let speakers: string[] = [];
   let audible: Audible | undefined;
@@ -31,6 +36,8 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner, layersDe
       .filter((p) => p.participantId !== viewer)
       .map((p) => ({ consumerId: `${viewer}>${p.producerId}`, producerId: p.producerId }));
   const sent: Array<{ nodeId: string; participantId: string; consumers: unknown[] }> = [];
+  /** Whose sessions were read, in order. */
+  const reads: string[] = [];
   const warnings: string[] = [];
   /** What the nodes were last told of each consumer (never told: flowing). */
   const viewPaused = new Map<string, boolean>();
@@ -76,10 +83,12 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner, layersDe
       },
     },
     sessions: {
-      get: async (ref) =>
-        roster.includes(ref.participantId) || ref.participantId === VIEWER
+      get: async (ref) => {
+        reads.push(ref.participantId);
+        return roster.includes(ref.participantId) || ref.participantId === VIEWER
           ? { nodeId: `node-of-${ref.participantId}`, consumers: consumers(ref.participantId) }
-          : undefined,
+          : undefined;
+      },
       roster: async () =>
         roster.map((participantId, i) => ({ participantId, joinedAt: i + 1 }) as ParticipantInfo),
       viewerIds: async () => [VIEWER],
@@ -102,6 +111,7 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner, layersDe
     },
     log: { warn: (_fields, message) => void warnings.push(message) },
     layersDelayMs,
+    lowerDelayMs,
     now: () => clock,
     rate,
     ...(audio ? { audio } : {}),
@@ -144,6 +154,7 @@ function world(rate = { perSecond: 1, burst: 3 }, audio?: AudioPlanner, layersDe
   return {
     ops,
     deps,
+    reads,
     viewPaused,
     views,
     sent,
@@ -488,6 +499,61 @@ describe('ViewOperations: dynacast', () => {
     await ops.layersSettled();
     expect(swaps.count).toBe(1);
     expect(told).toEqual([{ participantId: 'a', producerId: 'a-cam', max: 0 }]);
+  });
+
+  it('waits before it tells a publisher to send less, and tells it at once to send more', async () => {
+    const { ops, told, socket, advance } = world(
+      { perSecond: 100, burst: 100 },
+      undefined,
+      0,
+      10_000,
+    );
+    const everyone = ['me', 'a', 'b', 'c', 'd', VIEWER];
+    const show = (viewer: string, height: number) =>
+      ops.setView(socket(viewer), { visible: [tile('a', height)], lastN: 1 });
+    const settled = async () => {
+      await ops.layersSettled();
+      const said = told.splice(0).map((t) => `${t.producerId}:${t.max}`);
+      return said.sort();
+    };
+    for (const viewer of everyone) await show(viewer, 720);
+    // Nobody shows b, c, d or me: their cameras are held on for now.
+    expect(await settled()).toEqual([]);
+    advance(5_000);
+    for (const viewer of everyone) await show(viewer, 100);
+    expect(await settled()).toEqual([]);
+    advance(5_000);
+    await show('me', 100); // the room's next change works its layers out again
+    // b, c, d and me unwanted for 10 s: told; a's camera small for 5 s only: still sent whole.
+    expect(await settled()).toEqual(['b-cam:null', 'c-cam:null', 'd-cam:null', 'me-cam:null']);
+    // Wanted large again before its time: a's publisher never stopped, and hears nothing.
+    await show('c', 720);
+    expect(await settled()).toEqual([]);
+    advance(20_000);
+    await show('c', 100);
+    expect(await settled()).toEqual([]);
+    advance(10_000);
+    await show('me', 100);
+    expect(await settled()).toEqual(['a-cam:0']);
+    // Raising is told at once.
+    await show('c', 720);
+    expect(await settled()).toEqual(['a-cam:2']);
+  });
+
+  it("works the layers out without reading a webinar viewer's session", async () => {
+    const { ops, told, reads, socket } = world();
+    for (const viewer of ['me', 'a', 'b', 'c', 'd', VIEWER])
+      await ops.setView(socket(viewer), { visible: [tile('a', 100)], lastN: 1 });
+    await ops.layersSettled();
+    reads.length = 0;
+    told.length = 0;
+    await ops.setView(socket(VIEWER), { visible: [tile('b', 720)], lastN: 1 });
+    reads.length = 0; // the view's own application reads the viewer's session
+    await ops.layersSettled();
+    expect(reads).not.toContain(VIEWER);
+    expect(reads.sort()).toEqual(['a', 'b', 'c', 'd', 'me']);
+    // The viewer counts all the same: b's camera, wanted by nobody until now, is wanted at the top.
+    expect(told).toEqual([{ participantId: 'b', producerId: 'b-cam', max: 2 }]);
   });
 
   it("counts a webinar viewer's view: a camera it alone shows large is wanted at the top", async () => {

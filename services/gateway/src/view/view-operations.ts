@@ -14,7 +14,7 @@ import type { ParticipantRef } from '../signaling/channels';
 import type { SessionBinding, SignalingSocket } from '../signaling/socket-data';
 import { TokenBucket } from '../signaling/token-bucket';
 import { type Audible, type AudibleInput, AudioPlanner, type VoiceLevel } from './audio-planner';
-import { Dynacast } from './dynacast';
+import { Dynacast, type DynacastViewer, type WantedLayer } from './dynacast';
 import {
   type ConsumerPlan,
   type PlannedConsumer,
@@ -30,6 +30,12 @@ export const VIEW_BURST = 10;
 const NODE_BATCH = 400;
 /** Dynacast's wait for more changes of a room (a layer wanted again is back within a second). */
 export const LAYERS_DELAY_MS = 100;
+/**
+ * How long dynacast waits before it tells a publisher to send less (a grid that scrolls or a
+ * tile that shrinks a moment wants the layer back; each lowering and raising costs the publisher
+ * an encoder restart and its receivers a keyframe). Raising is told at once.
+ */
+export const LOWER_DELAY_MS = 2_000;
 /** How many times a change raced by another instance's is set again from the room's latest. */
 const SETTLE_ROUNDS = 4;
 
@@ -78,6 +84,8 @@ export interface ViewDeps {
   dynacast?: Dynacast;
   /** How long dynacast waits for more changes of a room before it works its layers out. */
   layersDelayMs?: number;
+  /** How long a layer no longer wanted stays on before its publisher is told (dynacast). */
+  lowerDelayMs?: number;
 }
 
 /** A consumer the gateway just made, as far as views care. */
@@ -134,6 +142,12 @@ export class ViewOperations implements ViewHooks {
   readonly #dynacast: Dynacast;
   /** Rooms whose layers are to be worked out again (dynacast), and whether once more. */
   readonly #layerRuns = new Map<string, { again: boolean; done: Promise<void> }>();
+  /**
+   * Dynacast's lowerings still held back, by room: producer id → since when it is wanted lower
+   * than its publisher was told; and each such room's timer to work its layers out again then.
+   */
+  readonly #lowering = new Map<string, Map<string, number>>();
+  readonly #wakes = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #queue = new KeyedQueue();
   readonly #buckets = new WeakMap<SignalingSocket, TokenBucket>();
 
@@ -444,16 +458,42 @@ export class ViewOperations implements ViewHooks {
         this.deps.views.speakers(tenantId, roomId),
         this.deps.views.views(tenantId, roomId),
       ]);
-      // Whoever consumes wants layers: the speakers and a webinar's viewers.
-      const viewers = await Promise.all(
-        receivers.map(async (participantId) => ({
+      // Whoever consumes wants layers: the speakers (their sessions say what they consume) and a
+      // webinar's viewers, who may be thousands: their sessions are not read (a burst of joins
+      // would read every one of them ten times a second); a viewer's client consumes every
+      // speaker (it has nothing else to show), so it counts as consuming every video producer,
+      // and viewers with the same view count once.
+      const inRoster = new Set(ids);
+      const speakersAsViewers = await Promise.all(
+        ids.map(async (participantId) => ({
           participantId,
           view: views.get(participantId),
           consumers:
             (await this.deps.sessions.get({ tenantId, roomId, participantId }))?.consumers ?? [],
         })),
       );
-      const next = this.#dynacast.wanted({ viewers, speakers, roster: ids, producers });
+      const everyVideo = producers
+        .filter((p) => p.kind === 'video')
+        .map((p) => ({ consumerId: p.producerId, producerId: p.producerId }));
+      const webinarViewers = new Map<string, DynacastViewer>();
+      for (const participantId of receivers) {
+        if (inRoster.has(participantId)) continue;
+        const view = views.get(participantId);
+        const key = view === undefined ? '' : JSON.stringify(view);
+        if (!webinarViewers.has(key))
+          webinarViewers.set(key, { participantId, view, consumers: everyVideo });
+      }
+      const wanted = this.#dynacast.wanted({
+        viewers: [...speakersAsViewers, ...webinarViewers.values()],
+        speakers,
+        roster: ids,
+        producers,
+      });
+      const next = this.#holdLowerings(
+        { tenantId, roomId },
+        await this.deps.views.layers(tenantId, roomId),
+        wanted,
+      );
       const previous = await this.deps.views.swapLayers(tenantId, roomId, next);
       for (const change of this.#dynacast.changes(previous, next, producers)) {
         publishers.layers(
@@ -464,6 +504,51 @@ export class ViewOperations implements ViewHooks {
     } catch (error) {
       this.deps.log.warn({ tenantId, roomId, error: String(error) }, 'layers not followed');
     }
+  }
+
+  /**
+   * Dynacast's lowering delay: of the layers `wanted`, those lower than what their publishers
+   * were `told` stay as told until they have been wanted lower for `lowerDelayMs` (a layer wanted
+   * again meanwhile was never turned off); the room's layers are worked out again when the first
+   * held one is due. Answers the layers to tell.
+   */
+  #holdLowerings(
+    room: { tenantId: string; roomId: string },
+    told: ReadonlyMap<string, WantedLayer>,
+    wanted: ReadonlyMap<string, WantedLayer>,
+  ): Map<string, WantedLayer> {
+    const key = roomKey(room);
+    const delay = this.deps.lowerDelayMs ?? LOWER_DELAY_MS;
+    const layers = new Map(wanted);
+    if (delay <= 0) return layers;
+    const now = (this.deps.now ?? Date.now)();
+    const was = this.#lowering.get(key);
+    const held = new Map<string, number>();
+    let due: number | undefined;
+    for (const [producerId, layer] of wanted) {
+      const before = told.has(producerId) ? told.get(producerId)! : this.#dynacast.top;
+      if (rank(layer) >= rank(before)) continue;
+      const since = was?.get(producerId) ?? now;
+      const left = since + delay - now;
+      if (left <= 0) continue; // wanted lower for long enough: told now
+      held.set(producerId, since);
+      layers.set(producerId, before);
+      due = Math.min(due ?? left, left);
+    }
+    clearTimeout(this.#wakes.get(key));
+    this.#wakes.delete(key);
+    if (held.size === 0) {
+      this.#lowering.delete(key);
+      return layers;
+    }
+    this.#lowering.set(key, held);
+    const wake = setTimeout(() => {
+      this.#wakes.delete(key);
+      this.#followLayersSoon(room);
+    }, due!);
+    wake.unref?.();
+    this.#wakes.set(key, wake);
+    return layers;
   }
 
   /**
@@ -642,6 +727,11 @@ function session(socket: SignalingSocket): SessionBinding {
 
 function ref(r: ParticipantRef): ParticipantRef {
   return { tenantId: r.tenantId, roomId: r.roomId, participantId: r.participantId };
+}
+
+/** Orders wanted layers: none below the lowest. */
+function rank(layer: WantedLayer): number {
+  return layer ?? -1;
 }
 
 function roomKey(r: { tenantId: string; roomId: string }): string {

@@ -51,6 +51,7 @@ import { ViewStore } from './view-store';
             layers: (publisher, layers) => io.toParticipant(publisher, 'producer.layers', layers),
           },
           log: { warn: (fields, msg) => logger.warn({ ...fields, msg }) },
+          lowerDelayMs: config.GATEWAY_DYNACAST_LOWER_DELAY_MS,
           audio: new AudioPlanner({
             above: config.GATEWAY_AUDIO_LOUDEST_ABOVE,
             loudest: config.GATEWAY_AUDIO_LOUDEST_N,
