@@ -168,8 +168,10 @@ export class ParticipantSessions {
       joinedAt,
     };
     // A viewer is no tile: the room hears how many viewers it has, not who they are.
-    if (participantRole === 'viewer') this.viewerCount.changed(tenantId, roomId);
-    else this.out.toRoom(tenantId, roomId, 'participant.joined', info, ref.participantId);
+    const announce = () => {
+      if (participantRole === 'viewer') this.viewerCount.changed(tenantId, roomId);
+      else this.out.toRoom(tenantId, roomId, 'participant.joined', info, ref.participantId);
+    };
     this.routing.publishActivity({ type: 'participant.joined', ...ref, userId, at: iso(joinedAt) });
     this.log.info({ ...ref, nodeId: placed.nodeId, participantRole }, 'participant joined');
 
@@ -181,8 +183,19 @@ export class ParticipantSessions {
       placed.producers,
     );
     await this.#tellSpeaker(binding, result);
-    // The socket may have dropped while this join ran: its session then waits for a resume.
-    if (!socket.connected) await this.dropped(socket);
+    // The socket may have dropped while this join ran: its session then waits for a resume (the
+    // room hears of the join before it hears of the drop).
+    if (!socket.connected) {
+      announce();
+      await this.dropped(socket);
+      return result;
+    }
+    // The newcomer's answer goes out first, the room hears of it a moment later: in a big room
+    // the announcement (one write to every socket of the room on this gateway, and through the
+    // adapter on the others) is the join's largest cost, and every client of the room would
+    // read it before the newcomer read its answer. Whoever joins meanwhile finds the newcomer in
+    // the roster (stored above) and hears this announcement too, as before.
+    setImmediate(announce);
     return result;
   }
 
