@@ -83,7 +83,10 @@ export const OrchestratorResults = {
     workerIndex: z.number().int().nonnegative(),
     /** The node's router capabilities for the room: what the client loads its Device with. */
     rtpCapabilities: RtpCapabilities,
-    /** Everyone already in the room, and what they publish. */
+    /**
+     * The room's speakers already there (viewers are not listed: a webinar's thousands would
+     * make every join's answer grow with them), and what they publish.
+     */
     participants: z.array(ParticipantPlacement),
     producers: z.array(RoomProducerView),
     /** True when the participant was already placed (a repeated join keeps its node if alive). */

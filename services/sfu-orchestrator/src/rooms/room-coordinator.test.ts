@@ -358,6 +358,8 @@ describe('RoomCoordinator', () => {
       const viewer = webinar();
       const placed = await viewer.join('v1', { role: 'viewer' });
       expect(placed.nodeId).toBe('n1');
+      // Its answer lists the speakers, not the other viewers.
+      expect(placed.participants.map((p) => p.participantId).sort()).toEqual(['s1', 's2']);
       expect(viewer.state.participants['v1']).toMatchObject({ nodeId: 'n1', role: 'viewer' });
       // 2 streams of each of the 2 speakers; nothing published, nobody consumes it.
       expect(viewer.streamsOn('n1')).toBe(2 * 2);

@@ -386,8 +386,10 @@ export class RoomCoordinator {
     return {
       nodeId: self.nodeId,
       workerIndex: self.workerIndex,
+      // Viewers are not listed: a webinar's thousands would make every join's answer grow with
+      // them (and nobody consumes a viewer).
       participants: Object.values(state.participants).filter(
-        (p) => p.participantId !== participantId,
+        (p) => p.participantId !== participantId && p.role !== 'viewer',
       ),
       producers: Object.values(state.producers).filter((p) => p.participantId !== participantId),
     };
