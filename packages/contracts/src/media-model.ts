@@ -4,6 +4,11 @@ import { z } from 'zod';
  * What one participant costs the SFU, in one place: the SDK's default last-N, what the nodes
  * forward, and what the orchestrator reserves for a join and its placement simulation models
  * (`services/sfu-orchestrator/bench`) all read these values, so the model and the product agree.
+ *
+ * A webinar's viewer (a `viewer` participant: subscribe without publish) needs no figure of its
+ * own: it publishes nothing, so it costs `streamsPerParticipant` consumers of each speaker it
+ * receives (up to `lastN` speakers) on its node, and the speakers' node one pipe of each speaker
+ * to its node when that node is new to the room; nobody consumes it.
  */
 
 /** The largest last-N a client may ask for (videos received at most). */

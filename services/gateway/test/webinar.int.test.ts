@@ -8,8 +8,9 @@ import { type SignalingClient, opusRtpParameters, useCascadeStack } from './supp
  * Webinar viewers: a join token that grants subscribe without publish joins as a viewer. It is
  * refused as a publisher, it is counted (`room.viewers`, the join answer, `participant.list`)
  * and not listed, it takes a place of the room's `viewerCapacity` (the rooms service), and it is
- * placed by the orchestrator like anyone: on another node than the speaker, it receives the
- * speaker's media through the pipe between the nodes. Two gateways, two tiny SFU nodes (a room
+ * placed by the orchestrator as a viewer (costed as what it receives: the orchestrator's unit
+ * tests hold the figures): on another node than the speaker, it receives the speaker's media
+ * through the pipe between the nodes. Two gateways, two tiny SFU nodes (a room
  * stops sticking to a node once it carries one participant's streams), the rooms service.
  */
 const stack = useCascadeStack({
@@ -149,9 +150,13 @@ describe('webinar viewers', () => {
         speakerRoom.participantId,
       ]);
 
-      // The orchestrator placed the viewer like anyone: on the other node.
+      // The orchestrator placed the viewer on the other node, knowing it for a viewer (its join
+      // said so); the speaker's join said no role, which the orchestrator takes for a speaker.
       const orchestrator = new OrchestratorClient(stack.nc, stack.subjects, { timeoutMs: 3_000 });
       const view: RoomView = await orchestrator.admin({ op: 'room.get', tenantId: TENANT, roomId });
+      const roleOf = new Map(view.participants.map((p) => [p.participantId, p.role]));
+      expect(roleOf.get(viewerRoom.participantId)).toBe('viewer');
+      expect(roleOf.get(speakerRoom.participantId)).toBeUndefined();
       const nodeOf = new Map(view.participants.map((p) => [p.participantId, p.nodeId]));
       const from = nodeOf.get(speakerRoom.participantId)!;
       const to = nodeOf.get(viewerRoom.participantId)!;

@@ -14,25 +14,33 @@ import {
 export const CPU_AT_CAPACITY = 0.85;
 export const CPU_NOISE = 0.02;
 
-/** Where a room's participants are: nodeId → worker → participants (a RoomFootprint). */
+/**
+ * Where a room's participants are: nodeId → worker → participants, and its speakers apart (a
+ * RoomFootprint, as the orchestrator's room state gives it).
+ */
 interface RoomState extends RoomFootprint {
   nodes: Map<string, Map<number, number>>;
   participants: number;
+  speakerNodes: Map<string, Map<number, number>>;
+  speakers: number;
+  /** Pipe consumers the room put on its nodes (to check that each node gets each speaker once). */
+  pipeConsumers: number;
 }
 
 /**
  * The true state of the simulated cluster under one strategy, in the participant model (the
  * product's `MEDIA_MODEL`: S = 2 streams per participant, last-N LAST_N = 25):
- *   - every participant publishes S streams (audio, video) on its worker;
- *   - it consumes S streams of each of up to LAST_N other participants of its room, on its
- *     worker (last-N / adaptive subscription): in a room of n, S·min(n − 1, LAST_N) consumers.
- *     A newcomer consumes min(n, LAST_N) of the n already there; while n ≤ LAST_N every one of
- *     them receives the newcomer (one more consumer each, where they are), and in a larger room
- *     the newcomer takes someone's place in the last-N of those who see it: their consumer count
- *     does not change (so which of them see it does not matter to the counts);
- *   - every producer is piped once to every other node of its room: S pipe consumers per
- *     participant per other node, on the producer's worker (an upper bound: with last-N only the
- *     producers someone on the other node receives need a pipe).
+ *   - every speaker publishes S streams (audio, video) on its worker; a viewer (a webinar's
+ *     audience) publishes nothing;
+ *   - every participant consumes S streams of each of up to LAST_N speakers of its room (a
+ *     speaker not itself), on its worker (last-N / adaptive subscription): among s speakers, a
+ *     speaker has S·min(s − 1, LAST_N) consumers, a viewer S·min(s, LAST_N). A speaker newcomer
+ *     is received by everyone who sees fewer than LAST_N speakers (one more consumer each, where
+ *     they are); in a room of more speakers it takes someone's place in the last-N of those who
+ *     see it: their consumer counts do not change (so which of them see it does not matter);
+ *   - every speaker's producers are piped once to every other node of its room: S pipe consumers
+ *     per speaker per other node, on the speaker's worker (an upper bound: with last-N only the
+ *     producers someone on the other node receives need a pipe). Nothing of a viewer's is piped.
  * (Pipes between two workers of one node are not counted: the same for every strategy.)
  * Heartbeats are synthesized from this state when the simulation says a node sends one.
  */
@@ -81,38 +89,61 @@ export class Cluster {
   room(index: number): RoomState {
     let room = this.rooms[index];
     if (!room) {
-      room = { nodes: new Map(), participants: 0 };
+      room = {
+        nodes: new Map(),
+        participants: 0,
+        speakerNodes: new Map(),
+        speakers: 0,
+        pipeConsumers: 0,
+      };
       this.rooms[index] = room;
     }
     return room;
   }
 
-  /** A participant joins `roomIndex` on a node and worker: update every stream count it moves. */
-  join(roomIndex: number, node: number, worker: number): void {
+  /**
+   * A participant (a speaker, or a viewer when `viewer`) joins `roomIndex` on a node and worker:
+   * update every stream count it moves.
+   */
+  join(roomIndex: number, node: number, worker: number, viewer = false): void {
     const room = this.room(roomIndex);
     const W = this.workers;
     const slot = node * W + worker;
     const nodeId = this.world.nodeIds[node]!;
-    const n = room.participants;
+    const speakers = room.speakers;
     const otherNodes = room.nodes.size - (room.nodes.has(nodeId) ? 1 : 0);
-    const newNode = !room.nodes.has(nodeId);
-    // Everyone already there receives the newcomer while they see fewer than LAST_N others.
-    const received = n <= LAST_N;
-    if (received || newNode) {
+    const newNode = room.nodes.size > 0 && !room.nodes.has(nodeId);
+    // Those already there receive a speaker newcomer while they see fewer than LAST_N speakers:
+    // a speaker sees the others, a viewer all of them.
+    const bySpeakers = !viewer && speakers <= LAST_N;
+    const byViewers = !viewer && speakers < LAST_N;
+    if (bySpeakers || byViewers || newNode) {
       for (const [id, workers] of room.nodes) {
         const a = this.#index.get(id)!;
-        this.#touch(a);
+        const speakersThere = room.speakerNodes.get(id);
         for (const [w, count] of workers) {
+          const s = speakersThere?.get(w) ?? 0;
           // Those already in the room consume the newcomer's S streams (up to LAST_N each)...
-          if (received) this.consumers[a * W + w]! += S * count;
-          // ...and a node new to the room gets a pipe of every producer already there.
-          if (newNode) this.pipeConsumers[a * W + w]! += S * count;
+          const received = (bySpeakers ? s : 0) + (byViewers ? count - s : 0);
+          if (received) {
+            this.consumers[a * W + w]! += S * received;
+            this.#touch(a);
+          }
+          // ...and a node new to the room gets a pipe of every speaker's producers already there.
+          if (newNode && s) {
+            this.pipeConsumers[a * W + w]! += S * s;
+            room.pipeConsumers += S * s;
+            this.#touch(a);
+          }
         }
       }
     }
-    this.producers[slot]! += S;
-    this.consumers[slot]! += S * Math.min(n, LAST_N);
-    this.pipeConsumers[slot]! += S * otherNodes;
+    this.consumers[slot]! += S * Math.min(speakers, LAST_N);
+    if (!viewer) {
+      this.producers[slot]! += S;
+      this.pipeConsumers[slot]! += S * otherNodes;
+      room.pipeConsumers += S * otherNodes;
+    }
     this.participantsOfWorker[slot]!++;
     this.participantsOfNode[node]!++;
     this.#touch(node);
@@ -126,7 +157,15 @@ export class Cluster {
     const before = workers.get(worker) ?? 0;
     if (before === 0) this.routersOfWorker[slot]!++;
     workers.set(worker, before + 1);
-    room.participants = n + 1;
+    room.participants++;
+    if (viewer) return;
+    let spoken = room.speakerNodes.get(nodeId);
+    if (!spoken) {
+      spoken = new Map();
+      room.speakerNodes.set(nodeId, spoken);
+    }
+    spoken.set(worker, (spoken.get(worker) ?? 0) + 1);
+    room.speakers++;
   }
 
   #touch(node: number): void {

@@ -1,6 +1,6 @@
 /**
  * Placement simulation at internet scale: 1,000 SFU nodes of 8 workers, 100,000 rooms of a
- * heavy-tailed size distribution, then a burst of 10,000 joins in 10 s while the orchestrator
+ * heavy-tailed size distribution and a few webinars (20 speakers, thousands of viewers), then a burst of 10,000 joins in 10 s while the orchestrator
  * sees node statistics refreshed only every 2 s. The Placement class and three naive strategies
  * run in this one process on identical inputs (one seed).
  *
@@ -74,6 +74,14 @@ function main(): void {
       `${name}: simulated in ${result.simulationSeconds.toFixed(1)} s; max/mean before the burst ` +
         `${result.balance.preBurst.toFixed(3)}, busiest node ${(result.maxNodeLoad * 100).toFixed(0)} %`,
     );
+    for (const [i, w] of result.webinars.entries())
+      console.log(
+        `  webinar #${i + 1}: ${w.speakers} speakers and ${w.viewers} viewers on ${w.nodes} nodes ` +
+          `(speakers on ${w.speakerNodes}), viewers per node ${w.viewersPerNode.max} at most, ` +
+          `${w.viewersPerNode.min} at least; ${w.pipeConsumers} pipe consumers ` +
+          `(${w.pipeConsumers === w.pipeConsumersEachSpeakerOnce ? 'each node gets each speaker once' : `expected ${w.pipeConsumersEachSpeakerOnce}`}); ` +
+          `busiest speakers' node ${(w.maxSpeakerNodeLoad * 100).toFixed(0)} %`,
+      );
     results.push(result);
   }
   printTable(results);

@@ -74,6 +74,12 @@ export interface WorldSettings {
   homeRegionShare: number;
   /** Pre-burst joins: every room gathers in turn, or all rooms grow at once. */
   prePopulationOrder: 'room-by-room' | 'interleaved';
+  /**
+   * Webinars: rooms of a few speakers and thousands of viewers (a token that subscribes without
+   * publishing), gathered before the burst (speakers first, then viewers); `burstViewers` more
+   * viewers of theirs join during the burst (of its `burstJoins`).
+   */
+  webinars: { rooms: number; speakers: number; viewers: number; burstViewers: number };
 }
 
 export const DEFAULT_WORLD: WorldSettings = {
@@ -89,6 +95,7 @@ export const DEFAULT_WORLD: WorldSettings = {
   burstEvents: { rooms: 10, joinsEach: 100 },
   homeRegionShare: 0.8,
   prePopulationOrder: 'room-by-room',
+  webinars: { rooms: 3, speakers: 20, viewers: 5_000, burstViewers: 1_500 },
 };
 
 /**
@@ -107,6 +114,10 @@ export const streamsOfParticipant = (n: number) =>
 /** Streams of a room of n on one node, without pipes (n participants of streamsOfParticipant). */
 export const streamsOfRoom = (n: number) => n * streamsOfParticipant(n);
 
+/** Streams one viewer carries among s speakers: theirs, up to LAST_N of them (none of its own). */
+export const streamsOfViewer = (speakers: number) =>
+  STREAMS_PER_PARTICIPANT * Math.min(speakers, LAST_N);
+
 export interface World {
   settings: WorldSettings;
   nodeIds: string[];
@@ -114,15 +125,20 @@ export interface World {
   /** Streams and outgoing bitrate a node is sized for. */
   maxStreams: number;
   maxBitrateOutBps: number;
-  /** Home region of every room, pre-burst rooms first, then the rooms the burst creates. */
+  /**
+   * Home region of every room: pre-burst rooms first, then the webinars, then the rooms the
+   * burst creates.
+   */
   roomRegions: Uint8Array;
   preBurstRooms: number;
-  /** Final size of every pre-burst room. */
+  /** Final size of every pre-burst room (webinars apart). */
   roomSizes: Int32Array;
-  /** Pre-burst joins: room index and region hint, in (interleaved) join order. */
-  prePopulation: { room: Int32Array; region: Uint8Array };
-  /** Burst joins: room, region hint and time (ms since the burst began), by time. */
-  burst: { room: Int32Array; region: Uint8Array; atMs: Float64Array };
+  /** Room indices of the webinars. */
+  webinarRooms: number[];
+  /** Pre-burst joins: room index, region hint and viewer (1) or speaker (0), in join order. */
+  prePopulation: { room: Int32Array; region: Uint8Array; viewer: Uint8Array };
+  /** Burst joins: room, region hint, viewer flag and time (ms since the burst began), by time. */
+  burst: { room: Int32Array; region: Uint8Array; viewer: Uint8Array; atMs: Float64Array };
   stats: {
     prePopulationParticipants: number;
     prePopulationStreams: number;
@@ -132,6 +148,9 @@ export interface World {
     burstIntoNewRooms: number;
     burstNewRooms: number;
     burstIntoEvents: number;
+    webinarSpeakers: number;
+    webinarViewers: number;
+    burstIntoWebinars: number;
   };
 }
 
@@ -161,23 +180,47 @@ export function createWorld(settings: WorldSettings = DEFAULT_WORLD): World {
     b.rooms++;
     b.people += n;
   }
+  // Webinars: room indices after the pre-burst rooms; sized into the nodes' capacity like them.
+  const web = settings.webinars;
+  const webinarRooms = Array.from({ length: web.rooms }, (_, w) => settings.rooms + w);
+  const webinarJoins = web.speakers + web.viewers;
+  participants += web.rooms * webinarJoins;
+  streams +=
+    web.rooms * (streamsOfRoom(web.speakers) + web.viewers * streamsOfViewer(web.speakers));
   const maxStreams = Math.ceil(streams / settings.nodes / settings.targetLoad);
 
+  // Room by room; each webinar gathers after an even share of the other rooms (speakers first).
   const preRoom = new Int32Array(participants);
+  const preViewer = new Uint8Array(participants);
   let k = 0;
-  for (let i = 0; i < settings.rooms; i++) for (let j = 0; j < roomSizes[i]!; j++) preRoom[k++] = i;
-  if (settings.prePopulationOrder === 'interleaved') shuffle(preRoom, r);
+  let nextWebinar = 0;
+  const webinarAfter = (w: number) => Math.floor(((w + 1) * settings.rooms) / (web.rooms + 1));
+  const gatherWebinar = () => {
+    for (let j = 0; j < webinarJoins; j++) {
+      preViewer[k] = j < web.speakers ? 0 : 1;
+      preRoom[k++] = webinarRooms[nextWebinar]!;
+    }
+    nextWebinar++;
+  };
+  for (let i = 0; i < settings.rooms; i++) {
+    for (let j = 0; j < roomSizes[i]!; j++) preRoom[k++] = i;
+    while (nextWebinar < web.rooms && webinarAfter(nextWebinar) <= i + 1) gatherWebinar();
+  }
+  while (nextWebinar < web.rooms) gatherWebinar();
+  if (settings.prePopulationOrder === 'interleaved') shuffle(preRoom, r, preViewer);
 
   const roomRegions: number[] = [];
-  for (let i = 0; i < settings.rooms; i++) roomRegions.push(Math.floor(r() * REGIONS.length));
+  for (let i = 0; i < settings.rooms + web.rooms; i++)
+    roomRegions.push(Math.floor(r() * REGIONS.length));
   const hint = (room: number) =>
     r() < settings.homeRegionShare ? roomRegions[room]! : Math.floor(r() * REGIONS.length);
   const preRegion = new Uint8Array(participants);
   for (let i = 0; i < participants; i++) preRegion[i] = hint(preRoom[i]!);
 
-  // The burst: joins into existing rooms (uniformly), into new rooms of the usual sizes, and into
-  // a few new big events (webinars starting on the hour).
+  // The burst: joins into existing rooms (uniformly), into new rooms of the usual sizes, into a
+  // few new big events (meetings starting on the hour), and viewers into the webinars.
   const burstRooms: number[] = [];
+  const burstViewers: number[] = [];
   const existing = Math.round(settings.burstJoins * settings.burstExisting);
   for (let i = 0; i < existing; i++) burstRooms.push(Math.floor(r() * settings.rooms));
   const events = settings.burstEvents.rooms * settings.burstEvents.joinsEach;
@@ -188,7 +231,13 @@ export function createWorld(settings: WorldSettings = DEFAULT_WORLD): World {
     roomRegions.push(Math.floor(r() * REGIONS.length));
     for (let j = 0; j < settings.burstEvents.joinsEach; j++) burstRooms.push(room);
   }
-  const small = settings.burstJoins - existing - events;
+  // Within the burst's joins: what the other shares leave, at most.
+  const intoWebinars =
+    web.rooms > 0
+      ? Math.min(web.burstViewers, Math.max(0, settings.burstJoins - existing - events))
+      : 0;
+  for (let i = 0; i < intoWebinars; i++) burstRooms.push(webinarRooms[i % web.rooms]!);
+  const small = settings.burstJoins - existing - events - intoWebinars;
   while (intoNew < small) {
     const room = roomRegions.length;
     roomRegions.push(Math.floor(r() * REGIONS.length));
@@ -197,8 +246,11 @@ export function createWorld(settings: WorldSettings = DEFAULT_WORLD): World {
     for (let j = 0; j < n; j++) burstRooms.push(room);
     intoNew += n;
   }
+  const webinarSet = new Set(webinarRooms);
+  for (const room of burstRooms) burstViewers.push(webinarSet.has(room) ? 1 : 0);
   const burstRoom = Int32Array.from(burstRooms);
-  shuffle(burstRoom, r);
+  const burstViewer = Uint8Array.from(burstViewers);
+  shuffle(burstRoom, r, burstViewer);
   const atMs = Float64Array.from({ length: burstRoom.length }, () => r() * settings.burstMs).sort();
   const burstRegion = Uint8Array.from(burstRoom, (room) => hint(room));
 
@@ -209,10 +261,11 @@ export function createWorld(settings: WorldSettings = DEFAULT_WORLD): World {
     maxStreams,
     maxBitrateOutBps: maxStreams * BITRATE_PER_STREAM_BPS,
     roomRegions: Uint8Array.from(roomRegions),
-    preBurstRooms: settings.rooms,
+    preBurstRooms: settings.rooms + web.rooms,
     roomSizes,
-    prePopulation: { room: preRoom, region: preRegion },
-    burst: { room: burstRoom, region: burstRegion, atMs },
+    webinarRooms,
+    prePopulation: { room: preRoom, region: preRegion, viewer: preViewer },
+    burst: { room: burstRoom, region: burstRegion, viewer: burstViewer, atMs },
     stats: {
       prePopulationParticipants: participants,
       prePopulationStreams: streams,
@@ -227,6 +280,9 @@ export function createWorld(settings: WorldSettings = DEFAULT_WORLD): World {
       burstIntoNewRooms: intoNew,
       burstNewRooms: newRooms,
       burstIntoEvents: events,
+      webinarSpeakers: web.speakers,
+      webinarViewers: web.viewers,
+      burstIntoWebinars: intoWebinars,
     },
   };
 }
@@ -235,11 +291,17 @@ function maxOfBucket(k: number): number {
   return [2, 4, 9, 50, 99, Infinity][k]!;
 }
 
-function shuffle(a: Int32Array, r: () => number): void {
+/** Shuffles `a` in place, and `b` (when given) in the same order. */
+function shuffle(a: Int32Array, r: () => number, b?: Uint8Array): void {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(r() * (i + 1));
     const t = a[i]!;
     a[i] = a[j]!;
     a[j] = t;
+    if (b) {
+      const u = b[i]!;
+      b[i] = b[j]!;
+      b[j] = u;
+    }
   }
 }

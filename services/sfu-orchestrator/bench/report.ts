@@ -13,6 +13,7 @@ import {
   ROOM_SIZES,
   STREAMS_PER_PARTICIPANT as S,
   streamsOfRoom,
+  streamsOfViewer,
   type World,
 } from './population';
 import { CHECK_EVERY, HEAP_SLOTS, type StrategyResult } from './simulate';
@@ -171,7 +172,7 @@ function renderMarkdown(
       'mean load',
       'workers > 90 %',
       'nodes that got burst joins',
-      'nodes per 100+ room',
+      'nodes per 100+ room (webinars apart)',
       'pipe consumers (share of streams)',
       'simulated in s',
       'pre-burst subset checks (mismatched/checked)',
@@ -199,7 +200,7 @@ function renderMarkdown(
     : '';
   return `# Orchestrator placement simulation
 
-${s.nodes.toLocaleString('en')} SFU nodes of ${s.workersPerNode} workers in ${REGIONS.length} regions, ${s.rooms.toLocaleString('en')} rooms (${st.prePopulationParticipants.toLocaleString('en')} participants), then a burst of ${world.burst.room.length.toLocaleString('en')} joins in ${s.burstMs / 1000} s while the orchestrator sees node statistics refreshed only every ${s.heartbeatMs / 1000} s. Every strategy runs in this one process on identical inputs (seed ${s.seed}): the same rooms, join order, region hints, burst and heartbeat times.
+${s.nodes.toLocaleString('en')} SFU nodes of ${s.workersPerNode} workers in ${REGIONS.length} regions, ${s.rooms.toLocaleString('en')} rooms and ${world.webinarRooms.length} webinars of ${st.webinarSpeakers} speakers and ${st.webinarViewers.toLocaleString('en')} viewers (${st.prePopulationParticipants.toLocaleString('en')} participants), then a burst of ${world.burst.room.length.toLocaleString('en')} joins in ${s.burstMs / 1000} s while the orchestrator sees node statistics refreshed only every ${s.heartbeatMs / 1000} s. Every strategy runs in this one process on identical inputs (seed ${s.seed}): the same rooms, join order, region hints, burst and heartbeat times.
 
 ${verdict}
 
@@ -226,21 +227,61 @@ ${rows(results)
 
 ${detail}
 
-${variants.length ? sensitivity(cascade, variants) : ''}${cascade ? balanceExplained(cascade, p, variants) : ''}## Conditions
+${webinarSection(world, results)}${variants.length ? sensitivity(cascade, variants) : ''}${cascade ? balanceExplained(cascade, p, variants) : ''}## Conditions
 
 - Date: ${conditions.date}
 - Machine: ${m.cpuModel}, ${m.cores} cores, ${m.totalMemoryGiB.toFixed(1)} GiB, kernel ${m.kernel}, load average at start ${m.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')}
 - Node ${conditions.node}, process nice value ${conditions.nice}; the whole run took ${conditions.elapsedSeconds.toFixed(1)} s
-- Placement settings (the orchestrator's configuration, \`placementSettings(PlacementConfigSchema.parse(process.env))\`, with \`MEDIA_MODEL\`): sticky threshold ${p.stickyThreshold} (node and worker), sticky slack ${p.stickySlack} (a room's node only while at most that above the node the newcomer would get otherwise), worker stickiness slack ${p.workerStickinessSlack} (the room's worker only while at most that above the node's least loaded worker), overload threshold ${p.overloadThreshold}, weights cpu ${p.weights.cpu} / streams ${p.weights.streams} / bandwidth ${p.weights.bandwidth}, last-N ${p.lastN}, ${p.streamsPerParticipant} streams per participant, ${(p.bitratePerStreamBps / 1000).toFixed(0)} kbps per consumed stream; a join into a room of n on k other nodes reserves ${p.streamsPerParticipant}·(1 + min(n, ${p.lastN}) + k) streams on the chosen worker, and on every node of the room, on the workers of its participants there, ${p.streamsPerParticipant} per participant while n ≤ ${p.lastN} (their consumers of the newcomer) plus ${p.streamsPerParticipant} per participant when the chosen node is new to the room (pipes to it); a room's first join also weighs ${p.streamsPerParticipant}·${p.lastN} streams (its next participant at most) on the node's score, not on its load nor on the choice of a worker, so that rooms opened within one heartbeat interval start on different nodes; reservations settle ${p.reservationSettleMs} ms after a heartbeat covers them and expire after ${p.reservationMaxAgeMs} ms
-- Nodes: ${s.nodes.toLocaleString('en')} × ${s.workersPerNode} workers, ${Math.ceil(s.nodes / REGIONS.length)} per region; capacity ${world.maxStreams.toLocaleString('en')} streams per node (${(world.maxStreams / s.workersPerNode).toFixed(0)} per worker) and ${(world.maxBitrateOutBps / 1e9).toFixed(1)} Gbps out, sized so that the pre-burst population is ${pct(s.targetLoad)} of the streams in the participant model without pipes.
-- Participant model: a participant publishes ${S} streams (audio, video) and consumes ${S} of each of up to ${LAST_N} others (last-N, above), on its worker; every producer is piped to each other node of its room (${S} pipe consumers per participant per other node, on the producer's worker). Pipes between workers of one node are not counted. Worker CPU = ${CPU_AT_CAPACITY} × streams / worker capacity ± ${CPU_NOISE} (deterministic noise per heartbeat); outgoing bitrate = ${(BITRATE_PER_STREAM_BPS / 1000).toFixed(0)} kbps per consumer or pipe consumer. Largest room: ${st.largestRoom} people.
+- Placement settings (the orchestrator's configuration, \`placementSettings(PlacementConfigSchema.parse(process.env))\`, with \`MEDIA_MODEL\`): sticky threshold ${p.stickyThreshold} (node and worker), sticky slack ${p.stickySlack} (a room's node only while at most that above the node the newcomer would get otherwise), worker stickiness slack ${p.workerStickinessSlack} (the room's worker only while at most that above the node's least loaded worker), overload threshold ${p.overloadThreshold}, weights cpu ${p.weights.cpu} / streams ${p.weights.streams} / bandwidth ${p.weights.bandwidth}, last-N ${p.lastN}, ${p.streamsPerParticipant} streams per participant, ${(p.bitratePerStreamBps / 1000).toFixed(0)} kbps per consumed stream; a join into a room of n on k other nodes reserves ${p.streamsPerParticipant}·(1 + min(n, ${p.lastN}) + k) streams on the chosen worker, and on every node of the room, on the workers of its participants there, ${p.streamsPerParticipant} per participant while n ≤ ${p.lastN} (their consumers of the newcomer) plus ${p.streamsPerParticipant} per participant when the chosen node is new to the room (pipes to it), where n counts the room's speakers only (viewers consume but publish nothing: a viewer receives the newcomer while it sees fewer than ${p.lastN} speakers); a viewer's join reserves ${p.streamsPerParticipant}·min(n, ${p.lastN}) on the chosen worker and, when the chosen node is new to the room, ${p.streamsPerParticipant} per speaker on the speakers' workers (pipes to it); a room's first join also weighs ${p.streamsPerParticipant}·${p.lastN} streams (its next participant at most) on the node's score, not on its load nor on the choice of a worker, so that rooms opened within one heartbeat interval start on different nodes; reservations settle ${p.reservationSettleMs} ms after a heartbeat covers them and expire after ${p.reservationMaxAgeMs} ms
+- Nodes: ${s.nodes.toLocaleString('en')} × ${s.workersPerNode} workers, ${Math.ceil(s.nodes / REGIONS.length)} per region; capacity ${world.maxStreams.toLocaleString('en')} streams per node (${(world.maxStreams / s.workersPerNode).toFixed(0)} per worker) and ${(world.maxBitrateOutBps / 1e9).toFixed(1)} Gbps out, sized so that the pre-burst population (webinars included) is ${pct(s.targetLoad)} of the streams in the participant model without pipes.
+- Participant model: a speaker publishes ${S} streams (audio, video), a viewer none; each consumes ${S} of each of up to ${LAST_N} speakers (last-N, above), on its worker; every speaker's producers are piped to each other node of its room (${S} pipe consumers per speaker per other node, on the speaker's worker). Pipes between workers of one node are not counted. Worker CPU = ${CPU_AT_CAPACITY} × streams / worker capacity ± ${CPU_NOISE} (deterministic noise per heartbeat); outgoing bitrate = ${(BITRATE_PER_STREAM_BPS / 1000).toFixed(0)} kbps per consumer or pipe consumer. Largest room (webinars apart): ${st.largestRoom} people.
 - Room sizes (final size of each of the ${s.rooms.toLocaleString('en')} pre-burst rooms; ${ROOM_SIZES.length} buckets):
 
 ${sizes}
 
-- Pre-burst population: all ${st.prePopulationParticipants.toLocaleString('en')} joins ${s.prePopulationOrder === 'interleaved' ? 'interleaved in random order (rooms grow side by side)' : 'room by room (each room gathers all its people before the next room starts; `--order interleaved` mixes them)'}, each placed by the strategy under test with fresh statistics: before every decision, each node that changed sends a heartbeat, ${p.reservationSettleMs} ms of simulated time after the previous decision (so no reservation is pending). To keep this phase fast, the strategies that read statistics are offered the room's nodes plus the ${HEAP_SLOTS} least-loaded nodes overall and in the hinted region (indexed heaps on the same score); one decision in ${CHECK_EVERY} is checked against a scan of all nodes (table above: mismatches).
-- Burst: ${world.burst.room.length.toLocaleString('en')} joins at uniformly random times over ${s.burstMs / 1000} s — ${st.burstIntoExistingRooms.toLocaleString('en')} into existing rooms picked uniformly, ${st.burstIntoNewRooms.toLocaleString('en')} into ${st.burstNewRooms.toLocaleString('en')} new rooms of the sizes above, ${st.burstIntoEvents.toLocaleString('en')} into ${s.burstEvents.rooms} new events of ${s.burstEvents.joinsEach} people each. Region hint: the room's home region with probability ${s.homeRegionShare}, else any. Every node sends a heartbeat (true state at that instant) at the burst's start and every ${s.heartbeatMs / 1000} s after, all at the same instants: between two, every decision sees the same statistics, up to ${s.heartbeatMs / 1000} s old. Nobody leaves.
+- Pre-burst population: all ${st.prePopulationParticipants.toLocaleString('en')} joins ${s.prePopulationOrder === 'interleaved' ? 'interleaved in random order (rooms grow side by side)' : `room by room (each room gathers all its people before the next room starts; the webinars each after an even share of the other rooms, speakers first; \`--order interleaved\` mixes them)`}, each placed by the strategy under test with fresh statistics: before every decision, each node that changed sends a heartbeat, ${p.reservationSettleMs} ms of simulated time after the previous decision (so no reservation is pending). To keep this phase fast, the strategies that read statistics are offered the room's nodes plus the ${HEAP_SLOTS} least-loaded nodes overall and in the hinted region (indexed heaps on the same score); one decision in ${CHECK_EVERY} is checked against a scan of all nodes (table above: mismatches).
+- Burst: ${world.burst.room.length.toLocaleString('en')} joins at uniformly random times over ${s.burstMs / 1000} s — ${st.burstIntoExistingRooms.toLocaleString('en')} into existing rooms picked uniformly, ${st.burstIntoNewRooms.toLocaleString('en')} into ${st.burstNewRooms.toLocaleString('en')} new rooms of the sizes above, ${st.burstIntoEvents.toLocaleString('en')} into ${s.burstEvents.rooms} new events of ${s.burstEvents.joinsEach} people each, ${st.burstIntoWebinars.toLocaleString('en')} viewers into the ${world.webinarRooms.length} webinars (in turn). Region hint: the room's home region with probability ${s.homeRegionShare}, else any. Every node sends a heartbeat (true state at that instant) at the burst's start and every ${s.heartbeatMs / 1000} s after, all at the same instants: between two, every decision sees the same statistics, up to ${s.heartbeatMs / 1000} s old. Nobody leaves.
 - Strategies: ${results.map((r) => `\`${r.strategy}\` — ${r.description}`).join('; ')}. Only \`cascade\` can answer CAPACITY_EXHAUSTED (rejected).
+`;
+}
+
+/** Every strategy's webinars at the end of the burst (true state of this run). */
+function webinarSection(world: World, results: StrategyResult[]): string {
+  const st = world.stats;
+  if (world.webinarRooms.length === 0) return '';
+  const body = results.flatMap((r) =>
+    r.webinars.map((w, i) => [
+      `${r.strategy} #${i + 1}`,
+      String(w.speakers),
+      w.viewers.toLocaleString('en'),
+      String(w.nodes),
+      String(w.speakerNodes),
+      `${w.viewersPerNode.max} / ${w.viewersPerNode.min}`,
+      `${w.pipeConsumers.toLocaleString('en')} ${mark(w.pipeConsumers === w.pipeConsumersEachSpeakerOnce)}`,
+      pct(w.maxNodeLoad),
+      pct(w.maxSpeakerNodeLoad),
+    ]),
+  );
+  const table = markdownTable(
+    [
+      'strategy, webinar',
+      'speakers',
+      'viewers',
+      'nodes',
+      'nodes with speakers',
+      'viewers per node (max / min)',
+      `pipe consumers (✓: ${S}·speakers·(nodes − 1), each node gets each speaker once)`,
+      'busiest of its nodes',
+      'busiest of its speakers’ nodes',
+    ],
+    body,
+  );
+  return `## Webinars
+
+${world.webinarRooms.length} webinars of ${st.webinarSpeakers} speakers and ${st.webinarViewers.toLocaleString('en')} viewers each gather before the burst (speakers first), and ${st.burstIntoWebinars.toLocaleString('en')} more viewers join them during the burst. A viewer publishes nothing: among ${st.webinarSpeakers} speakers it costs ${streamsOfViewer(st.webinarSpeakers)} streams (${S} of each of min(${st.webinarSpeakers}, ${LAST_N}) speakers) on its worker, nobody consumes it and nothing of it is piped; a node new to the webinar gets a pipe of each speaker's ${S} streams (on the speaker's worker). \`cascade\` reserves the same for a viewer's join (\`role: 'viewer'\`). End of the burst, true state:
+
+${table}
+
 `;
 }
 
@@ -259,7 +300,7 @@ function sensitivity(cascade: StrategyResult | undefined, variants: Variant[]): 
       'busiest worker',
       'busiest node',
       'rooms on > 1 node',
-      'nodes per 100+ room',
+      'nodes per 100+ room (webinars apart)',
       'pipe consumers (share)',
     ],
     all.map(({ label, result: r }) => [
@@ -301,7 +342,7 @@ function balanceExplained(r: StrategyResult, p: PlacementSettings, variants: Var
     '',
     `- **Before the burst** (fresh statistics): max/mean worker load ${fixed(r.balance.preBurst, 3)}. A room stays on its nodes while a node is under the sticky threshold (${p.stickyThreshold}) and at most the sticky slack (${p.stickySlack}) above the node a newcomer would get otherwise.${thresholdOnly ? ` With the threshold alone (${thresholdOnly.label}), ${fixed(thresholdOnly.result.balance.preBurst, 3)} before the burst and ${fixed(thresholdOnly.result.balance.endOfBurst, 3)} at its end, busiest node ${pct(thresholdOnly.result.maxNodeLoad)}: nodes fill up to the threshold whatever the mean.` : ''}`,
     `- **At the end of the burst** (statistics up to the heartbeat interval old): max/mean worker load ${fixed(r.balance.endOfBurst, 3)} ${mark(met)}, node ${fixed(r.balance.nodesEndOfBurst, 3)}; busiest worker ${pct(r.maxWorkerLoad)} and busiest node ${pct(r.maxNodeLoad)} of capacity, against a mean of ${pct(r.meanLoad)}; the burst's own additions: max/mean ${fixed(r.balance.burstAdditions, 2)} over workers. ${r.nodesReceivingBurstJoins} nodes got burst joins, at most ${r.burstJoinsOnBusiestNode} on one.`,
-    `- **Burst decisions**: ${share('sticky')} to a node the room already uses, ${share('region')} to the hinted region's best node, ${share('score')} to the best node overall; ${pct(r.pipes.multiNodeShare)} of rooms end on more than one node (${fixed(r.pipes.nodesPerLargeRoom, 1)} nodes per room of 100 or more), pipes are ${pct(r.pipes.pipeConsumerShare)} of all streams.`,
+    `- **Burst decisions**: ${share('sticky')} to a node the room already uses, ${share('region')} to the hinted region's best node, ${share('score')} to the best node overall; ${pct(r.pipes.multiNodeShare)} of rooms end on more than one node (${fixed(r.pipes.nodesPerLargeRoom, 1)} nodes per room of 100 or more, webinars apart), pipes are ${pct(r.pipes.pipeConsumerShare)} of all streams.`,
   ];
   if (best)
     lines.push(

@@ -9,7 +9,7 @@ import {
 } from '../src/placement/placement';
 import { Cluster } from './cluster';
 import { NodeHeap } from './heap';
-import { REGIONS, type World } from './population';
+import { REGIONS, STREAMS_PER_PARTICIPANT as S, type World } from './population';
 import { createStrategy, scoreOf, type StrategyName } from './strategies';
 
 /** Simulated time at which the pre-burst population starts joining (ms since the epoch). */
@@ -56,6 +56,8 @@ export interface StrategyResult {
     nodesPerLargeRoom: number;
     pipeConsumerShare: number;
   };
+  /** The webinars at the end of the burst, each from the true state (see `webinarFigures`). */
+  webinars: WebinarFigures[];
   /** Burst decisions by reason (strategies that give one): sticky, region, score. */
   burstReasons: Record<string, number>;
   /** Pre-burst decisions made from candidate subsets that differed from a decision over all nodes. */
@@ -96,9 +98,11 @@ export function simulate(
   for (let j = 0; j < pre.room.length; j++) {
     const now = T_START + j * step;
     const roomIndex = pre.room[j]!;
+    const viewer = pre.viewer[j] === 1;
     const request: PlacementRequest = {
       room: cluster.room(roomIndex),
       region: REGIONS[pre.region[j]!],
+      ...(viewer ? { role: 'viewer' as const } : {}),
     };
     let nodes: readonly NodeSnapshot[] = cluster.snapshots;
     if (strategy.usesStats) {
@@ -130,7 +134,7 @@ export function simulate(
         if (Math.abs(score(reference.nodeId) - score(choice.nodeId)) > 1e-12) checks.mismatched++;
       }
     }
-    cluster.join(roomIndex, cluster.indexOf(choice.nodeId), choice.workerIndex);
+    cluster.join(roomIndex, cluster.indexOf(choice.nodeId), choice.workerIndex, viewer);
   }
   const preBurst = cluster.workerStreams();
   inspect?.('pre-burst', cluster);
@@ -153,9 +157,11 @@ export function simulate(
       nextBeat += heartbeatMs;
     }
     const roomIndex = burst.room[j]!;
+    const viewer = burst.viewer[j] === 1;
     const request: PlacementRequest = {
       room: cluster.room(roomIndex),
       region: REGIONS[burst.region[j]!],
+      ...(viewer ? { role: 'viewer' as const } : {}),
     };
     const t0 = process.hrtime.bigint();
     let choice;
@@ -172,7 +178,7 @@ export function simulate(
     if (choice.reason) burstReasons[choice.reason] = (burstReasons[choice.reason] ?? 0) + 1;
     const node = cluster.indexOf(choice.nodeId);
     joinsPerNode[node]!++;
-    cluster.join(roomIndex, node, choice.workerIndex);
+    cluster.join(roomIndex, node, choice.workerIndex, viewer);
   }
 
   inspect?.('end', cluster);
@@ -201,7 +207,8 @@ export function simulate(
     const k = room.nodes.size;
     if (k > 1) multi++;
     pairs += (k * (k - 1)) / 2;
-    if (room.participants >= 100) {
+    // Webinars apart (their own figures below): rooms of 100 speakers or more.
+    if (room.speakers >= 100) {
       large++;
       largeNodes += k;
     }
@@ -242,9 +249,65 @@ export function simulate(
       nodesPerLargeRoom: large ? largeNodes / large : 0,
       pipeConsumerShare: pipeConsumers / allStreams,
     },
+    webinars: world.webinarRooms.map((i) => webinarFigures(cluster, i, nodeStreams)),
     burstReasons,
     prePopulationChecks: checks,
     simulationSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+  };
+}
+
+/** One webinar at the end of the run, from the cluster's true state. */
+export interface WebinarFigures {
+  speakers: number;
+  viewers: number;
+  /** Nodes holding any of it, and those holding its speakers. */
+  nodes: number;
+  speakerNodes: number;
+  /** Viewers on the node holding the most of them, and the fewest (among nodes holding any). */
+  viewersPerNode: { max: number; min: number };
+  /** Pipe consumers the webinar put on its nodes, and S·speakers·(nodes − 1): each once. */
+  pipeConsumers: number;
+  pipeConsumersEachSpeakerOnce: number;
+  /** Busiest of its nodes, and busiest of its speakers' nodes (streams / capacity). */
+  maxNodeLoad: number;
+  maxSpeakerNodeLoad: number;
+}
+
+function webinarFigures(
+  cluster: Cluster,
+  roomIndex: number,
+  nodeStreams: Float64Array,
+): WebinarFigures {
+  const room = cluster.room(roomIndex);
+  const capacity = cluster.world.maxStreams;
+  let maxViewers = 0;
+  let minViewers = Infinity;
+  let maxNodeLoad = 0;
+  let maxSpeakerNodeLoad = 0;
+  for (const [id, workers] of room.nodes) {
+    let everyone = 0;
+    workers.forEach((n) => (everyone += n));
+    let speakers = 0;
+    room.speakerNodes.get(id)?.forEach((n) => (speakers += n));
+    const viewers = everyone - speakers;
+    if (viewers > 0) {
+      maxViewers = Math.max(maxViewers, viewers);
+      minViewers = Math.min(minViewers, viewers);
+    }
+    const load = nodeStreams[cluster.indexOf(id)]! / capacity;
+    maxNodeLoad = Math.max(maxNodeLoad, load);
+    if (speakers > 0) maxSpeakerNodeLoad = Math.max(maxSpeakerNodeLoad, load);
+  }
+  return {
+    speakers: room.speakers,
+    viewers: room.participants - room.speakers,
+    nodes: room.nodes.size,
+    speakerNodes: room.speakerNodes.size,
+    viewersPerNode: { max: maxViewers, min: minViewers === Infinity ? 0 : minViewers },
+    pipeConsumers: room.pipeConsumers,
+    pipeConsumersEachSpeakerOnce: S * room.speakers * Math.max(0, room.nodes.size - 1),
+    maxNodeLoad,
+    maxSpeakerNodeLoad,
   };
 }
 

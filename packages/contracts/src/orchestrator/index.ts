@@ -5,6 +5,7 @@ import { SfuRoomEvent } from '../sfu/events';
 import { MediaKind, MediaSource, RtpCapabilities } from '../sfu/media-types';
 import { SfuNodeState } from '../heartbeat';
 import { replySchema } from '../reply';
+import { ParticipantRole } from '../tokens';
 
 /**
  * The orchestrator's API. The gateway asks it where a participant's media lives
@@ -31,6 +32,12 @@ export const OrchestratorRequest = z.discriminatedUnion('op', [
     userId: UserId.optional(),
     /** Where the participant is (from the gateway's region or the client's hint). */
     region: Region.optional(),
+    /**
+     * How the participant is in the room (its token's grants): a `viewer` publishes nothing, so
+     * placement reserves only what it receives. Absent (a sender from before roles, or a
+     * speaker's join) is a speaker: the larger cost, never an underestimate.
+     */
+    role: ParticipantRole.optional(),
   }),
   op('participant.leave', { ...participant }),
   /** Makes `producerId` consumable on the participant's node (piping it there if needed). */
@@ -62,6 +69,11 @@ export const ParticipantPlacement = z.object({
   nodeId: NodeId,
   workerIndex: z.number().int().nonnegative(),
   joinedAt: z.number().int().positive(),
+  /**
+   * Set for a viewer (see {@link ParticipantRole}), which placement costs as a receiver only;
+   * absent for a speaker, as in placements stored before roles existed.
+   */
+  role: ParticipantRole.optional(),
 });
 export type ParticipantPlacement = z.infer<typeof ParticipantPlacement>;
 
@@ -71,7 +83,10 @@ export const OrchestratorResults = {
     workerIndex: z.number().int().nonnegative(),
     /** The node's router capabilities for the room: what the client loads its Device with. */
     rtpCapabilities: RtpCapabilities,
-    /** Everyone already in the room, and what they publish. */
+    /**
+     * The room's speakers already there (viewers are not listed: a webinar's thousands would
+     * make every join's answer grow with them), and what they publish.
+     */
     participants: z.array(ParticipantPlacement),
     producers: z.array(RoomProducerView),
     /** True when the participant was already placed (a repeated join keeps its node if alive). */

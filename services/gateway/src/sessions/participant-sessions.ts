@@ -7,6 +7,7 @@ import {
   PROTOCOL_VERSION,
   type ParticipantInfo,
   type ParticipantLeftReason,
+  type ParticipantRole,
   type ProducerInfo,
   type ResumeResult,
   type RoomGrants,
@@ -123,7 +124,12 @@ export class ParticipantSessions {
     };
     const region = request.region ?? this.settings.region;
     const placed = await this.routing
-      .orchestrator('participant.join', { ...ref, userId, ...(region ? { region } : {}) })
+      .orchestrator('participant.join', {
+        ...ref,
+        userId,
+        ...(region ? { region } : {}),
+        ...placementRole(participantRole),
+      })
       .catch(failed);
     this.#lastCapabilities = placed.rtpCapabilities;
     // The name others see is the join token's (the user's profile name, or the name an API key
@@ -221,6 +227,7 @@ export class ParticipantSessions {
       participantId: binding.participantId,
       userId: binding.userId,
       ...(region ? { region } : {}),
+      ...placementRole(participantRoleOf(session.grants)),
     });
     const forgotten = await this.store.replacePlacement(binding, placed);
     if (!forgotten) {
@@ -506,4 +513,15 @@ export class ParticipantSessions {
 
 function ref(p: ParticipantRef): ParticipantRef {
   return { tenantId: p.tenantId, roomId: p.roomId, participantId: p.participantId };
+}
+
+/**
+ * The role the orchestrator places a join with: said only for a viewer, which costs it far less
+ * than a speaker (it publishes nothing). A speaker's join carries no role, as before roles
+ * existed (the orchestrator takes a join without one for a speaker): an orchestrator older than
+ * roles refuses a request with a field it does not know, and only viewers' joins then fail
+ * while a deployment rolls, not everyone's.
+ */
+function placementRole(role: ParticipantRole): { role?: 'viewer' } {
+  return role === 'viewer' ? { role } : {};
 }

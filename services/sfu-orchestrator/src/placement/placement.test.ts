@@ -29,6 +29,8 @@ interface NodeSpec {
   placeable?: boolean;
   state?: SfuNodeHeartbeat['state'];
   sentAt?: number;
+  /** Capacity (streams and outgoing bitrate) this many times the tables' usual node. */
+  scale?: number;
 }
 
 /** Spread `total` streams evenly over the workers. */
@@ -59,7 +61,10 @@ function heartbeat(spec: NodeSpec): SfuNodeHeartbeat {
     state: spec.state ?? 'serving',
     version: 'test',
     addresses: { announcedAddress: `${spec.id}.test`, rtcBasePort: 40_000 },
-    capacity: { maxStreams: MAX_STREAMS, maxBitrateOutBps: MAX_BITRATE },
+    capacity: {
+      maxStreams: MAX_STREAMS * (spec.scale ?? 1),
+      maxBitrateOutBps: MAX_BITRATE * (spec.scale ?? 1),
+    },
     workers,
     totals: {
       rooms: 0,
@@ -92,6 +97,29 @@ function room(where: Record<string, Record<number, number>>): RoomFootprint {
     nodes.set(nodeId, map);
   }
   return { nodes, participants };
+}
+
+/**
+ * A webinar: `speakers[nodeId][worker]` speakers and `viewers[nodeId][worker]` viewers, as the
+ * room's state gives it (`footprint` in rooms/room-state.ts).
+ */
+function webinar(
+  speakers: Record<string, Record<number, number>>,
+  viewers: Record<string, Record<number, number>> = {},
+): RoomFootprint {
+  const spoken = room(speakers);
+  const everyone = room(speakers);
+  const nodes = everyone.nodes as Map<string, Map<number, number>>;
+  let participants = everyone.participants;
+  for (const [nodeId, workers] of Object.entries(viewers)) {
+    const map = nodes.get(nodeId) ?? new Map<number, number>();
+    for (const [w, n] of Object.entries(workers)) {
+      map.set(Number(w), (map.get(Number(w)) ?? 0) + n);
+      participants += n;
+    }
+    nodes.set(nodeId, map);
+  }
+  return { nodes, participants, speakerNodes: spoken.nodes, speakers: spoken.participants };
 }
 
 /**
@@ -702,4 +730,107 @@ describe('Placement', () => {
       expect(decision).toMatchObject({ nodeId: 'a', workerIndex: 2, reason: 'sticky' });
     });
   });
+  describe('webinar viewers (publish nothing, receive up to last-N speakers)', () => {
+    // 20 speakers on `a` worker 0, 100 viewers on `a` worker 1.
+    const room20 = () => webinar({ a: { 0: 20 } }, { a: { 1: 100 } });
+
+    it('a viewer reserves its consumers only, far less than a speaker joining the same room', () => {
+      const p = new Placement();
+      // A viewer: 2 streams of each of the 20 speakers, nothing published, nobody consumes it.
+      expect(p.joinStreams(room20(), 'a', 'a', 'viewer')).toBe(2 * 20);
+      // A speaker: its 2, the 20 speakers' 40, and every one of the 120 consumes its 2.
+      expect(p.joinStreams(room20(), 'a', 'a', 'speaker')).toBe(2 * (1 + 20) + 2 * 120);
+      const a = node({ id: 'a', streams: even(100) });
+      p.place({ room: room20(), role: 'viewer' }, [a], T0);
+      expect(p.nodeLoad(a.heartbeat, T0).streams).toBe(100 + 2 * 20);
+      p.place({ room: room20() }, [a], T0 + 1);
+      expect(p.nodeLoad(a.heartbeat, T0).streams).toBe(100 + 2 * 20 + 2 * 21 + 2 * 120);
+    });
+
+    it('receives at most last-N speakers', () => {
+      const p = new Placement();
+      expect(p.joinStreams(webinar({ a: { 0: 40 } }, { a: { 1: 5 } }), 'a', 'a', 'viewer')).toBe(
+        2 * 25,
+      );
+    });
+
+    it('does not raise what later joins cost, as a speaker does', () => {
+      const p = new Placement();
+      const viewerAfter = (r: RoomFootprint) => p.joinStreams(r, 'a', 'a', 'viewer');
+      // One more viewer: the next viewer still receives the 20 speakers.
+      expect(viewerAfter(webinar({ a: { 0: 20 } }, { a: { 1: 101 } }))).toBe(2 * 20);
+      // One more speaker: the next viewer receives 21.
+      expect(viewerAfter(webinar({ a: { 0: 21 } }, { a: { 1: 100 } }))).toBe(2 * 21);
+      // A speaker joining after 100 more viewers gains their consumers of it, not streams of them.
+      const speakerAfter = (r: RoomFootprint) => p.joinStreams(r, 'a');
+      expect(speakerAfter(webinar({ a: { 0: 20 } }, { a: { 1: 200 } }))).toBe(2 * 21 + 2 * 220);
+    });
+
+    it('on a node new to the room: a pipe of each speaker there, none of its viewers', () => {
+      const p = new Placement();
+      const r = webinar({ a: { 0: 20 } }, { a: { 1: 100 }, b: { 0: 30 } });
+      // On `c`: its 40 consumers; `a` pipes the 20 speakers' streams to `c` on their worker.
+      expect(p.joinStreams(r, 'c', 'c', 'viewer')).toBe(2 * 20);
+      expect(p.joinStreams(r, 'a', 'c', 'viewer')).toBe(2 * 20);
+      // `b` holds only viewers: nothing of theirs is piped anywhere.
+      expect(p.joinStreams(r, 'b', 'c', 'viewer')).toBe(0);
+      const [a, b, c] = ['a', 'b', 'c'].map((id) => node({ id, streams: even(800) }));
+      expect(p.place({ room: r, role: 'viewer' }, [c!], T0)).toMatchObject({ nodeId: 'c' });
+      expect(p.nodeLoad(a!.heartbeat, T0).streams).toBe(800 + 40);
+      expect(p.nodeLoad(b!.heartbeat, T0).streams).toBe(800);
+      expect(p.nodeLoad(c!.heartbeat, T0).streams).toBe(800 + 40);
+      // ...and the pipes leave from the speakers' worker.
+      expect(p.place({ room: EMPTY_ROOM }, [a!], T0 + 1).workerIndex).not.toBe(0);
+    });
+
+    it('a 20-speaker webinar spreads its viewers over nodes as each fills, piping only speakers', () => {
+      // Statistics that do not move (nodes of 10,000 streams): reservations alone steer the 20
+      // speakers and then 400 viewers, the room's state after each join as the orchestrator keeps
+      // it. With the threshold alone (slack 1), a node takes viewers up to the sticky threshold
+      // (0.7: 7,000 streams), then the next opens.
+      const p = new Placement(SETTINGS);
+      const nodes = ['a', 'b', 'c'].map((id) => node({ id, scale: 10 }));
+      const speakers = new Map<string, Map<number, number>>();
+      const everyone = new Map<string, Map<number, number>>();
+      const add = (map: Map<string, Map<number, number>>, nodeId: string, worker: number) => {
+        const workers = map.get(nodeId) ?? new Map<number, number>();
+        workers.set(worker, (workers.get(worker) ?? 0) + 1);
+        map.set(nodeId, workers);
+      };
+      const viewersOn: Record<string, number> = {};
+      let joined = 0;
+      const join = (role: 'speaker' | 'viewer') => {
+        const footprint: RoomFootprint = {
+          nodes: everyone,
+          participants: joined,
+          speakerNodes: speakers,
+          speakers: total(speakers),
+        };
+        const { nodeId, workerIndex } = p.place({ room: footprint, role }, nodes, T0 + joined);
+        add(everyone, nodeId, workerIndex);
+        if (role === 'speaker') add(speakers, nodeId, workerIndex);
+        else viewersOn[nodeId] = (viewersOn[nodeId] ?? 0) + 1;
+        joined++;
+      };
+      for (let i = 0; i < 20; i++) join('speaker');
+      expect([...speakers.keys()]).toEqual(['a']);
+      for (let i = 0; i < 400; i++) join('viewer');
+
+      // 20 speakers in a full mesh hold 2·20·20 = 800 streams on `a`; each viewer 40 more, until
+      // `a` reaches 7,000 (155 viewers); `b` then takes 175 (7,000), `c` the rest.
+      expect(viewersOn).toEqual({ a: 155, b: 175, c: 70 });
+      const streams = (i: number) => p.nodeLoad(nodes[i]!.heartbeat, T0).streams;
+      // Each node the room opened receives each speaker once: 2 pipe consumers per speaker on
+      // `a`, for `b` and for `c` (a pipe of every participant would be 2·175 for `b` alone).
+      expect(streams(0)).toBe(800 + 155 * 40 + 2 * (2 * 20));
+      expect(streams(1)).toBe(175 * 40);
+      expect(streams(2)).toBe(70 * 40);
+    });
+  });
 });
+
+function total(map: Map<string, Map<number, number>>): number {
+  let sum = 0;
+  map.forEach((workers) => workers.forEach((n) => (sum += n)));
+  return sum;
+}

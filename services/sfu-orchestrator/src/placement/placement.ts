@@ -1,4 +1,4 @@
-import { CascadeError, type SfuNodeHeartbeat } from '@cascade/contracts';
+import { CascadeError, type ParticipantRole, type SfuNodeHeartbeat } from '@cascade/contracts';
 
 import { DEFAULT_PLACEMENT, type PlacementSettings } from './placement-config';
 
@@ -32,11 +32,18 @@ export interface NodeSnapshot {
   placeable: boolean;
 }
 
-/** Where the room already is: participants per node and worker. */
+/** Where the room already is: participants per node and worker, and which of them speak. */
 export interface RoomFootprint {
-  /** nodeId → workerIndex → participants of the room there. */
+  /** nodeId → workerIndex → participants of the room there (speakers and viewers). */
   nodes: ReadonlyMap<string, ReadonlyMap<number, number>>;
   participants: number;
+  /**
+   * Of those, the speakers (who publish), in the same shape; a viewer publishes nothing, so only
+   * speakers are consumed and piped. Absent: every participant is a speaker (a room without
+   * viewers, and never an underestimate).
+   */
+  speakerNodes?: ReadonlyMap<string, ReadonlyMap<number, number>>;
+  speakers?: number;
 }
 
 export const EMPTY_ROOM: RoomFootprint = { nodes: new Map(), participants: 0 };
@@ -44,6 +51,8 @@ export const EMPTY_ROOM: RoomFootprint = { nodes: new Map(), participants: 0 };
 export interface PlacementRequest {
   room: RoomFootprint;
   region?: string;
+  /** The newcomer's role: a `viewer` publishes nothing (default `speaker`). */
+  role?: ParticipantRole;
 }
 
 export interface PlacementDecision {
@@ -178,28 +187,38 @@ export class Placement {
     const reason = sticky ? 'sticky' : bestInRegion ? 'region' : 'score';
     const nodeId = chosen.heartbeat.nodeId;
     const workerIndex = this.#pickWorker(chosen.heartbeat, request.room, now);
-    this.#reserve(nodeId, workerIndex, request.room, now);
+    this.#reserve(nodeId, workerIndex, request.room, request.role === 'viewer', now);
     return { nodeId, workerIndex, reason };
   }
 
   /**
    * Streams a join into `room` adds on `nodeId`, in the media model (`MEDIA_MODEL`: last-N,
-   * streams per participant): placed there, the newcomer's producers, its consumers of up to
-   * `lastN` others and a pipe of its producers to each other node of the room; whether placed
-   * there or elsewhere, while the room is not larger than `lastN`, a consumer of the newcomer for
-   * each of the room's participants there (in a larger room the newcomer takes someone's place
-   * in their last-N: no more streams), and, when the newcomer opens a node new to the room, a
-   * pipe of each of their producers to it. `placedOn` is the newcomer's node (default `nodeId`).
+   * streams per participant). Only speakers publish: every participant receives up to `lastN`
+   * speakers (a speaker not itself), and a speaker's producers are piped once to each other node
+   * of the room.
+   *
+   * A speaker newcomer, placed there: its producers, its consumers of up to `lastN` speakers and
+   * a pipe of its producers to each other node of the room; whether placed there or elsewhere, a
+   * consumer of it for each participant there that receives fewer than `lastN` speakers (in a
+   * room of more speakers, the newcomer takes someone's place in the others' last-N: no more
+   * streams), and, when the newcomer opens a node new to the room, a pipe of each speaker's
+   * producers there to it.
+   * A viewer newcomer, placed there: its consumers of up to `lastN` speakers, nothing else
+   * (nobody consumes it, nothing of it is piped); elsewhere, only when it opens a node new to the
+   * room: a pipe of each speaker's producers there to it.
+   * `placedOn` is the newcomer's node (default `nodeId`).
    */
-  joinStreams(room: RoomFootprint, nodeId: string, placedOn = nodeId): number {
-    const { streamsPerParticipant } = this.settings;
-    const own = nodeId === placedOn ? this.#ownStreams(room, placedOn) : 0;
-    return (
-      own +
-      streamsPerParticipant *
-        this.#gainPerParticipant(room, placedOn) *
-        total(room.nodes.get(nodeId))
-    );
+  joinStreams(
+    room: RoomFootprint,
+    nodeId: string,
+    placedOn = nodeId,
+    role: ParticipantRole = 'speaker',
+  ): number {
+    const viewer = role === 'viewer';
+    const own = nodeId === placedOn ? this.#ownStreams(room, placedOn, viewer) : 0;
+    const speakers = total(speakerMap(room).get(nodeId));
+    const viewers = total(room.nodes.get(nodeId)) - speakers;
+    return own + this.#gain(room, placedOn, viewer, speakers, viewers);
   }
 
   /** Load of a node from its heartbeat plus the placements made since. */
@@ -221,22 +240,39 @@ export class Placement {
     this.#reservations.delete(nodeId);
   }
 
-  /** The newcomer's own streams on its node: producers, consumers (last-N), pipes out. */
-  #ownStreams(room: RoomFootprint, placedOn: string): number {
+  /**
+   * The newcomer's own streams on its node: consumers of up to `lastN` speakers and, for a
+   * speaker, its producers and a pipe of them to each other node of the room.
+   */
+  #ownStreams(room: RoomFootprint, placedOn: string, viewer: boolean): number {
     const { streamsPerParticipant, lastN } = this.settings;
+    const received = Math.min(speakersOf(room), lastN);
+    if (viewer) return streamsPerParticipant * received;
     const otherNodes = room.nodes.size - (room.nodes.has(placedOn) ? 1 : 0);
-    return streamsPerParticipant * (1 + Math.min(room.participants, lastN) + otherNodes);
+    return streamsPerParticipant * (1 + received + otherNodes);
   }
 
   /**
-   * What each participant already in the room gains, in units of `streamsPerParticipant`: a
-   * consumer of the newcomer while the room is within last-N, a pipe of its producers to the
-   * newcomer's node when that node is new to the room.
+   * What `speakers` and `viewers` of the room, on one worker or node, gain from the join: a
+   * consumer of a speaker newcomer for each of them that receives fewer than `lastN` speakers,
+   * and a pipe of each speaker's producers to the newcomer's node when that node is new to the
+   * room.
    */
-  #gainPerParticipant(room: RoomFootprint, placedOn: string): number {
-    const received = room.participants <= this.settings.lastN ? 1 : 0;
+  #gain(
+    room: RoomFootprint,
+    placedOn: string,
+    viewer: boolean,
+    speakers: number,
+    viewers: number,
+  ): number {
+    const { streamsPerParticipant, lastN } = this.settings;
     const newNode = room.nodes.size > 0 && !room.nodes.has(placedOn) ? 1 : 0;
-    return received + newNode;
+    if (viewer) return streamsPerParticipant * newNode * speakers;
+    // A speaker receives the others of the room's speakers; a viewer all of them.
+    const roomSpeakers = speakersOf(room);
+    const bySpeakers = roomSpeakers <= lastN ? 1 : 0;
+    const byViewers = roomSpeakers < lastN ? 1 : 0;
+    return streamsPerParticipant * (speakers * (bySpeakers + newNode) + viewers * byViewers);
   }
 
   /** A node's load into `this.#load` (overwritten by the next call). */
@@ -329,12 +365,18 @@ export class Placement {
 
   /**
    * Reserve what the join adds (`joinStreams`), on every node it adds to, at once: the newcomer's
-   * own streams on its worker, and what the room's participants gain (consumers of it, pipes to
-   * a new node) on their workers, wherever they are.
+   * own streams on its worker, and what the room's participants gain (consumers of a speaker
+   * newcomer, pipes to a new node) on their workers, wherever they are.
    */
-  #reserve(nodeId: string, workerIndex: number, room: RoomFootprint, now: number): void {
+  #reserve(
+    nodeId: string,
+    workerIndex: number,
+    room: RoomFootprint,
+    viewer: boolean,
+    now: number,
+  ): void {
     const { streamsPerParticipant, lastN } = this.settings;
-    const own = this.#ownStreams(room, nodeId);
+    const own = this.#ownStreams(room, nodeId, viewer);
     // A room's first join: the room will grow here (sticky) before a heartbeat shows it, and
     // its first participant's streams alone would leave the node first in line for the next
     // room: what its next participant costs at most (a participant at last-N) weighs on the
@@ -344,21 +386,29 @@ export class Placement {
       at: now,
       workerIndex,
       streams: own,
-      out: own - streamsPerParticipant,
+      // Everything but its producers sends: consumers and pipe consumers.
+      out: viewer ? own : own - streamsPerParticipant,
       opening,
       joins: 1,
     });
-    const gain = streamsPerParticipant * this.#gainPerParticipant(room, nodeId);
-    if (gain === 0) return;
+    // Nobody gains anything from a viewer on a node the room already uses, nor from a speaker
+    // there once the room's speakers exceed everyone's last-N.
+    const newNode = room.nodes.size > 0 && !room.nodes.has(nodeId);
+    if (!newNode && (viewer || speakersOf(room) > lastN)) return;
+    const speakerNodes = speakerMap(room);
     room.nodes.forEach((workers, id) => {
       const list = this.#listOf(id);
+      const speakersThere = speakerNodes.get(id);
       workers.forEach((count, index) => {
-        if (count > 0)
+        if (count <= 0) return;
+        const speakers = speakersThere?.get(index) ?? 0;
+        const gain = this.#gain(room, nodeId, viewer, speakers, count - speakers);
+        if (gain > 0)
           list.push({
             at: now,
             workerIndex: index,
-            streams: gain * count,
-            out: gain * count,
+            streams: gain,
+            out: gain,
             opening: 0,
             joins: 0,
           });
@@ -395,6 +445,16 @@ export class Placement {
 
 /** Shared by every node without reservations (never mutated: #reserve pushes to its own list). */
 const NONE: readonly Reservation[] = [];
+
+/** The room's speakers: every participant unless the footprint says which speak. */
+function speakersOf(room: RoomFootprint): number {
+  return room.speakers ?? room.participants;
+}
+
+/** Where the room's speakers are (nodeId → workerIndex → speakers). */
+function speakerMap(room: RoomFootprint): ReadonlyMap<string, ReadonlyMap<number, number>> {
+  return room.speakerNodes ?? room.nodes;
+}
 
 /** Participants of a room on one node (the sum over its workers). */
 function total(workers: ReadonlyMap<number, number> | undefined): number {

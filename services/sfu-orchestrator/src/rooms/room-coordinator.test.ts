@@ -14,7 +14,7 @@ import type { SfuControlPayload } from '@cascade/sfu-client';
 import { Placement } from '../placement/placement';
 import { NodeRegistry } from '../registry/node-registry';
 import { type NodeCalls, type NodeRoomDump, RoomCoordinator } from './room-coordinator';
-import { type RoomState, emptyRoom, participantsOn } from './room-state';
+import { type RoomState, emptyRoom, footprint, participantsOn } from './room-state';
 
 const TENANT = 'acme';
 const ROOM = 'standup';
@@ -218,9 +218,10 @@ function world(cpuByNode: Record<string, number> = { n1: 0.1, n2: 0.2, n3: 0.3 }
   const nodes = new FakeSfuNodes(state);
   const events: OrchestratorRoomEvent[] = [];
   const log = { info: jest.fn(), warn: jest.fn() };
+  const placement = new Placement();
   const coordinator = new RoomCoordinator(
     registry,
-    new Placement(),
+    placement,
     nodes,
     { roomEvent: (e) => events.push(e) },
     log,
@@ -235,6 +236,7 @@ function world(cpuByNode: Record<string, number> = { n1: 0.1, n2: 0.2, n3: 0.3 }
     log,
     coordinator,
     registry,
+    placement,
     get now() {
       return now;
     },
@@ -251,6 +253,11 @@ function world(cpuByNode: Record<string, number> = { n1: 0.1, n2: 0.2, n3: 0.3 }
     /** A participant the room already placed on `nodeId`. */
     seat(participantId: string, nodeId: string, workerIndex = 0) {
       state.participants[participantId] = { participantId, nodeId, workerIndex, joinedAt: now };
+    },
+    /** Streams the placement counts on `nodeId` now: its heartbeat's and its reservations. */
+    streamsOn(nodeId: string) {
+      const node = [...registry.snapshots()].find((n) => n.heartbeat.nodeId === nodeId)!;
+      return placement.nodeLoad(node.heartbeat, now).streams;
     },
     /** A node reports something about the room. */
     event<T extends SfuRoomEvent['type']>(
@@ -272,7 +279,10 @@ function world(cpuByNode: Record<string, number> = { n1: 0.1, n2: 0.2, n3: 0.3 }
         paused: false,
       });
     },
-    join(participantId: string, extra: { userId?: string; region?: string } = {}) {
+    join(
+      participantId: string,
+      extra: { userId?: string; region?: string; role?: 'speaker' | 'viewer' } = {},
+    ) {
       return coordinator.join(state, {
         op: 'participant.join',
         tenantId: TENANT,
@@ -333,6 +343,49 @@ async function threeNodeRoom() {
 // ---------------------------------------------------------------------------------------------
 
 describe('RoomCoordinator', () => {
+  describe('webinar viewers', () => {
+    /** Speakers s1 and s2 on n1, a viewer `v0` there too. */
+    function webinar() {
+      const w = world();
+      w.seat('s1', 'n1');
+      w.seat('s2', 'n1');
+      w.seat('v0', 'n1');
+      w.state.participants['v0']!.role = 'viewer';
+      return w;
+    }
+
+    it("keeps a viewer's role and reserves what it receives, not what a speaker costs", async () => {
+      const viewer = webinar();
+      const placed = await viewer.join('v1', { role: 'viewer' });
+      expect(placed.nodeId).toBe('n1');
+      // Its answer lists the speakers, not the other viewers.
+      expect(placed.participants.map((p) => p.participantId).sort()).toEqual(['s1', 's2']);
+      expect(viewer.state.participants['v1']).toMatchObject({ nodeId: 'n1', role: 'viewer' });
+      // 2 streams of each of the 2 speakers; nothing published, nobody consumes it.
+      expect(viewer.streamsOn('n1')).toBe(2 * 2);
+
+      const speaker = webinar();
+      await speaker.join('s3');
+      expect(speaker.state.participants['s3']!.role).toBeUndefined();
+      // Its 2, 2 of each speaker, and the 2 speakers and the viewer each consume its 2.
+      expect(speaker.streamsOn('n1')).toBe(2 * (1 + 2) + 2 * 3);
+    });
+
+    it('counts viewers apart from speakers for later placements, and a leave gives back theirs', async () => {
+      const w = webinar();
+      await w.join('v1', { role: 'viewer' });
+      expect(footprint(w.state)).toMatchObject({ participants: 4, speakers: 2 });
+      expect(w.placement.joinStreams(footprint(w.state), 'n1', 'n1', 'viewer')).toBe(2 * 2);
+
+      await w.coordinator.leave(w.state, 'v1');
+      await w.coordinator.leave(w.state, 's2');
+      expect(footprint(w.state)).toMatchObject({ participants: 2, speakers: 1 });
+      expect(w.placement.joinStreams(footprint(w.state), 'n1', 'n1', 'viewer')).toBe(2 * 1);
+      // A speaker now: its 2, s1's 2, and s1 and v0 consume its 2.
+      expect(w.placement.joinStreams(footprint(w.state), 'n1')).toBe(2 * 2 + 2 * 2);
+    });
+  });
+
   describe('join', () => {
     it('places the first participant on the least loaded node', async () => {
       const w = world();

@@ -86,7 +86,11 @@ export class RoomCoordinator {
     const refused = new Set<string>();
     for (;;) {
       const decision = this.placement.place(
-        { room: footprint(state), ...(r.region ? { region: r.region } : {}) },
+        {
+          room: footprint(state),
+          ...(r.region ? { region: r.region } : {}),
+          ...(r.role ? { role: r.role } : {}),
+        },
         [...this.registry.snapshots()].filter((n) => !refused.has(n.heartbeat.nodeId)),
         this.clock(),
       );
@@ -104,9 +108,18 @@ export class RoomCoordinator {
           nodeId: decision.nodeId,
           workerIndex: decision.workerIndex,
           joinedAt: this.clock(),
+          // Kept for the room's later placements: a viewer costs them less than a speaker. Only
+          // the join says so (a node's room dump does not tell a viewer from a speaker, and
+          // reconciling never adds a participant from a dump).
+          ...(r.role === 'viewer' ? { role: 'viewer' as const } : {}),
         };
         this.log.info(
-          { participantId: r.participantId, nodeId: decision.nodeId, reason: decision.reason },
+          {
+            participantId: r.participantId,
+            nodeId: decision.nodeId,
+            reason: decision.reason,
+            role: r.role ?? 'speaker',
+          },
           'participant placed',
         );
         return { ...this.#joinAnswer(state, r.participantId), rtpCapabilities, rejoined: false };
@@ -373,8 +386,10 @@ export class RoomCoordinator {
     return {
       nodeId: self.nodeId,
       workerIndex: self.workerIndex,
+      // Viewers are not listed: a webinar's thousands would make every join's answer grow with
+      // them (and nobody consumes a viewer).
       participants: Object.values(state.participants).filter(
-        (p) => p.participantId !== participantId,
+        (p) => p.participantId !== participantId && p.role !== 'viewer',
       ),
       producers: Object.values(state.producers).filter((p) => p.participantId !== participantId),
     };

@@ -60,14 +60,30 @@ export function participantsOn(state: RoomState, nodeId: string): ParticipantPla
   return Object.values(state.participants).filter((p) => p.nodeId === nodeId);
 }
 
+/**
+ * Where the room is, for placement: everyone per node and worker, and its speakers apart (a
+ * viewer publishes nothing: nobody consumes it, nothing of it is piped). A placement without a
+ * role was stored before roles existed: a speaker, the larger cost.
+ */
 export function footprint(state: RoomState): RoomFootprint {
   const nodes = new Map<string, Map<number, number>>();
+  const speakerNodes = new Map<string, Map<number, number>>();
+  let participants = 0;
+  let speakers = 0;
   for (const p of Object.values(state.participants)) {
-    const workers = nodes.get(p.nodeId) ?? new Map<number, number>();
-    workers.set(p.workerIndex, (workers.get(p.workerIndex) ?? 0) + 1);
-    nodes.set(p.nodeId, workers);
+    participants++;
+    count(nodes, p.nodeId, p.workerIndex);
+    if (p.role === 'viewer') continue;
+    speakers++;
+    count(speakerNodes, p.nodeId, p.workerIndex);
   }
-  return { nodes, participants: Object.keys(state.participants).length };
+  return { nodes, participants, speakerNodes, speakers };
+}
+
+function count(nodes: Map<string, Map<number, number>>, nodeId: string, workerIndex: number) {
+  const workers = nodes.get(nodeId) ?? new Map<number, number>();
+  workers.set(workerIndex, (workers.get(workerIndex) ?? 0) + 1);
+  nodes.set(nodeId, workers);
 }
 
 export function isEmpty(state: RoomState): boolean {
