@@ -1,3 +1,6 @@
+import { PG_POOL } from '@cascade/server-kit';
+import type { Pool, PoolClient } from 'pg';
+
 import { type Client, uid, useRoomsApp, waitFor } from './support/harness';
 
 describe('join authorization and presence over NATS', () => {
@@ -119,6 +122,50 @@ describe('join authorization and presence over NATS', () => {
       [room.id],
     );
     expect(held.rows[0].n).toBe(3);
+  });
+
+  it('asks each database connection one query at a time, a join’s transaction included', async () => {
+    // node-postgres queues a query asked of a client while another runs on it, and warns of it
+    // once per process (a DeprecationWarning; pg 9 will refuse it): count, per client of the
+    // service's pool, the queries asked and not yet answered.
+    const pool = rooms().app.get<Pool>(PG_POOL);
+    const inFlight = new Map<PoolClient, number>();
+    let most = 0;
+    const originals = new Map<PoolClient, PoolClient['query']>();
+    const watch = (client: PoolClient) => {
+      if (originals.has(client)) return;
+      const query = client.query;
+      originals.set(client, query);
+      client.query = function (this: PoolClient, ...args: unknown[]) {
+        const n = (inFlight.get(client) ?? 0) + 1;
+        inFlight.set(client, n);
+        most = Math.max(most, n);
+        const done = () => inFlight.set(client, inFlight.get(client)! - 1);
+        const last = args.length - 1;
+        const callback = args[last];
+        if (typeof callback === 'function')
+          args[last] = (...answer: unknown[]) => {
+            done();
+            return (callback as (...a: unknown[]) => unknown)(...answer);
+          };
+        const result = (query as (...a: unknown[]) => unknown).apply(this, args);
+        if (result instanceof Promise) void result.then(done, done);
+        return result;
+      } as PoolClient['query'];
+    };
+    pool.on('acquire', watch);
+    try {
+      const room = await owner.createRoom({ capacity: 10 });
+      const replies = await Promise.all(
+        Array.from({ length: 4 }, () => authorize(room.id, uid('u'))),
+      );
+      expect(replies.every((r) => r.ok)).toBe(true);
+    } finally {
+      pool.off('acquire', watch);
+      for (const [client, query] of originals) client.query = query;
+    }
+    expect(originals.size).toBeGreaterThan(0);
+    expect(most).toBe(1);
   });
 
   it('frees a held seat whose participant never arrives once the hold expires', async () => {

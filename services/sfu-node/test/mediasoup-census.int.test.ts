@@ -108,4 +108,63 @@ describe('MediasoupCensus: what real workers hold, from their dumps', () => {
     await closeWorker(other);
     expect(await held(census)).toEqual({});
   });
+
+  describe('a transport closed here that the worker holds', () => {
+    let worker: ms.Worker;
+    const warnings: string[] = [];
+    const census = new MediasoupCensus((fields, message) =>
+      warnings.push(`${message} ${String(fields['transportId'])}`),
+    );
+
+    beforeAll(async () => {
+      worker = await mediasoup.createWorker({ logLevel: 'warn' });
+      census.track(worker);
+    }, 15_000);
+
+    afterAll(() => closeWorker(worker), 10_000);
+
+    const routers: ms.Router[] = [];
+    const newRouter = async () => {
+      const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+      routers.push(router);
+      return router;
+    };
+
+    beforeEach(() => (warnings.length = 0));
+    afterEach(() => routers.splice(0).forEach((router) => router.close()));
+
+    it('is no leak when it closed while the router dump was on its way', async () => {
+      const router = await newRouter();
+      const transport = await router.createWebRtcTransport({ listenInfos: [LOOPBACK_UDP] });
+      // The transport closes right after the census asked for the router's dump: the close
+      // request reaches the worker after the dump's, so the dump lists it, and its answer
+      // comes after the node forgot the transport (as under load in the soak).
+      const dump = router.dump.bind(router);
+      jest.spyOn(router, 'dump').mockImplementationOnce(() => {
+        const answer = dump();
+        transport.close();
+        return answer;
+      });
+      expect(await held(census)).toEqual({ router: 1, 'transport/webrtc': 1 });
+      expect(warnings).toEqual([]);
+      expect(await held(census)).toEqual({ router: 1 });
+    });
+
+    it('is a leak when it closed before the dump was asked for, counted on every census', async () => {
+      const router = await newRouter();
+      const transport = await router.createWebRtcTransport({ listenInfos: [LOOPBACK_UDP] });
+      // What mediasoup does when its router closes: the transport is closed on the Node side
+      // without a request to the worker, which here still has the router and so the transport.
+      transport.routerClosed();
+      expect(transport.closed).toBe(true);
+      expect(await held(census)).toEqual({ router: 1, 'transport/unknown': 1 });
+      expect(warnings).toEqual([
+        `a mediasoup worker still holds a transport this node closed ${transport.id}`,
+      ]);
+      expect(await held(census)).toEqual({ router: 1, 'transport/unknown': 1 });
+      expect(warnings).toHaveLength(1); // warned once
+      router.close();
+      expect(await held(census)).toEqual({});
+    });
+  });
 });

@@ -50,7 +50,36 @@ export interface DrillResult {
   tables?: Table[];
   /** Raw measurements kept in the JSON only (the soak's resource samples). */
   data?: unknown;
-  conditions: { date: string; loadAverageStart: number[]; loadAverageEnd: number[] };
+  conditions: {
+    date: string;
+    loadAverageStart: number[];
+    loadAverageEnd: number[];
+    /**
+     * What the drill ran on (the report's machine line is the last run's; a section can be
+     * older): the processor, Node (every service and client) and mediasoup. Absent in sections
+     * written before it was recorded.
+     */
+    platform?: Platform;
+  };
+}
+
+export interface Platform {
+  cpuModel: string;
+  cores: number;
+  node: string;
+  mediasoup: string;
+}
+
+function platform(): Platform {
+  const mediasoup = JSON.parse(
+    readFileSync(join(REPO_ROOT, 'node_modules', 'mediasoup', 'package.json'), 'utf8'),
+  ) as { version: string };
+  return {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    mediasoup: mediasoup.version,
+  };
 }
 
 export function percentile(samples: number[], p: number): number | undefined {
@@ -101,6 +130,7 @@ export class DrillRecorder {
         date: this.#date,
         loadAverageStart: this.#loadStart,
         loadAverageEnd: loadavg(),
+        platform: platform(),
       },
     };
   }
@@ -145,6 +175,11 @@ const ORDER = [
 
 const fmt = (value: number | undefined, unit: 'ms' | 'count') =>
   value === undefined ? '–' : unit === 'ms' ? `${(value / 1_000).toFixed(2)} s` : String(value);
+
+/** ` On …` for a section whose platform was recorded. */
+function on(p: Platform | undefined): string {
+  return p ? ` On ${p.cpuModel} (${p.cores} cores), Node ${p.node}, mediasoup ${p.mediasoup}.` : '';
+}
 
 function verdict(result: DrillResult): string {
   const goal = result.goal;
@@ -244,7 +279,7 @@ function markdown(machine: ReturnType<typeof benchMachine>, drills: DrillResult[
     '',
     '## Conditions',
     '',
-    `- machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB.toFixed(1)} GiB, Linux ${machine.kernel}; shared with other work (see the load averages)`,
+    `- machine of the last run written (a section that does not name its platform may have run on another): ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryGiB.toFixed(1)} GiB, Linux ${machine.kernel}; shared with other work (see the load averages)`,
     `- report written: ${new Date().toISOString()}; each drill's date and load averages are in its section`,
     '- load under test: 2 to 4 SDK clients per repetition (one process each, @roamhq/wrtc), each publishing a 160x120 10 fps VP8 camera and a 440 Hz tone (the chat drill: 2 clients, no media, a message every 100 ms each; the soak: 3 steady clients and up to 4 churning ones, see its section); one mediasoup worker per node',
     '- the stack: 2 gateways, 2 orchestrator replicas, 2 sfu-nodes, rooms, every timeout at its default; its own PostgreSQL 15, Redis 7 and NATS 2.9 (fresh per drill file) behind TCP proxies',
@@ -266,7 +301,7 @@ function markdown(machine: ReturnType<typeof benchMachine>, drills: DrillResult[
     out.push(
       `## ${d.title}`,
       '',
-      `${d.repetitions} repetition(s), ${d.conditions.date}; load average ${la(d.conditions.loadAverageStart)} at the start, ${la(d.conditions.loadAverageEnd)} at the end.`,
+      `${d.repetitions} repetition(s), ${d.conditions.date}; load average ${la(d.conditions.loadAverageStart)} at the start, ${la(d.conditions.loadAverageEnd)} at the end.${on(d.conditions.platform)}`,
       '',
       '| Figure | n | p50 | p95 | max | samples |',
       '| --- | --- | --- | --- | --- | --- |',

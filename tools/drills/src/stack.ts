@@ -177,6 +177,10 @@ export class DrillStack {
     } as Record<string, string>;
     if (process.env['MEDIASOUP_WORKER_BIN'])
       common['MEDIASOUP_WORKER_BIN'] = process.env['MEDIASOUP_WORKER_BIN'];
+    // Node's own options for every service, e.g. DRILLS_NODE_OPTIONS=--trace-deprecation to find
+    // where a deprecation warning comes from (the services get exactly the environment given here).
+    if (process.env['DRILLS_NODE_OPTIONS'])
+      common['NODE_OPTIONS'] = process.env['DRILLS_NODE_OPTIONS'];
     const redis = {
       REDIS_URL: this.proxies.redis.rewrite(this.data.redisUrl).replace(/\/$/, ''),
       REDIS_KEY_PREFIX,

@@ -55,7 +55,7 @@ export class SeatAllocator {
       const room = (await tx.room.findUnique({
         where: { tenantId_id: { tenantId, id: roomId } },
       })) as Room;
-      const user = await userFacts(tx, room, userId);
+      const user = await userFacts(tx, room, userId, true);
       const key = { tenantId, roomId, participantId };
       const existing = await tx.roomParticipant.findUnique({
         where: { tenantId_roomId_participantId: key },

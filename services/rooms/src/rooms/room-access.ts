@@ -31,16 +31,28 @@ export class RoomAccess {
   ): Promise<RoomWithUser | undefined> {
     const room = await db.room.findUnique({ where: { tenantId_id: { tenantId, id: roomId } } });
     if (!room) return undefined;
-    return { room, user: await userFacts(db, room, userId) };
+    return { room, user: await userFacts(db, room, userId, db !== this.db) };
   }
 }
 
-export async function userFacts(db: Db, room: Room, userId: string): Promise<UserFacts> {
+/**
+ * What is known about a user in a room. Inside a transaction (`db` a transaction client, and
+ * `inTransaction` set) its four reads go one after another: a transaction is one connection, on
+ * which node-postgres runs one query at a time and warns of a query asked while another runs
+ * (a DeprecationWarning; pg 9 will refuse it), and Prisma's adapter sends concurrent reads of a
+ * transaction to that connection as they come. Outside, they go to the pool at once.
+ */
+export async function userFacts(
+  db: Db,
+  room: Room,
+  userId: string,
+  inTransaction = false,
+): Promise<UserFacts> {
   const key = { tenantId: room.tenantId, roomId: room.id, userId };
   const now = new Date();
-  const [member, ban, invitation, participant] = await Promise.all([
-    db.roomMember.findUnique({ where: { tenantId_roomId_userId: key } }),
-    db.roomBan.findUnique({ where: { tenantId_roomId_userId: key } }),
+  const member = () => db.roomMember.findUnique({ where: { tenantId_roomId_userId: key } });
+  const ban = () => db.roomBan.findUnique({ where: { tenantId_roomId_userId: key } });
+  const invitation = () =>
     db.invitation.findFirst({
       where: {
         tenantId: room.tenantId,
@@ -50,19 +62,22 @@ export async function userFacts(db: Db, room: Room, userId: string): Promise<Use
         expiresAt: { gt: now },
       },
       select: { id: true },
-    }),
+    });
+  const participant = () =>
     db.roomParticipant.findFirst({
       where: {
         ...key,
         OR: [{ state: 'present' }, { state: 'reserved', heldUntil: { gt: now } }],
       },
       select: { participantId: true },
-    }),
-  ]);
+    });
+  const [m, b, i, p] = inTransaction
+    ? [await member(), await ban(), await invitation(), await participant()]
+    : await Promise.all([member(), ban(), invitation(), participant()]);
   return {
-    role: (member?.role ?? null) as RoomRole | null,
-    banned: ban !== null,
-    invited: invitation !== null,
-    participating: participant !== null,
+    role: (m?.role ?? null) as RoomRole | null,
+    banned: b !== null,
+    invited: i !== null,
+    participating: p !== null,
   };
 }

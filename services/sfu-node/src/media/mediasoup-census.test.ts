@@ -68,4 +68,47 @@ describe('MediasoupCensus, what the worker holds that the node does not know', (
     await census.count();
     expect(warnings).toHaveLength(2);
   });
+
+  it('takes no transport closed while the router dump was on its way for a leak', async () => {
+    const routerObserver = new EventEmitter();
+    let answer!: () => void;
+    const router = {
+      id: 'r1',
+      observer: routerObserver,
+      dump: () =>
+        new Promise((resolve) => {
+          answer = () =>
+            resolve({
+              id: 'r1',
+              transportIds: ['late'],
+              rtpObserverIds: [],
+              mapProducerIdConsumerIds: [],
+              mapConsumerIdProducerId: [],
+              mapDataProducerIdDataConsumerIds: [],
+              mapDataConsumerIdDataProducerId: [],
+            });
+        }),
+    };
+    const workerObserver = new EventEmitter();
+    const worker = {
+      closed: false,
+      died: false,
+      observer: workerObserver,
+      dump: async () => ({ routerIds: ['r1'] }),
+    };
+    const warnings: string[] = [];
+    const census = new MediasoupCensus((_fields, message) => warnings.push(message));
+    census.track(worker as unknown as ms.Worker);
+    workerObserver.emit('newrouter', router);
+    const late = fakeTransport('late', 'webrtc');
+    routerObserver.emit('newtransport', late);
+
+    const counting = census.count();
+    await new Promise((resolve) => setImmediate(resolve)); // the router's dump is asked for
+    late.observer.emit('close');
+    answer();
+    const transports = (await counting).filter((c) => c.kind === 'transport' && c.count > 0);
+    expect(transports).toEqual([{ kind: 'transport', transport: 'webrtc', count: 1 }]);
+    expect(warnings).toEqual([]);
+  });
 });

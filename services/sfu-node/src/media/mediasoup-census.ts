@@ -40,6 +40,12 @@ type Worker = Pick<ms.Worker, 'dump' | 'observer' | 'closed' | 'died'>;
  * node forgot to close shows even when the node forgot it too. The node's JavaScript side only
  * names the transports' types (it sees them created).
  *
+ * A transport the dump lists that the node does not know is a leak, warned once (and counted as
+ * `unknown` on every census while the worker holds it), unless the node closed it after the
+ * router's dump was asked for: then the worker answered the dump before it got the close request
+ * (a channel's requests are handled in order), and under load the answer can come seconds after
+ * the close.
+ *
  * Cost of one {@link count}: one request per worker, one per router and one per non-WebRTC
  * transport (pipes: one per room and peer node), each answered by the worker from memory.
  */
@@ -47,8 +53,13 @@ export class MediasoupCensus {
   readonly #workers = new Set<Worker>();
   readonly #routers = new Map<string, ms.Router>();
   readonly #transports = new Map<string, ms.Transport>();
-  /** The last transports closed here (id → when), to tell what an unknown transport was. */
-  readonly #closed = new Map<string, number>();
+  /**
+   * The last transports closed here (id → when, the number of that close, its type), to tell what
+   * an unknown transport was.
+   */
+  readonly #closed = new Map<string, { at: number; seq: number; type: ms.TransportType }>();
+  /** Transports closed here so far: the number of the last close. */
+  #closes = 0;
   /** Unknown transports already reported (once each). */
   readonly #reported = new Set<string>();
 
@@ -67,7 +78,11 @@ export class MediasoupCensus {
         this.#transports.set(transport.id, transport);
         transport.observer.once('close', () => {
           this.#transports.delete(transport.id);
-          this.#closed.set(transport.id, Date.now());
+          this.#closed.set(transport.id, {
+            at: Date.now(),
+            seq: ++this.#closes,
+            type: transport.type,
+          });
           if (this.#closed.size > RECENTLY_CLOSED)
             this.#closed.delete(this.#closed.keys().next().value!);
         });
@@ -102,8 +117,12 @@ export class MediasoupCensus {
       for (const routerId of dump.routerIds) {
         add('router', '', 1);
         const router = this.#routers.get(routerId);
-        const rd = router && (await router.dump().catch(() => undefined));
-        if (rd) await this.#countRouter(rd, add);
+        if (!router) continue; // closed meanwhile
+        // The closes made before the dump is asked for: the worker handles a channel's requests
+        // in order, so their transports are gone from the dump; one closed later may be in it.
+        const asked = this.#closes;
+        const rd = await router.dump().catch(() => undefined);
+        if (rd) await this.#countRouter(rd, asked, add);
       }
     }
     return [...counts.values()];
@@ -111,6 +130,7 @@ export class MediasoupCensus {
 
   async #countRouter(
     rd: ms.RouterDump,
+    asked: number,
     add: (kind: MediasoupObjectKind, transport: MediasoupCount['transport'], n: number) => void,
   ): Promise<void> {
     add('rtp_observer', '', rd.rtpObserverIds.length);
@@ -124,23 +144,27 @@ export class MediasoupCensus {
     };
     for (const transportId of rd.transportIds) {
       const transport = this.#transports.get(transportId);
-      const type = transport?.type ?? 'unknown';
-      if (!transport && !this.#reported.has(transportId)) {
+      const closed = this.#closed.get(transportId);
+      // Closed here after the dump was asked for (while it was on its way, or while this loop
+      // waited for another transport's dump): the worker held it then, and its close request
+      // comes after the dump's. Counted as what it was, not a leak.
+      const closedSince = !transport && closed !== undefined && closed.seq > asked;
+      const type = transport?.type ?? (closedSince ? closed.type : 'unknown');
+      if (!transport && !closedSince && !this.#reported.has(transportId)) {
         this.#reported.add(transportId);
-        const closedAt = this.#closed.get(transportId);
         this.warn(
           {
             transportId,
             routerId: rd.id,
-            ...(closedAt === undefined ? {} : { closedAgoMs: Date.now() - closedAt }),
+            ...(closed === undefined ? {} : { closedAgoMs: Date.now() - closed.at }),
           },
-          closedAt === undefined
+          closed === undefined
             ? 'a mediasoup worker holds a transport this node never made (or closed long ago)'
             : 'a mediasoup worker still holds a transport this node closed',
         );
       }
       add('transport', type, 1);
-      if (type === 'webrtc') continue;
+      if (type === 'webrtc' || !transport) continue;
       // Every transport's dump starts with the base fields (its type's own follow).
       const td = transport && ((await transport.dump().catch(() => undefined)) as Dump | undefined);
       if (!td) continue;
