@@ -10,5 +10,6 @@ npm run bench --workspace @cascade/sfu-orchestrator
 npm run bench --workspace @cascade/sfu-node -- "$@"
 npm run bench --workspace @cascade/gateway
 npm run bench:big-room --workspace @cascade/gateway
+npm run bench:dynacast --workspace @cascade/gateway
 npm run bench --workspace @cascade/rooms
 npm run bench --workspace @cascade/web
