@@ -1,4 +1,4 @@
-import { CascadeError, type RtpCapabilities } from '@cascade/contracts';
+import { CascadeError, type RtpCapabilities, type SfuControlResult } from '@cascade/contracts';
 
 import { opusRtpParameters, vp8RtpParameters } from '@cascade/testing';
 import { type RunningSfuNode, useSfuCluster } from './support/sfu-nodes';
@@ -165,5 +165,35 @@ describe('cascade API between two sfu-nodes', () => {
     const dumpB = await b.client.request('room.dump', room);
     expect(dumpB['pipes']).toEqual([]);
     expect((dumpB['producers'] as unknown[]).length).toBe(0);
+  });
+
+  it('a pipe.create for a peer this end is connected to replaces that end (it is from before the orchestrator lost the pair: a node cut off and back)', async () => {
+    const returning = { tenantId: 'acme', roomId: 'returning' };
+    const far = ({ ip, port, srtpParameters }: SfuControlResult<'pipe.create'>) => ({
+      ip,
+      port,
+      srtpParameters,
+    });
+    const oldA = await a.client.request('pipe.create', { ...returning, peerNodeId: b.id });
+    const oldB = await b.client.request('pipe.create', { ...returning, peerNodeId: a.id });
+    await a.client.request('pipe.connect', { ...returning, peerNodeId: b.id, ...far(oldB) });
+    await b.client.request('pipe.connect', { ...returning, peerNodeId: a.id, ...far(oldA) });
+    // B closes its end (the orchestrator closed it there when A was declared lost); A, cut off,
+    // kept its own. The orchestrator opens the pair again when A is back.
+    await b.client.request('pipe.close', { ...returning, peerNodeId: a.id });
+    const newA = await a.client.request('pipe.create', { ...returning, peerNodeId: b.id });
+    const newB = await b.client.request('pipe.create', { ...returning, peerNodeId: a.id });
+    expect(newA.transportId).not.toBe(oldA.transportId);
+    // A create repeated before the connect answers the same end.
+    expect(await a.client.request('pipe.create', { ...returning, peerNodeId: b.id })).toEqual(newA);
+    // The new ends connect to each other (the old one, connected to B's old end, would refuse).
+    await a.client.request('pipe.connect', { ...returning, peerNodeId: b.id, ...far(newB) });
+    await b.client.request('pipe.connect', { ...returning, peerNodeId: a.id, ...far(newA) });
+    const pipesOfA = (await a.client.request('room.dump', returning))['pipes'] as Array<{
+      transportId?: string;
+    }>;
+    expect(pipesOfA).toHaveLength(1);
+    expect(JSON.stringify(pipesOfA)).toContain(newA.transportId);
+    expect(JSON.stringify(pipesOfA)).not.toContain(oldA.transportId);
   });
 });

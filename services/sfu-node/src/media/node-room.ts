@@ -370,9 +370,18 @@ export class NodeRoom implements PipeRoom {
     return this.pipes.get(peerNodeId) ?? throwNotFound('pipe to node', peerNodeId);
   }
 
+  /**
+   * Opens this node's end of the room's pipe to `peerNodeId` (`pipe.create`). A create repeated
+   * before the connect answers the same end. An end already connected is from before: the
+   * orchestrator opens a pair only when it has none, so it no longer counts on this one (this
+   * node was cut off and is back, and the peer's end was closed meanwhile); it is closed, with
+   * what came through it, and a fresh end replaces it, else the new pair would be refused at its
+   * connect or send to the peer's old port.
+   */
   async openPipe(peerNodeId: string): Promise<PipeLink> {
     const existing = this.pipes.get(peerNodeId);
-    if (existing) return existing;
+    if (existing && !existing.connected) return existing;
+    existing?.close();
     const link = new PipeLink(this, peerNodeId, this.host.transport);
     this.pipes.set(peerNodeId, link);
     this.#cancelLinger();

@@ -47,6 +47,11 @@ export class PipeLink extends EventEmitter<PipeLinkEvents> {
     return this.#closed;
   }
 
+  /** Whether `connect` gave it the peer's end. */
+  get connected(): boolean {
+    return this.#connectedTo !== undefined;
+  }
+
   get transport(): ms.PipeTransport {
     if (!this.#transport || this.#closed)
       throw new CascadeError('CONFLICT', `pipe to ${this.peerNodeId} is not open`);
