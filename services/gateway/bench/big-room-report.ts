@@ -342,7 +342,7 @@ ${table(
   a.goals.map((g) => [g.goal, g.measured, mark(g.met)]),
 )}
 
-Dynacast's saving in publisher upload is **not measured here**: the publishers are the SDK on \`@roamhq/wrtc\`, whose libwebrtc refuses \`RTCRtpSender.setParameters\` on a negotiated sender, so they keep sending every layer (dynacast works in browsers: \`services/gateway/test/dynacast.int.test.ts\` runs a Chromium publisher). Measuring it here needs Chromium publishers (\`ChromiumSdkPage\`); the publishers' camera upload is already a column in both modes, so the saving is that column's drop from everyone-subscribes to last-N.
+Dynacast's saving in publisher upload is **not measured here**: the publishers are the SDK on \`@roamhq/wrtc\`, whose libwebrtc refuses \`RTCRtpSender.setParameters\` on a negotiated sender, so they keep sending every layer (dynacast works in browsers: \`services/gateway/test/dynacast.int.test.ts\` runs a Chromium publisher). The saving is measured by its own benchmark with a Chromium publisher (\`services/gateway/bench/dynacast.ts\`, \`bench-results/dynacast.md\`).
 
 ## Who is in the room
 
