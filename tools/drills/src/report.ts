@@ -255,11 +255,19 @@ function trendTable(d: DrillResult): Table | undefined {
   };
   return {
     title: `Trend over the ${samples.length} samples (every 30 s): the lowest value in the first, middle and last third of them (the collector's sawtooth left out)`,
-    header: ['process', 'RSS, lowest per third', 'V8 heap used, lowest per third'],
+    header: [
+      'process',
+      'RSS, lowest per third',
+      'V8 heap used, lowest per third',
+      'V8 heap reserved, lowest per third',
+      'external (Buffers), lowest per third',
+    ],
     rows: samples[0]!.processes.map((p) => [
       p.name,
       thirds(p.pid, (q) => q.rssKiB, 1024),
       thirds(p.pid, (q) => q.heapUsedBytes, 1048576),
+      thirds(p.pid, (q) => q.heapTotalBytes, 1048576),
+      thirds(p.pid, (q) => q.externalBytes, 1048576),
     ]),
   };
 }

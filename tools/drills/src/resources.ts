@@ -6,8 +6,10 @@ import type { DrillStack } from './stack';
 
 /**
  * What one process holds at one moment, read from outside: its resident memory and open file
- * descriptors from `/proc/<pid>`, and for the services (Node processes) their V8 heap in use and
- * libuv's active handles from their own `/metrics` (prom-client's process metrics).
+ * descriptors from `/proc/<pid>`, and for the services (Node processes) their V8 heap (in use and
+ * reserved), the memory V8 counts outside its heap (Buffers and other external memory) and
+ * libuv's active handles from their own `/metrics` (prom-client's process metrics): what of the
+ * resident memory is JavaScript's, and what is native (the allocator's, sockets', libraries').
  */
 export interface ProcessSample {
   /** `gateway-1`…, or `sfu-node-1/worker-<pid>` for a mediasoup worker. */
@@ -16,6 +18,10 @@ export interface ProcessSample {
   rssKiB: number;
   fds: number;
   heapUsedBytes?: number;
+  /** The V8 heap reserved (used or not). */
+  heapTotalBytes?: number;
+  /** Memory V8 knows of outside its heap: Buffers, ArrayBuffers. */
+  externalBytes?: number;
   activeHandles?: number;
 }
 
@@ -60,8 +66,10 @@ export async function sampleStack(stack: DrillStack): Promise<StackSample> {
   const processes: ProcessSample[] = [];
   for (const [name, proc] of [...stack.processes].sort(([a], [b]) => a.localeCompare(b))) {
     const pid = proc.child.pid!;
-    const [heapUsedBytes, activeHandles] = await Promise.all([
+    const [heapUsedBytes, heapTotalBytes, externalBytes, activeHandles] = await Promise.all([
       nodeMetric(proc.url, 'nodejs_heap_size_used_bytes'),
+      nodeMetric(proc.url, 'nodejs_heap_size_total_bytes'),
+      nodeMetric(proc.url, 'nodejs_external_memory_bytes'),
       nodeMetric(proc.url, 'nodejs_active_handles_total'),
     ]);
     processes.push({
@@ -69,6 +77,8 @@ export async function sampleStack(stack: DrillStack): Promise<StackSample> {
       pid,
       ...procSample(pid),
       ...(heapUsedBytes === undefined ? {} : { heapUsedBytes }),
+      ...(heapTotalBytes === undefined ? {} : { heapTotalBytes }),
+      ...(externalBytes === undefined ? {} : { externalBytes }),
       ...(activeHandles === undefined ? {} : { activeHandles }),
     });
     if (name.startsWith('sfu-node'))
