@@ -592,9 +592,10 @@ export class ViewOperations implements ViewHooks {
     seen: Seen,
   ): Promise<void> {
     if (whom !== 'all' && whom.length === 0) return;
-    for (let round = 0; round < SETTLE_ROUNDS; round += 1) {
+    for (let round = 0; ; round += 1) {
       const epoch = await this.deps.views.epoch(tenantId, roomId);
       if (!seen.stale && epoch === seen.epoch) return;
+      if (round === SETTLE_ROUNDS) break;
       seen = new Seen(epoch);
       const [{ ids, receivers, producers }, speakers, views] = await Promise.all([
         this.#members(tenantId, roomId),
