@@ -311,13 +311,23 @@ async function keyFrameRetries(): Promise<number[]> {
 }
 
 /** The output lines of every running process that contain `text`, as `process: line`. */
-function logged(text: string): string[] {
-  return [...stack.processes].flatMap(([name, p]) =>
-    p.output
-      .split('\n')
-      .filter((line) => line.includes(text))
-      .map((line) => `${name}: ${line}`),
-  );
+/**
+ * Every line of the services' output that holds `text`, with the service's name; with `frames`,
+ * followed by up to that many stack frames printed after it (`at …`, e.g. --trace-deprecation's).
+ */
+function logged(text: string, frames = 0): string[] {
+  return [...stack.processes].flatMap(([name, p]) => {
+    const lines = p.output.split('\n');
+    return lines.flatMap((line, i) => {
+      if (!line.includes(text)) return [];
+      const stackLines: string[] = [];
+      for (const next of lines.slice(i + 1, i + 1 + frames)) {
+        if (!/^\s+at /.test(next)) break;
+        stackLines.push(next.trim());
+      }
+      return [[`${name}: ${line}`, ...stackLines].join(' ← ')];
+    });
+  });
 }
 
 const MiB = (kib: number) => (kib / 1024).toFixed(1);
@@ -431,7 +441,7 @@ it(
       // The census warns of a transport a worker holds that its node closed or never made (a
       // leak, see the node's MediasoupCensus); deprecations are worth a look in any process.
       const censusWarnings = logged('a mediasoup worker');
-      const deprecations = logged('DeprecationWarning');
+      const deprecations = logged('DeprecationWarning', 8);
 
       const rows = growth(samples);
       recorder.repetitions = 1;

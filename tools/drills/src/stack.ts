@@ -177,10 +177,11 @@ export class DrillStack {
     } as Record<string, string>;
     if (process.env['MEDIASOUP_WORKER_BIN'])
       common['MEDIASOUP_WORKER_BIN'] = process.env['MEDIASOUP_WORKER_BIN'];
-    // Node's own options for every service, e.g. DRILLS_NODE_OPTIONS=--trace-deprecation to find
-    // where a deprecation warning comes from (the services get exactly the environment given here).
-    if (process.env['DRILLS_NODE_OPTIONS'])
-      common['NODE_OPTIONS'] = process.env['DRILLS_NODE_OPTIONS'];
+    // Node's own options for every service (the services get exactly the environment given
+    // here): by default a deprecation warning prints where it came from (it costs nothing until
+    // one is emitted, and one seen once in ten minutes of soak is otherwise hard to place);
+    // DRILLS_NODE_OPTIONS replaces them.
+    common['NODE_OPTIONS'] = process.env['DRILLS_NODE_OPTIONS'] ?? '--trace-deprecation';
     const redis = {
       REDIS_URL: this.proxies.redis.rewrite(this.data.redisUrl).replace(/\/$/, ''),
       REDIS_KEY_PREFIX,
