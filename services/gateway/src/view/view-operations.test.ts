@@ -36,8 +36,9 @@ function world(
       .filter((p) => p.participantId !== viewer)
       .map((p) => ({ consumerId: `${viewer}>${p.producerId}`, producerId: p.producerId }));
   const sent: Array<{ nodeId: string; participantId: string; consumers: unknown[] }> = [];
-  /** Whose sessions were read, in order. */
+  /** Whose sessions were read, in order; how many times the room's viewers were listed. */
   const reads: string[] = [];
+  const viewerReads = { count: 0 };
   const warnings: string[] = [];
   /** What the nodes were last told of each consumer (never told: flowing). */
   const viewPaused = new Map<string, boolean>();
@@ -91,7 +92,10 @@ function world(
       },
       roster: async () =>
         roster.map((participantId, i) => ({ participantId, joinedAt: i + 1 }) as ParticipantInfo),
-      viewerIds: async () => [VIEWER],
+      viewerIds: async () => {
+        viewerReads.count += 1;
+        return [VIEWER];
+      },
     },
     media: { producers: async () => producers },
     nodes: {
@@ -155,6 +159,7 @@ function world(
     ops,
     deps,
     reads,
+    viewerReads,
     viewPaused,
     views,
     sent,
@@ -235,6 +240,14 @@ describe('ViewOperations', () => {
         { consumerId: 'new-b', paused: true },
       ],
     ]);
+  });
+
+  it("lists a webinar's viewers for a newcomer's consumers or a leave only when the room's audio changes", async () => {
+    const { ops, viewerReads, socket, leave } = world();
+    const viewer = socket(VIEWER).data.session!;
+    await ops.consumersCreated(viewer, [{ consumerId: 'v-a', producerId: 'a-cam', kind: 'video' }]);
+    await leave('d');
+    expect(viewerReads.count).toBe(0); // a room of five hears everyone, before and after
   });
 
   it('on a speaker change, changes only the sessions and consumers it concerns', async () => {

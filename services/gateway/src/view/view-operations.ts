@@ -212,9 +212,12 @@ export class ViewOperations implements ViewHooks {
     try {
       await this.#queue.run(roomKey(s), async () => {
         const { tenantId, roomId } = s;
-        const [{ speakers, epoch }, { ids, receivers, producers }, view] = await Promise.all([
+        // A webinar's viewers are read only if the room's audio changes: every viewer's join
+        // makes consumers, and reading thousands of them each time would cost the room's fill
+        // the square of its size.
+        const [{ speakers, epoch }, { ids, producers }, view] = await Promise.all([
           this.deps.views.speakersAt(tenantId, roomId),
-          this.#members(tenantId, roomId),
+          this.#speakersAndProducers(tenantId, roomId),
           this.deps.views.view(tenantId, roomId, s.participantId),
         ]);
         const seen = new Seen(epoch);
@@ -226,6 +229,7 @@ export class ViewOperations implements ViewHooks {
           seen,
         );
         const made = new Set(consumers.map((c) => c.consumerId));
+        const receivers = () => this.#receivers(tenantId, roomId, ids);
         await this.#applyAudio(tenantId, roomId, receivers, producers, heard, made);
         const choice = this.#planner.choose({
           participantId: s.participantId,
@@ -261,8 +265,8 @@ export class ViewOperations implements ViewHooks {
     try {
       await this.#queue.run(roomKey(participant), async () => {
         const seen = new Seen(await this.deps.views.forget(tenantId, roomId, [participantId]));
-        const [{ ids, receivers, producers }, speakers] = await Promise.all([
-          this.#members(tenantId, roomId),
+        const [{ ids, producers }, speakers] = await Promise.all([
+          this.#speakersAndProducers(tenantId, roomId),
           this.deps.views.speakers(tenantId, roomId),
         ]);
         const heard = await this.#hear(
@@ -271,6 +275,7 @@ export class ViewOperations implements ViewHooks {
           { speakers, roster: ids, producers },
           seen,
         );
+        const receivers = () => this.#receivers(tenantId, roomId, ids);
         await this.#applyAudio(tenantId, roomId, receivers, producers, heard);
         if (heard.moved) await this.#settle(tenantId, roomId, 'all', seen);
         this.#followLayersSoon(participant);
@@ -557,13 +562,25 @@ export class ViewOperations implements ViewHooks {
    * roster); and the room's producers.
    */
   async #members(tenantId: string, roomId: string) {
-    const [roster, viewers, producers] = await Promise.all([
-      this.deps.sessions.roster(tenantId, roomId),
+    const [{ ids, producers }, viewers] = await Promise.all([
+      this.#speakersAndProducers(tenantId, roomId),
       this.deps.sessions.viewerIds(tenantId, roomId),
+    ]);
+    return { ids, receivers: [...ids, ...viewers], producers };
+  }
+
+  /** The roster's ids (see {@link ViewOperations.#members}) and the room's producers. */
+  async #speakersAndProducers(tenantId: string, roomId: string) {
+    const [roster, producers] = await Promise.all([
+      this.deps.sessions.roster(tenantId, roomId),
       this.deps.media.producers(tenantId, roomId),
     ]);
-    const ids = roster.map((p) => p.participantId);
-    return { ids, receivers: [...ids, ...viewers], producers };
+    return { ids: roster.map((p) => p.participantId), producers };
+  }
+
+  /** Everyone who receives: the roster's `ids` and the room's viewers. */
+  async #receivers(tenantId: string, roomId: string, ids: readonly string[]): Promise<string[]> {
+    return [...ids, ...(await this.deps.sessions.viewerIds(tenantId, roomId))];
   }
 
   /**
@@ -646,19 +663,20 @@ export class ViewOperations implements ViewHooks {
 
   /**
    * Applies a change of the room's audio to every session of `ids` it concerns (but for the
-   * consumers of `skip`, which the caller plans itself).
+   * consumers of `skip`, which the caller plans itself); `ids` are loaded only when the audio
+   * changed.
    */
   async #applyAudio(
     tenantId: string,
     roomId: string,
-    ids: readonly string[],
+    ids: () => Promise<readonly string[]>,
     producers: readonly PlannedProducer[],
     heard: Heard,
     skip: ReadonlySet<string> = new Set(),
   ): Promise<void> {
     if (!heard.moved) return;
     const outcomes = await Promise.allSettled(
-      ids.map(async (participantId) => {
+      (await ids()).map(async (participantId) => {
         const r = { tenantId, roomId, participantId };
         const stored = await this.deps.sessions.get(r);
         if (!stored) return;
