@@ -16,32 +16,43 @@ function fakeTransport(id: string, type: ms.TransportType) {
   return { id, type, observer, dump } as unknown as ms.Transport & { observer: EventEmitter };
 }
 
+/** A router's dump listing `transportIds`, and nothing else. */
+function routerDump(transportIds: string[]) {
+  return {
+    id: 'r1',
+    transportIds,
+    rtpObserverIds: [],
+    mapProducerIdConsumerIds: [],
+    mapConsumerIdProducerId: [],
+    mapDataProducerIdDataConsumerIds: [],
+    mapDataConsumerIdDataProducerId: [],
+  };
+}
+
+/** A live worker with router r1, whose observer announces its routers. */
+function fakeWorker() {
+  const observer = new EventEmitter();
+  const worker = {
+    closed: false,
+    died: false,
+    observer,
+    dump: async () => ({ routerIds: ['r1'] }),
+  };
+  return { worker: worker as unknown as ms.Worker, observer };
+}
+
 describe('MediasoupCensus, what the worker holds that the node does not know', () => {
   it('counts it as transport/unknown and warns once, saying whether the node closed it', async () => {
     const routerObserver = new EventEmitter();
     const router = {
       id: 'r1',
       observer: routerObserver,
-      dump: async () => ({
-        id: 'r1',
-        transportIds: ['known', 'closed', 'never'],
-        rtpObserverIds: [],
-        mapProducerIdConsumerIds: [],
-        mapConsumerIdProducerId: [],
-        mapDataProducerIdDataConsumerIds: [],
-        mapDataConsumerIdDataProducerId: [],
-      }),
+      dump: async () => routerDump(['known', 'closed', 'never']),
     };
-    const workerObserver = new EventEmitter();
-    const worker = {
-      closed: false,
-      died: false,
-      observer: workerObserver,
-      dump: async () => ({ routerIds: ['r1'] }),
-    };
+    const { worker, observer: workerObserver } = fakeWorker();
     const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
     const census = new MediasoupCensus((fields, message) => warnings.push({ fields, message }));
-    census.track(worker as unknown as ms.Worker);
+    census.track(worker);
     workerObserver.emit('newrouter', router);
     const closed = fakeTransport('closed', 'webrtc');
     routerObserver.emit('newtransport', fakeTransport('known', 'webrtc'));
@@ -77,28 +88,13 @@ describe('MediasoupCensus, what the worker holds that the node does not know', (
       observer: routerObserver,
       dump: () =>
         new Promise((resolve) => {
-          answer = () =>
-            resolve({
-              id: 'r1',
-              transportIds: ['late'],
-              rtpObserverIds: [],
-              mapProducerIdConsumerIds: [],
-              mapConsumerIdProducerId: [],
-              mapDataProducerIdDataConsumerIds: [],
-              mapDataConsumerIdDataProducerId: [],
-            });
+          answer = () => resolve(routerDump(['late']));
         }),
     };
-    const workerObserver = new EventEmitter();
-    const worker = {
-      closed: false,
-      died: false,
-      observer: workerObserver,
-      dump: async () => ({ routerIds: ['r1'] }),
-    };
+    const { worker, observer: workerObserver } = fakeWorker();
     const warnings: string[] = [];
     const census = new MediasoupCensus((_fields, message) => warnings.push(message));
-    census.track(worker as unknown as ms.Worker);
+    census.track(worker);
     workerObserver.emit('newrouter', router);
     const late = fakeTransport('late', 'webrtc');
     routerObserver.emit('newtransport', late);
