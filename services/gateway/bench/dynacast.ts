@@ -34,6 +34,7 @@ import {
   writeFormatted,
 } from '@cascade/testing';
 
+import { cameraEncodings } from '../test/support/chromium-camera';
 import { startCascadeStack } from '../test/support/stack';
 import { median, sleep } from './stats';
 
@@ -77,16 +78,6 @@ function settings(): Settings {
   };
 }
 
-/** One encoding of the camera, cumulative, as the SDK's `getStats()` has it. */
-interface EncodingCounters {
-  rid?: string;
-  active?: boolean;
-  bytesSent: number;
-  packetsSent: number;
-  frameWidth?: number;
-  qualityLimitationReason?: string;
-}
-
 /** One measured window of one phase. */
 interface PhaseWindow {
   phase: Phase;
@@ -106,20 +97,6 @@ interface PhaseWindow {
 }
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-
-async function cameraCounters(
-  page: ChromiumSdkPage,
-): Promise<{ encodings: EncodingCounters[]; bwe: number | undefined }> {
-  return page.page.evaluate(`(async () => {
-    const stats = await window.cascadePage.client.getStats();
-    const camera = stats.local.find((t) => t.source === 'camera');
-    const send = stats.transports.find((t) => t.direction === 'send');
-    return JSON.parse(JSON.stringify({
-      encodings: camera ? camera.encodings : [],
-      bwe: send ? send.availableOutgoingBitrate : undefined,
-    }));
-  })()`);
-}
 
 async function main(): Promise<void> {
   const s = settings();
@@ -179,10 +156,10 @@ async function main(): Promise<void> {
             lastN: 1,
           });
         await sleep(s.settleSeconds * 1_000);
-        const [before, framesBefore] = [await cameraCounters(page), await decoded()];
+        const [before, framesBefore] = [await cameraEncodings(page), await decoded()];
         const t0 = performance.now();
         await sleep(s.windowSeconds * 1_000);
-        const [after, framesAfter] = [await cameraCounters(page), await decoded()];
+        const [after, framesAfter] = [await cameraEncodings(page), await decoded()];
         const seconds = (performance.now() - t0) / 1_000;
         const kbpsPerEncoding = after.encodings.map(
           (e, i) => ((e.bytesSent - (before.encodings[i]?.bytesSent ?? 0)) * 8) / seconds / 1_000,

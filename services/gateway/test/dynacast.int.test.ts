@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ChromiumSdkPage, SdkBot, eventually } from '@cascade/testing';
 import { Redis } from 'ioredis';
 
+import { cameraEncodings } from './support/chromium-camera';
 import { placements } from './support/room-dumps';
 import { useCascadeStack } from './support/stack';
 
@@ -40,14 +41,6 @@ const FAKE_CAMERA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-me
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** One encoding of a local track, as the SDK's `getStats()` has it. */
-interface EncodingStats {
-  rid?: string;
-  active?: boolean;
-  packetsSent: number;
-  qualityLimitationReason?: string;
-}
-
 /** The page's SDK (`window.cascadePage.client`), driven by scripts evaluated in the page. */
 class PagePublisher {
   constructor(readonly page: ChromiumSdkPage) {}
@@ -69,16 +62,8 @@ class PagePublisher {
    * The camera's encodings, lowest layer first, and what the send transport's bandwidth
    * estimator allows (`getStats()`).
    */
-  async cameraEncodings(): Promise<{ encodings: EncodingStats[]; bwe: number | undefined }> {
-    return this.page.page.evaluate(`(async () => {
-      const stats = await window.cascadePage.client.getStats();
-      const camera = stats.local.find((t) => t.source === 'camera');
-      const send = stats.transports.find((t) => t.direction === 'send');
-      return JSON.parse(JSON.stringify({
-        encodings: camera ? camera.encodings : [],
-        bwe: send ? send.availableOutgoingBitrate : undefined,
-      }));
-    })()`);
+  cameraEncodings() {
+    return cameraEncodings(this.page);
   }
 
   /** Drops the connection as the network would; the SDK reconnects and resumes by itself. */
